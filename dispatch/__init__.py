@@ -1,0 +1,1 @@
+"""The work of the control room: tickets, crews, assignment, and the command line."""

@@ -1,0 +1,142 @@
+"""The ``dispatch`` command line: database, demo territory and server.
+
+Each sub-command prints one line saying which database it used. Failures print one line
+starting with ``error:`` and exit non-zero: 2 for bad input, 1 when the database fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from gis.errors import GisError, OsmDataError
+
+EXIT_FAILURE, EXIT_BAD_INPUT = 1, 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="dispatch", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    db = commands.add_parser("db", help="database set-up").add_subparsers(
+        dest="db_command", required=True
+    )
+    db.add_parser("migrate", help="apply the schema migrations not yet applied")
+    db.add_parser("where", help="say which database would be used, starting it if needed")
+
+    demo = commands.add_parser("demo", help="the demo territory").add_subparsers(
+        dest="demo_command", required=True
+    )
+    load = demo.add_parser("load", help="lay a gas network on real OSM streets and store it")
+    source = load.add_mutually_exclusive_group()
+    source.add_argument("--osm", metavar="FILE.pbf", help="an OSM extract (default: Helsinki)")
+    source.add_argument("--place", metavar="NAME", help="a place fetched with osmnx (online)")
+    load.add_argument("--seed", type=int, default=7, help="same seed, same data (default 7)")
+    load.add_argument(
+        "--replace", action="store_true", help="replace a loaded territory (and its tickets)"
+    )
+
+    serve = commands.add_parser("serve", help="run the control room web app")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8050)
+    serve.add_argument(
+        "--online-tiles",
+        action="store_true",
+        help="offer online OSM tiles as a base layer (needs internet)",
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return _run(args)
+    except OsmDataError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except GisError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
+    except KeyboardInterrupt:
+        return 130
+
+
+def _run(args: argparse.Namespace) -> int:
+    from gis.database import resolve_database
+
+    database = resolve_database()
+    _say(f"database: {database.description}")
+    if args.command == "db" and args.db_command == "where":
+        print(database.dsn)
+        return 0
+    if args.command == "db":
+        return _migrate(database.dsn)
+    if args.command == "demo":
+        return _demo_load(database.dsn, args)
+    return _serve(database.dsn, args)
+
+
+def _migrate(dsn: str) -> int:
+    from gis.migrations import migrate
+
+    applied = migrate(dsn)
+    if applied:
+        _say("applied " + ", ".join(f"{m.version:04d}_{m.name}" for m in applied))
+    else:
+        _say("schema is up to date; nothing to apply")
+    return 0
+
+
+def _demo_load(dsn: str, args: argparse.Namespace) -> int:
+    import time
+
+    from gis.demo.store import loaded_territory, store_territory
+    from gis.demo.territory import build_territory
+    from gis.migrations import migrate
+    from gis.osm_source import default_extract_path, read_pbf, read_place
+
+    migrate(dsn)
+    current = loaded_territory(dsn)
+    if current is not None and not args.replace:
+        _say(
+            f"territory {current['name']!r} (seed {current['seed']}) is already loaded; "
+            "nothing done (use --replace to rebuild it)"
+        )
+        return 0
+    started = time.perf_counter()
+    if args.place:
+        _say(f"fetching {args.place!r} from OpenStreetMap")
+        extract = read_place(args.place)
+    else:
+        path = args.osm or default_extract_path()
+        _say(f"reading {path}")
+        extract = read_pbf(path)
+    territory = build_territory(extract, seed=args.seed, progress=_say)
+    store_territory(dsn, territory, replace=args.replace, progress=_say)
+    counts = territory.counts()
+    _say(
+        f"loaded {territory.name!r} in {time.perf_counter() - started:.1f} s: "
+        f"{counts['gas_mains']} mains, {counts['valves']} valves, "
+        f"{counts['customer_meters']} meters, {counts['crews']} crews, "
+        f"{counts['cameras']} cameras"
+    )
+    return 0
+
+
+def _serve(dsn: str, args: argparse.Namespace) -> int:
+    # The CLI is the composition root: the only place in dispatch/ that reaches the web app.
+    from dashboards.app import create_app
+
+    app = create_app(dsn, online_tiles=args.online_tiles)
+    _say(f"control room at http://{args.host}:{args.port}/")
+    app.run(host=args.host, port=args.port, debug=False)
+    return 0
+
+
+def _say(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Storage and spatial analysis of the gas network: PostGIS access, migrations, demo territory."""

@@ -1,0 +1,1 @@
+"""A demo territory: a plausible gas network laid on real OpenStreetMap streets."""

@@ -1,0 +1,1 @@
+"""Road routing on OpenStreetMap graphs: pure and offline (no database inside)."""

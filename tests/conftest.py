@@ -1,0 +1,124 @@
+"""Shared fixtures: throw-away PostGIS databases on the real server, and demo territories.
+
+Every database made here is created for the test session and dropped at its end.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import psycopg2.extensions
+import pytest
+from psycopg2 import sql
+
+from gis.database import Server, connect, drop_database, ensure_database, resolve_server
+from gis.demo.store import store_territory
+from gis.demo.territory import build_territory
+from gis.migrations import migrate
+from gis.osm_source import default_extract_path, read_pbf
+
+SHARED_DIR = Path(__file__).resolve().parents[2] / "shared"
+LIECHTENSTEIN_PBF = SHARED_DIR / "osm" / "liechtenstein.osm.pbf"
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Server:
+    """The server the product itself would use (DATABASE_URL, local, or a private cluster)."""
+    return resolve_server()
+
+
+@pytest.fixture(scope="session")
+def make_database(pg_server: Server) -> Iterator[Callable[[], str]]:
+    """A factory of empty PostGIS databases; all of them are dropped after the session.
+
+    Copying a template that already has PostGIS is several times faster than creating the
+    extension in each database."""
+    template = f"gd_test_template_{uuid.uuid4().hex[:8]}"
+    ensure_database(pg_server, template)
+    made: list[str] = [template]
+
+    def make() -> str:
+        name = f"gd_test_{uuid.uuid4().hex[:10]}"
+        made.append(name)
+        conn = connect(pg_server.admin_dsn)
+        try:
+            conn.autocommit = True
+            with conn.cursor() as cur:
+                cur.execute(
+                    sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+                        sql.Identifier(name), sql.Identifier(template)
+                    )
+                )
+        finally:
+            conn.close()
+        return psycopg2.extensions.make_dsn(pg_server.admin_dsn, dbname=name)
+
+    yield make
+    for name in reversed(made):
+        drop_database(pg_server, name)
+
+
+@pytest.fixture
+def empty_dsn(make_database) -> str:
+    """A fresh database with PostGIS and no schema."""
+    return make_database()
+
+
+@pytest.fixture
+def migrated_dsn(make_database) -> str:
+    """A fresh database with the whole schema and no data."""
+    dsn = make_database()
+    migrate(dsn)
+    return dsn
+
+
+@pytest.fixture(scope="session")
+def helsinki_extract():
+    return read_pbf(default_extract_path())
+
+
+@pytest.fixture(scope="session")
+def helsinki_territory(helsinki_extract):
+    return build_territory(helsinki_extract, seed=7)
+
+
+@pytest.fixture(scope="session")
+def demo_dsn(make_database, helsinki_territory) -> str:
+    """A database holding the Helsinki demo territory (seed 7). Treat it as read-only."""
+    dsn = make_database()
+    migrate(dsn)
+    store_territory(dsn, helsinki_territory)
+    return dsn
+
+
+@pytest.fixture(scope="session")
+def liechtenstein_pbf() -> Path:
+    if not LIECHTENSTEIN_PBF.is_file():
+        pytest.skip(f"needs the Liechtenstein extract at {LIECHTENSTEIN_PBF} (../shared absent)")
+    return LIECHTENSTEIN_PBF
+
+
+@pytest.fixture(scope="session")
+def no_roads_pbf(tmp_path_factory) -> Path:
+    """A valid OSM extract holding a café and a footway, and no road a car may use."""
+    import osmium
+
+    path = tmp_path_factory.mktemp("osm") / "no-roads.osm.pbf"
+    common = {"version": 1, "timestamp": "2020-01-01T00:00:00Z", "changeset": 1, "uid": 1}
+    writer = osmium.SimpleWriter(str(path))
+    try:
+        writer.add_node(
+            osmium.osm.mutable.Node(
+                id=1, location=(24.94, 60.17), tags={"amenity": "cafe"}, **common
+            )
+        )
+        writer.add_node(osmium.osm.mutable.Node(id=2, location=(24.941, 60.171), **common))
+        writer.add_node(osmium.osm.mutable.Node(id=3, location=(24.942, 60.171), **common))
+        writer.add_way(
+            osmium.osm.mutable.Way(id=10, nodes=[2, 3], tags={"highway": "footway"}, **common)
+        )
+    finally:
+        writer.close()
+    return path
