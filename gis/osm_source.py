@@ -98,11 +98,15 @@ def read_place(name: str) -> OsmExtract:
     """Fetch a named place with osmnx (needs a network connection)."""
     import osmnx as ox
 
+    from gis.config import load_storage_settings
+
+    ox.settings.cache_folder = str(load_storage_settings().var_dir / "osmnx-cache")
     try:
         graph = ox.graph_from_place(name, network_type="drive", simplify=False, retain_all=True)
         features = ox.features_from_place(name, tags={"building": True, "place": True})
     except Exception as exc:  # osmnx surfaces network and geocoding failures in many types
-        raise OsmDataError(f"`--place`: could not fetch {name!r} from OSM: {exc}") from exc
+        msg = f"`--place`: could not fetch {name!r} from OpenStreetMap ({type(exc).__name__})"
+        raise OsmDataError(msg) from exc
     edges = ox.convert.graph_to_gdfs(graph, nodes=False).reset_index()
     edges = edges[edges["u"] < edges["v"]] if "u" in edges else edges  # one row per segment
     roads = gpd.GeoDataFrame(

@@ -5,7 +5,7 @@ import pytest
 
 from gis.demo.territory import build_territory
 from gis.errors import OsmDataError
-from gis.osm_source import read_pbf
+from gis.osm_source import read_pbf, read_place
 
 
 def _same(a, b) -> bool:
@@ -57,3 +57,9 @@ def test_a_corrupt_file_is_refused(tmp_path):
 
     with pytest.raises(OsmDataError, match="not a readable OSM PBF extract"):
         read_pbf(corrupt)
+
+
+def test_a_place_that_cannot_be_fetched_is_refused_naming_the_argument():
+    # Offline (as CI is) the fetch fails; online the name does not geocode. Either way: one error.
+    with pytest.raises(OsmDataError, match="`--place`: could not fetch 'Nowhere Xyzzy 0000'"):
+        read_place("Nowhere Xyzzy 0000")
