@@ -1,0 +1,1 @@
+"""Plotly Dash apps of the control room."""

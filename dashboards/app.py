@@ -1,0 +1,81 @@
+"""The control room's Dash app, made by :func:`create_app`.
+
+Nothing connects to the database at import or at creation: layers are read on first request
+(see :mod:`dashboards.layers`), the territory's bounds each time the page is laid out. Every
+script and stylesheet is served by the app itself (``serve_locally``), so the map works without
+internet access.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+import dash
+from dash import html
+
+from dashboards import ids
+from dashboards.components.network_map import build_network_map
+from dashboards.layers import LayerSource, register_routes
+from gis import queries
+from gis.errors import DatabaseUnavailable
+
+log = logging.getLogger(__name__)
+
+ASSETS_DIR = Path(__file__).resolve().with_name("assets")
+TITLE = "Gas dispatch · Network map"
+NO_TERRITORY_MESSAGE = "No territory loaded yet: run `dispatch demo load`."
+
+Bounds = list[list[float]]
+
+
+def create_app(dsn: str, *, online_tiles: bool = False) -> dash.Dash:
+    """The control room app reading the database at ``dsn``.
+
+    ``online_tiles`` adds OpenStreetMap raster tiles (fetched from the internet) as a second base
+    layer; without it the app needs nothing beyond itself and the database. Run it with
+    ``create_app(dsn).run(host=..., port=...)``.
+    """
+    app = dash.Dash(
+        __name__,
+        serve_locally=True,
+        assets_folder=str(ASSETS_DIR),
+        title=TITLE,
+        update_title=None,
+    )
+    register_routes(app.server, LayerSource(dsn))
+    app.layout = lambda: build_page(dsn, online_tiles=online_tiles)
+    return app
+
+
+def build_page(
+    dsn: str,
+    *,
+    online_tiles: bool = False,
+    read_bounds: Callable[[str], Bounds | None] = queries.territory_bounds,
+) -> html.Div:
+    """The page: a header, an alert when the map cannot show the territory, and the map fitted to
+    the territory's bounds (EPSG:4326) read now through ``read_bounds``."""
+    alert = None
+    try:
+        bounds = read_bounds(dsn)
+    except DatabaseUnavailable as exc:
+        log.warning("map laid out without bounds: %s", exc)
+        bounds, alert = None, f"Database unavailable: {exc}"
+    else:
+        if bounds is None:
+            alert = NO_TERRITORY_MESSAGE
+    header = html.Header(
+        id=ids.HEADER,
+        className="gm-header",
+        children=[
+            html.H1(TITLE, className="gm-title"),
+            html.Div(alert, id=ids.ALERT, className="gm-alert", hidden=alert is None),
+        ],
+    )
+    return html.Div(
+        [header, build_network_map(bounds, online_tiles=online_tiles)],
+        id=ids.PAGE,
+        className="gm-page",
+    )

@@ -1,0 +1,197 @@
+/*
+ * Style, marker and popup functions of the network map, for dash-leaflet.
+ *
+ * Python refers to them as {"variable": "gasMap.<name>"}. dash-leaflet calls each with its usual
+ * Leaflet arguments plus a last `context` argument: the GeoJSON component's props, including
+ * `context.hideout` (colours and titles sent from Python) and `context.map` (the Leaflet map).
+ *
+ * Points are circle markers and clusters are CSS-styled div icons, so no marker image is fetched
+ * (the map works offline). Each kind of feature is drawn in its own pane so the stacking order
+ * does not depend on which layer's data arrives first; streets and buildings go to canvas
+ * (thousands of lines), the network to SVG (classes gm-main, gm-crew, ... for styling and tests).
+ */
+(function () {
+    "use strict";
+
+    // z-index of each pane: above tiles (200), below Leaflet's markers (600) and tooltips (650).
+    var PANE_Z = {buildings: 240, streets: 250, areas: 380, mains: 410, points: 450, crews: 470};
+    var MAJOR_STREETS = {motorway: 3.5, trunk: 3.5, primary: 3, secondary: 2.5, tertiary: 2};
+    var MINOR_STREETS = {unclassified: 1.4, residential: 1.2, living_street: 1, service: 0.7};
+    var ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"};
+
+    function pane(map, name) {
+        var id = "gm-" + name;
+        if (!map.getPane(id)) {
+            map.createPane(id).style.zIndex = String(PANE_Z[name]);
+        }
+        return id;
+    }
+
+    function canvasIn(map, paneId) {
+        // One canvas renderer per pane and map, kept on the map itself.
+        map._gasMapCanvas = map._gasMapCanvas || {};
+        if (!map._gasMapCanvas[paneId]) {
+            map._gasMapCanvas[paneId] = L.canvas({pane: paneId, padding: 0.5});
+        }
+        return map._gasMapCanvas[paneId];
+    }
+
+    function esc(value) {
+        return String(value).replace(/[&<>"']/g, function (c) { return ENTITIES[c]; });
+    }
+
+    function show(key, value) {
+        if (value === null || value === undefined || value === "") { return "—"; }
+        if (Array.isArray(value)) { return value.map(function (v) { return show("", v); }).join(", "); }
+        if (typeof value === "boolean") { return value ? "yes" : "no"; }
+        if (/_at$/.test(key)) {
+            var when = new Date(value);
+            if (!isNaN(when.getTime())) { return when.toLocaleString(); }
+        }
+        return String(value);
+    }
+
+    function heading(properties, hideout) {
+        var title = hideout.title || "";
+        var value = properties[hideout.labelProp];
+        return value === null || value === undefined ? title : title + " " + value;
+    }
+
+    function infoHtml(properties, hideout) {
+        var rows = Object.keys(properties).map(function (key) {
+            return "<tr><th>" + esc(key.replace(/_/g, " ")) + "</th><td>" +
+                esc(show(key, properties[key])) + "</td></tr>";
+        });
+        return "<div class=\"gm-popup\"><div class=\"gm-popup-title\">" +
+            esc(heading(properties, hideout)) + "</div><table>" + rows.join("") + "</table></div>";
+    }
+
+    function circle(latlng, context, paneName, options) {
+        options.pane = pane(context.map, paneName);
+        return L.circleMarker(latlng, options);
+    }
+
+    function hideoutOf(context) {
+        return (context && context.hideout) || {};
+    }
+
+    var gasMap = {
+        // --- popups and tooltips -------------------------------------------------------------
+        bindInfo: function (feature, layer, context) {
+            var properties = feature.properties || {};
+            if (properties.cluster) { return; }
+            var hideout = hideoutOf(context);
+            var isPoint = feature.geometry && feature.geometry.type === "Point";
+            layer.bindTooltip(esc(heading(properties, hideout)),
+                {sticky: !isPoint, className: "gm-tooltip", direction: "top"});
+            layer.bindPopup(infoHtml(properties, hideout), {className: "gm-popup-wrap", maxWidth: 360});
+        },
+        bindStreetName: function (feature, layer) {
+            var name = feature.properties && feature.properties.name;
+            if (name) { layer.bindTooltip(esc(name), {sticky: true, className: "gm-tooltip"}); }
+        },
+
+        // --- lines and polygons ----------------------------------------------------------------
+        styleStreet: function (feature, context) {
+            var highway = (feature.properties || {}).highway;
+            var paneId = pane(context.map, "streets");
+            var major = MAJOR_STREETS[highway];
+            return {
+                pane: paneId, renderer: canvasIn(context.map, paneId),
+                color: major ? "#d6dce4" : "#8d97a5", opacity: major ? 0.95 : 0.8,
+                weight: major || MINOR_STREETS[highway] || 1, lineCap: "round", lineJoin: "round"
+            };
+        },
+        styleBuilding: function (feature, context) {
+            var paneId = pane(context.map, "buildings");
+            return {
+                pane: paneId, renderer: canvasIn(context.map, paneId),
+                color: "#4a5462", weight: 0.5, opacity: 0.6, fillColor: "#353e4a", fillOpacity: 0.45
+            };
+        },
+        styleDistrict: function (feature, context) {
+            return {
+                pane: pane(context.map, "areas"), className: "gm-district",
+                color: "#7f93a8", weight: 1.5, opacity: 0.8, dashArray: "8 6", fill: false
+            };
+        },
+        styleMain: function (feature, context) {
+            var p = feature.properties || {};
+            var colors = hideoutOf(context).pressureColors || {};
+            var style = {
+                pane: pane(context.map, "mains"),
+                className: "gm-main gm-main-" + p.pressure_class,
+                color: colors[p.pressure_class] || "#ffffff", opacity: 0.95,
+                weight: Math.max(1.5, Math.min(6, 1 + (p.diameter_mm || 100) / 80)),
+                lineCap: "round", lineJoin: "round"
+            };
+            if (p.status === "out_of_service") {
+                style.dashArray = "6 6";
+                style.opacity = 0.6;
+            } else if (p.status === "planned") {
+                style.dashArray = "2 6";
+                style.opacity = 0.7;
+            } else if (p.status === "abandoned") {
+                style.color = "#6b7480";
+                style.dashArray = "1 5";
+                style.opacity = 0.5;
+            }
+            return style;
+        },
+
+        // --- points ----------------------------------------------------------------------------
+        pointValve: function (feature, latlng, context) {
+            var p = feature.properties || {};
+            var colors = hideoutOf(context).valveColors || {};
+            var inoperable = p.operable === false;
+            return circle(latlng, context, "points", {
+                radius: 4, className: "gm-valve",
+                color: inoperable ? colors.inoperable : "#0b0f14", weight: inoperable ? 3 : 1.5,
+                fillColor: p.currently_open === false ? colors.closed : colors.open, fillOpacity: 1
+            });
+        },
+        pointStation: function (feature, latlng, context) {
+            return circle(latlng, context, "points", {
+                radius: 7, className: "gm-station",
+                color: "#ffffff", weight: 2, fillColor: "#b26bff", fillOpacity: 1
+            });
+        },
+        pointMeter: function (feature, latlng, context) {
+            return circle(latlng, context, "points", {
+                radius: 3.5, className: "gm-meter",
+                color: "#0b0f14", weight: 1, fillColor: "#9fb3c8", fillOpacity: 0.9
+            });
+        },
+        pointDepot: function (feature, latlng, context) {
+            return circle(latlng, context, "points", {
+                radius: 9, className: "gm-depot",
+                color: "#ffffff", weight: 2.5, fillColor: "#3d7eff", fillOpacity: 1
+            });
+        },
+        pointCrew: function (feature, latlng, context) {
+            var status = (feature.properties || {}).status;
+            var colors = hideoutOf(context).crewColors || {};
+            return circle(latlng, context, "crews", {
+                radius: 8, className: "gm-crew gm-crew-" + status,
+                color: "#ffffff", weight: 2.5, fillColor: colors[status] || "#ffffff", fillOpacity: 1
+            });
+        },
+        pointCamera: function (feature, latlng, context) {
+            return circle(latlng, context, "points", {
+                radius: 4.5, className: "gm-camera",
+                color: "#0b0f14", weight: 1.5, fillColor: "#1de9b6", fillOpacity: 1
+            });
+        },
+        clusterMeters: function (feature, latlng, index, context) {
+            var count = feature.properties.point_count;
+            var size = count < 100 ? 24 : (count < 1000 ? 30 : 36);
+            var icon = L.divIcon({
+                html: "<div><span>" + esc(feature.properties.point_count_abbreviated) + "</span></div>",
+                className: "gm-cluster", iconSize: L.point(size, size)
+            });
+            return L.marker(latlng, {icon: icon, pane: pane(context.map, "points")});
+        }
+    };
+
+    window.gasMap = Object.assign(window.gasMap || {}, gasMap);
+}());

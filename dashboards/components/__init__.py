@@ -1,0 +1,1 @@
+"""Builders of UI pieces: plain functions returning Dash components, no I/O."""

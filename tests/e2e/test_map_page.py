@@ -1,0 +1,135 @@
+"""The network map over HTTP and in headless Chromium, against the Helsinki demo territory."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from dashboards.app import create_app
+from dashboards.components.network_map import OFFLINE_BASE_NAME, OSM_ATTRIBUTION, OVERLAYS
+
+DEAD_DSN = "postgresql://postgres@127.0.0.1:1/x"
+CHROMIUM = Path(shutil.which("chromium") or "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def get(url: str) -> tuple[int, dict[str, str], bytes]:
+    """Status, headers and body of a GET, whatever the status."""
+    try:
+        with urllib.request.urlopen(url, timeout=30) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as exc:
+        with exc:
+            return exc.code, dict(exc.headers), exc.read()
+
+
+def get_json(url: str) -> tuple[int, dict]:
+    status, _, body = get(url)
+    return status, json.loads(body)
+
+
+def test_healthz_is_ok_against_the_demo_database(dash_server_url):
+    assert get_json(f"{dash_server_url}/healthz") == (200, {"status": "ok", "database": "ok"})
+
+
+def test_healthz_is_a_503_with_a_one_line_reason_when_the_database_server_is_dead():
+    response = create_app(DEAD_DSN).server.test_client().get("/healthz")
+    assert response.status_code == 503
+    assert response.json["status"] == "error"
+    assert "127.0.0.1:1" in response.json["database"]
+    assert "\n" not in response.json["database"]
+
+
+def test_an_unknown_layer_is_a_404_json_error_naming_the_field(dash_server_url):
+    status, payload = get_json(f"{dash_server_url}/layers/nope.geojson")
+    assert status == 404
+    assert payload["field"] == "name"
+    assert {"error", "detail"} <= set(payload)
+
+
+def test_static_layers_are_cacheable_and_crews_are_not(dash_server_url):
+    status, headers, _ = get(f"{dash_server_url}/layers/mains.geojson")
+    assert status == 200
+    assert headers["Content-Type"] == "application/geo+json"
+    assert "max-age=" in headers["Cache-Control"]
+    status, headers, _ = get(f"{dash_server_url}/layers/crews.geojson")
+    assert status == 200
+    assert headers["Cache-Control"] == "no-store"
+
+
+def test_the_meters_layer_served_to_browsers_holds_no_personal_data(dash_server_url):
+    status, collection = get_json(f"{dash_server_url}/layers/meters.geojson")
+    assert status == 200
+    assert collection["features"]
+    assert {key for f in collection["features"] for key in f["properties"]} == {"id", "category"}
+
+
+@pytest.mark.browser
+def test_the_map_draws_the_network_offline_without_console_errors(dash_server_url, artifacts_dir):
+    if not CHROMIUM.exists():
+        pytest.skip(f"needs Chromium at {CHROMIUM}")
+    from playwright.sync_api import expect, sync_playwright
+
+    _, mains = get_json(f"{dash_server_url}/layers/mains.geojson")
+    _, crews = get_json(f"{dash_server_url}/layers/crews.geojson")
+    errors: list[str] = []
+    outside: list[str] = []
+
+    def local_only(route):
+        if route.request.url.startswith(dash_server_url):
+            route.continue_()
+        else:  # the product must work air-gapped: anything else is recorded and refused
+            outside.append(route.request.url)
+            route.abort()
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1920, "height": 1080})
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda exc: errors.append(str(exc)))
+            page.route("**/*", local_only)
+            page.goto(dash_server_url, wait_until="networkidle")
+
+            expect(page.locator(".leaflet-container")).to_have_count(1)
+            expect(page.locator("path.gm-main")).to_have_count(len(mains["features"]))
+            expect(page.locator("path.gm-crew")).to_have_count(len(crews["features"]))
+            expect(page.locator(".gm-cluster, path.gm-meter").first).to_be_attached()
+            expect(page.locator(".leaflet-gm-streets-pane canvas")).to_have_count(1)
+            expect(page.get_by_text(OSM_ATTRIBUTION)).to_be_visible()
+            control = page.locator(".leaflet-control-layers")
+            expect(control.locator(".leaflet-control-layers-base label")).to_have_text(
+                [OFFLINE_BASE_NAME]
+            )
+            expect(control.locator(".leaflet-control-layers-overlays label")).to_have_text(
+                [spec.label for spec in OVERLAYS]
+            )
+            page.screenshot(path=str(artifacts_dir / "map_1920x1080.png"))
+
+            page.locator("path.gm-crew").first.click()
+            popup = page.locator(".gm-popup")
+            expect(popup).to_be_visible()
+            expect(popup).to_contain_text("status")
+
+            mains_box = control.locator("label", has_text="Gas mains")
+            mains_box.click()
+            expect(page.locator("path.gm-main")).to_have_count(0)
+            mains_box.click()
+            expect(page.locator("path.gm-main")).to_have_count(len(mains["features"]))
+        finally:
+            browser.close()
+
+    assert errors == []
+    assert outside == []
