@@ -10,7 +10,9 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from dispatch import route_command
 from gis.errors import GisError, OsmDataError
+from routing.errors import GraphBuildError, InvalidArgument
 
 EXIT_FAILURE, EXIT_BAD_INPUT = 1, 2
 
@@ -37,6 +39,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--replace", action="store_true", help="replace a loaded territory (and its tickets)"
     )
 
+    route_command.add_parser(commands)
+
     serve = commands.add_parser("serve", help="run the control room web app")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8050)
@@ -52,7 +56,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return _run(args)
-    except OsmDataError as exc:
+    except (OsmDataError, InvalidArgument, GraphBuildError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except GisError as exc:
@@ -63,6 +67,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    if args.command == "route":  # routing needs no database
+        return route_command.run_nearest(args)
     from gis.database import resolve_database
 
     database = resolve_database()
