@@ -18,6 +18,7 @@ from dash import html
 from dashboards import ids
 from dashboards.components.network_map import build_network_map
 from dashboards.layers import LayerSource, register_routes
+from dispatch.api import Api, create_blueprint
 from gis import queries
 from gis.errors import DatabaseUnavailable
 
@@ -30,12 +31,13 @@ NO_TERRITORY_MESSAGE = "No territory loaded yet: run `dispatch demo load`."
 Bounds = list[list[float]]
 
 
-def create_app(dsn: str, *, online_tiles: bool = False) -> dash.Dash:
+def create_app(dsn: str, *, online_tiles: bool = False, api: Api | None = None) -> dash.Dash:
     """The control room app reading the database at ``dsn``.
 
     ``online_tiles`` adds OpenStreetMap raster tiles (fetched from the internet) as a second base
     layer; without it the app needs nothing beyond itself and the database. Run it with
-    ``create_app(dsn).run(host=..., port=...)``.
+    ``create_app(dsn).run(host=..., port=...)``. The JSON API under ``/api/v1`` is served by
+    the same server (``api`` configures it; by default without crew recommendations).
     """
     app = dash.Dash(
         __name__,
@@ -45,6 +47,7 @@ def create_app(dsn: str, *, online_tiles: bool = False) -> dash.Dash:
         update_title=None,
     )
     register_routes(app.server, LayerSource(dsn))
+    app.server.register_blueprint(create_blueprint(api or Api(dsn)))
     app.layout = lambda: build_page(dsn, online_tiles=online_tiles)
     return app
 

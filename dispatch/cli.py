@@ -11,6 +11,7 @@ import sys
 from collections.abc import Sequence
 
 from dispatch import route_command
+from dispatch.errors import InvalidInput
 from gis.errors import GisError, OsmDataError
 from routing.errors import GraphBuildError, InvalidArgument
 
@@ -41,6 +42,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     route_command.add_parser(commands)
 
+    users = commands.add_parser("users", help="user accounts").add_subparsers(
+        dest="users_command", required=True
+    )
+    add = users.add_parser("add", help="create a user (password from a prompt or stdin)")
+    add.add_argument("name")
+    add.add_argument(
+        "--role", required=True, help="hotline_agent, dispatcher, crew_lead, manager or admin"
+    )
+    add.add_argument("--crew", type=int, help="the crew a crew_lead leads")
+    add.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
+
     serve = commands.add_parser("serve", help="run the control room web app")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8050)
@@ -56,7 +70,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return _run(args)
-    except (OsmDataError, InvalidArgument, GraphBuildError) as exc:
+    except (OsmDataError, InvalidArgument, GraphBuildError, InvalidInput) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except GisError as exc:
@@ -80,6 +94,8 @@ def _run(args: argparse.Namespace) -> int:
         return _migrate(database.dsn)
     if args.command == "demo":
         return _demo_load(database.dsn, args)
+    if args.command == "users":
+        return _add_user(database.dsn, args)
     return _serve(database.dsn, args)
 
 
@@ -109,6 +125,7 @@ def _demo_load(dsn: str, args: argparse.Namespace) -> int:
             f"territory {current['name']!r} (seed {current['seed']}) is already loaded; "
             "nothing done (use --replace to rebuild it)"
         )
+        _ensure_demo_users(dsn)
         return 0
     started = time.perf_counter()
     if args.place:
@@ -127,14 +144,60 @@ def _demo_load(dsn: str, args: argparse.Namespace) -> int:
         f"{counts['customer_meters']} meters, {counts['crews']} crews, "
         f"{counts['cameras']} cameras"
     )
+    _ensure_demo_users(dsn)
+    return 0
+
+
+DEMO_PASSWORD = "control-room"
+DEMO_USERS = (
+    ("admin", "admin"),
+    ("dispatcher", "dispatcher"),
+    ("hotline", "hotline_agent"),
+    ("manager", "manager"),
+    ("crewlead", "crew_lead"),
+)
+
+
+def _ensure_demo_users(dsn: str) -> None:
+    from dispatch import auth
+    from dispatch import repository as repo
+    from dispatch.unit_of_work import UnitOfWork
+
+    with UnitOfWork(dsn) as uow:
+        first_crew = repo.list_crews(uow.cur)[0]
+        for name, role in DEMO_USERS:
+            if repo.get_user(uow.cur, name) is None:
+                crew = first_crew["id"] if role == "crew_lead" else None
+                auth.add_user(uow, name, role, DEMO_PASSWORD, crew)
+    names = ", ".join(f"{n} ({r})" for n, r in DEMO_USERS)
+    _say(f"demo users: {names}; password {DEMO_PASSWORD!r}; crewlead leads {first_crew['code']}")
+
+
+def _add_user(dsn: str, args: argparse.Namespace) -> int:
+    import getpass
+
+    from dispatch import auth
+    from dispatch.unit_of_work import UnitOfWork
+
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass(f"password for {args.name}: ")
+    with UnitOfWork(dsn) as uow:
+        auth.add_user(uow, args.name, args.role, password, args.crew)
+    _say(f"user {args.name!r} added with role {args.role}")
     return 0
 
 
 def _serve(dsn: str, args: argparse.Namespace) -> int:
     # The CLI is the composition root: the only place in dispatch/ that reaches the web app.
     from dashboards.app import create_app
+    from dispatch.api import Api
+    from dispatch.recommend import recommender_for_territory
 
-    app = create_app(dsn, online_tiles=args.online_tiles)
+    api = Api(dsn, recommend=recommender_for_territory(dsn))
+    _say("crew recommendations: " + ("by road" if api.recommend else "off (no road graph)"))
+    app = create_app(dsn, online_tiles=args.online_tiles, api=api)
     _say(f"control room at http://{args.host}:{args.port}/")
     app.run(host=args.host, port=args.port, debug=False)
     return 0

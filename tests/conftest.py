@@ -35,11 +35,11 @@ def make_database(pg_server: Server) -> Iterator[Callable[[], str]]:
 
     Copying a template that already has PostGIS is several times faster than creating the
     extension in each database."""
-    template = f"gd_test_template_{uuid.uuid4().hex[:8]}"
-    ensure_database(pg_server, template)
-    made: list[str] = [template]
+    postgis_template = f"gd_test_template_{uuid.uuid4().hex[:8]}"
+    ensure_database(pg_server, postgis_template)
+    made: list[str] = [postgis_template]
 
-    def make() -> str:
+    def make(template: str | None = None) -> str:
         name = f"gd_test_{uuid.uuid4().hex[:10]}"
         made.append(name)
         conn = connect(pg_server.admin_dsn)
@@ -48,7 +48,7 @@ def make_database(pg_server: Server) -> Iterator[Callable[[], str]]:
             with conn.cursor() as cur:
                 cur.execute(
                     sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
-                        sql.Identifier(name), sql.Identifier(template)
+                        sql.Identifier(name), sql.Identifier(template or postgis_template)
                     )
                 )
         finally:
@@ -122,3 +122,22 @@ def no_roads_pbf(tmp_path_factory) -> Path:
     finally:
         writer.close()
     return path
+
+
+@pytest.fixture(scope="session")
+def demo_template(pg_server, make_database, helsinki_territory) -> str:
+    """Name of a database holding the Helsinki demo and its demo users, to copy from."""
+    from dispatch.cli import _ensure_demo_users
+
+    dsn = make_database()
+    migrate(dsn)
+    store_territory(dsn, helsinki_territory)
+    _ensure_demo_users(dsn)
+    return psycopg2.extensions.parse_dsn(dsn)["dbname"]
+
+
+@pytest.fixture
+def fresh_demo_dsn(pg_server, demo_template, make_database) -> str:
+    """A private copy of the demo database (territory, crews, demo users), for tests that
+    change it."""
+    return make_database(template=demo_template)

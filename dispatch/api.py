@@ -1,0 +1,434 @@
+"""The HTTP API under ``/api/v1`` (Flask). Handlers only parse the request, check the role,
+call a service in a unit of work, and map domain errors to JSON ``{"error", "field",
+"detail"}`` with a 4xx status. The OpenAPI document is generated from the same route table
+that registers the handlers, so the two cannot drift apart."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import psycopg2
+from flask import Blueprint, Response, jsonify, request
+from psycopg2.pool import ThreadedConnectionPool
+from werkzeug.exceptions import HTTPException
+
+from dispatch import auth, services, views
+from dispatch import repository as repo
+from dispatch.errors import DispatchError, InvalidInput, NotFound
+from dispatch.services import Actor, Recommender, Settings
+from dispatch.unit_of_work import UnitOfWork
+from gis.errors import DatabaseUnavailable
+
+log = logging.getLogger(__name__)
+PREFIX = "/api/v1"
+STALE_AFTER_S = 300.0
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str  # Flask syntax, e.g. /tickets/<int:ticket_id>
+    action: str | None  # permission needed; None: public
+    summary: str
+    handler: str  # name of the function in this module
+    body: dict | None = None  # JSON schema of the request body
+
+
+ROUTES = [
+    Route(
+        "POST",
+        "/auth/token",
+        None,
+        "Log in: a bearer token for a username and password",
+        "login",
+        {"username": "string", "password": "string"},
+    ),
+    Route(
+        "POST",
+        "/tickets",
+        "tickets.create",
+        "Open a work order (Idempotency-Key honoured)",
+        "create_ticket",
+        {
+            "type": "string",
+            "lon": "number",
+            "lat": "number",
+            "account_no": "string",
+            "meter_no": "string",
+            "address": "string",
+            "description": "string",
+            "caller_name": "string",
+            "caller_phone": "string",
+            "priority": "integer",
+            "appointment_at": "string",
+            "receiving_department": "string",
+            "jurisdiction": "string",
+        },
+    ),
+    Route(
+        "GET",
+        "/tickets",
+        "tickets.list",
+        "List tickets (status, type, category, open)",
+        "list_tickets",
+    ),
+    Route(
+        "GET",
+        "/tickets/<int:ticket_id>",
+        "tickets.get",
+        "One ticket with its callers",
+        "get_ticket",
+    ),
+    Route(
+        "GET",
+        "/tickets/<int:ticket_id>/events",
+        "tickets.events",
+        "The ticket's event log",
+        "get_events",
+    ),
+    Route(
+        "POST",
+        "/tickets/<int:ticket_id>/transition",
+        "tickets.transition",
+        "Move the ticket to its next status",
+        "transition",
+        {"status": "string", "reason": "string"},
+    ),
+    Route(
+        "POST",
+        "/tickets/<int:ticket_id>/assign",
+        "tickets.assign",
+        "Assign or reassign a crew",
+        "assign",
+        {"crew_id": "integer", "reason": "string"},
+    ),
+    Route(
+        "POST",
+        "/tickets/<int:ticket_id>/link",
+        "tickets.link",
+        "Link the ticket as a duplicate call of another",
+        "link",
+        {"parent_id": "integer"},
+    ),
+    Route(
+        "POST",
+        "/tickets/<int:ticket_id>/unlink",
+        "tickets.unlink",
+        "Make a linked duplicate its own ticket again",
+        "unlink",
+    ),
+    Route("GET", "/crews", "crews.list", "Crews with their latest positions", "list_crews"),
+    Route(
+        "POST",
+        "/crews/<int:crew_id>/positions",
+        "crews.position",
+        "Report a GPS fix",
+        "post_position",
+        {
+            "lon": "number",
+            "lat": "number",
+            "time": "string",
+            "speed": "number",
+            "heading": "number",
+        },
+    ),
+    Route(
+        "POST",
+        "/crews/<int:crew_id>/status",
+        "crews.status",
+        "Set a crew's status",
+        "post_crew_status",
+        {"status": "string"},
+    ),
+    Route("POST", "/clocks/check", "clocks.check", "Raise due deadline events now", "check_clocks"),
+    Route("GET", "/kpis", "kpis", "Today's key figures", "kpis"),
+    Route("GET", "/openapi.json", None, "This document", "openapi"),
+]
+
+
+class Api:
+    """State of one API instance: its pool, settings, clock and recommender."""
+
+    def __init__(
+        self,
+        dsn: str,
+        *,
+        settings: Settings | None = None,
+        clock: Callable[[], datetime] | None = None,
+        recommend: Recommender | None = None,
+    ) -> None:
+        self.dsn = dsn
+        self.settings = settings or Settings()
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self.recommend = recommend
+        self._pool: ThreadedConnectionPool | None = None
+
+    @property
+    def pool(self) -> ThreadedConnectionPool:
+        if self._pool is None:  # opened on first request, never at import
+            try:
+                self._pool = ThreadedConnectionPool(1, 20, self.dsn, connect_timeout=5)
+            except psycopg2.OperationalError as exc:
+                raise DatabaseUnavailable(str(exc).strip().splitlines()[0]) from exc
+        return self._pool
+
+    def uow(self) -> UnitOfWork:
+        return UnitOfWork(self.pool)
+
+    def actor(self, uow: UnitOfWork, action: str | None) -> Actor | None:
+        if action is None:
+            return None
+        header = request.headers.get("Authorization", "")
+        token = header[7:].strip() if header.lower().startswith("bearer ") else None
+        actor = auth.actor_for_token(uow, token, self.clock())
+        auth.require(actor, action)
+        return actor
+
+    # --- handlers (each returns (payload, status)) ---
+
+    def login(self, uow, actor, body):
+        return auth.issue_token(uow, body.get("username"), body.get("password"), self.clock()), 200
+
+    def create_ticket(self, uow, actor, body):
+        key = request.headers.get("Idempotency-Key")
+        if key:
+            if len(key) > 200:
+                raise InvalidInput(
+                    "`Idempotency-Key` is longer than 200 characters", "Idempotency-Key"
+                )
+            user = repo.get_user(uow.cur, actor.username)
+            existing = repo.idempotent_ticket(uow.cur, user["id"], key)
+            if existing is not None:
+                row = repo.get_ticket_row(uow.cur, existing)
+                return {"ticket": views.ticket_view(uow.cur, row, actor), "replayed": True}, 200
+        result = services.open_ticket(uow, body, actor, self.clock(), self.settings, self.recommend)
+        if key:
+            repo.remember_idempotency(uow.cur, user["id"], key, result["id"])
+        row = repo.get_ticket_row(uow.cur, result["id"])
+        return {
+            "ticket": views.ticket_view(uow.cur, row, actor),
+            "duplicate_of": result["duplicate_of"],
+            "recommendations": result["recommendations"],
+        }, 201
+
+    def list_tickets(self, uow, actor, body):
+        args = request.args
+        status = [s for s in args.get("status", "").split(",") if s] or None
+        rows = repo.list_tickets(
+            uow.cur,
+            status=status,
+            ticket_type=args.get("type"),
+            category=args.get("category"),
+            open_only=args.get("open", "").lower() in ("1", "true", "yes"),
+            crew_id=actor.crew_id if actor.role == "crew_lead" else None,
+            limit=_limit(args.get("limit")),
+        )
+        return {"tickets": [views.ticket_view(uow.cur, r, actor) for r in rows]}, 200
+
+    def get_ticket(self, uow, actor, body, ticket_id):
+        row = self._visible_ticket(uow, actor, ticket_id)
+        return views.ticket_view(uow.cur, row, actor, full=True), 200
+
+    def get_events(self, uow, actor, body, ticket_id):
+        self._visible_ticket(uow, actor, ticket_id)
+        return {
+            "events": [views.event_view(e) for e in repo.ticket_events(uow.cur, ticket_id)]
+        }, 200
+
+    def transition(self, uow, actor, body, ticket_id):
+        to = body.get("status")
+        if not isinstance(to, str) or not to:
+            raise InvalidInput("`status` is required", "status")
+        return services.transition_ticket(
+            uow, ticket_id, to, actor, self.clock(), reason=body.get("reason")
+        ), 200
+
+    def assign(self, uow, actor, body, ticket_id):
+        return services.assign_crew(
+            uow, ticket_id, body.get("crew_id"), actor, self.clock(), reason=body.get("reason")
+        ), 200
+
+    def link(self, uow, actor, body, ticket_id):
+        return services.link_duplicate(
+            uow, ticket_id, body.get("parent_id"), actor, self.clock()
+        ), 200
+
+    def unlink(self, uow, actor, body, ticket_id):
+        return services.unlink_duplicate(uow, ticket_id, actor, self.clock()), 200
+
+    def list_crews(self, uow, actor, body):
+        now = self.clock()
+        return {
+            "crews": [views.crew_view(r, now, STALE_AFTER_S) for r in repo.list_crews(uow.cur)]
+        }, 200
+
+    def post_position(self, uow, actor, body, crew_id):
+        return services.record_position(uow, crew_id, body, actor, self.clock(), self.settings), 201
+
+    def post_crew_status(self, uow, actor, body, crew_id):
+        return services.set_crew_status(uow, crew_id, body.get("status"), actor), 200
+
+    def check_clocks(self, uow, actor, body):
+        return {"raised": services.check_clocks(uow, self.clock(), actor)}, 200
+
+    def kpis(self, uow, actor, body):
+        rows = repo.list_tickets(uow.cur, limit=100_000)
+        crews = repo.list_crews(uow.cur)
+        now = self.clock()
+        open_p1 = sum(
+            1
+            for r in rows
+            if r["priority"] == 1
+            and r["status"] not in ("closed", "cancelled")
+            and r["parent_ticket_id"] is None
+        )
+        today = [
+            r
+            for r in rows
+            if r["received_at"].date() == now.date()
+            and r["arrived_at"] is not None
+            and r["arrival_due_at"] is not None
+        ]
+        minutes = sorted((r["arrived_at"] - r["received_at"]).total_seconds() / 60 for r in today)
+        within = sum(1 for r in today if r["arrived_at"] <= r["arrival_due_at"])
+        views_ = [views.crew_view(c, now, STALE_AFTER_S) for c in crews]
+        return {
+            "open_p1": open_p1,
+            "arrivals_today": len(today),
+            "median_arrival_min_today": minutes[len(minutes) // 2] if minutes else None,
+            "share_within_target_today": round(within / len(today), 3) if today else None,
+            "crews_available": sum(1 for c in views_ if c["status"] == "available"),
+            "crews_busy": sum(1 for c in views_ if c["status"] == "busy"),
+            "crews_stale": sum(1 for c in views_ if c["stale"]),
+        }, 200
+
+    def openapi(self, uow, actor, body):
+        return openapi_document(), 200
+
+    def _visible_ticket(self, uow, actor, ticket_id):
+        row = repo.get_ticket_row(uow.cur, ticket_id)
+        if row is None:
+            raise NotFound(f"no ticket {ticket_id}", "id")
+        if actor.role == "crew_lead" and row["crew_id"] != actor.crew_id:
+            raise auth.PermissionDenied("a crew lead sees only its own crew's jobs", "id")
+        return row
+
+
+def create_blueprint(api: Api) -> Blueprint:
+    bp = Blueprint("api_v1", __name__, url_prefix=PREFIX)
+    for route in ROUTES:
+        bp.add_url_rule(
+            route.path, endpoint=route.handler, methods=[route.method], view_func=_view(api, route)
+        )
+
+    @bp.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        return _error(exc.code or 500, exc.name.lower().replace(" ", "_"), None, exc.description)
+
+    return bp
+
+
+def _view(api: Api, route: Route):
+    def view(**params):
+        try:
+            body = _json_body() if route.method == "POST" else {}
+            if route.action is None and route.handler == "openapi":
+                payload, status = api.openapi(None, None, body)
+                return jsonify(payload), status
+            with api.uow() as uow:
+                actor = api.actor(uow, route.action)
+                payload, status = getattr(api, route.handler)(uow, actor, body, **params)
+            return jsonify(payload), status
+        except DispatchError as exc:
+            return _error(exc.status, exc.code, exc.field, exc.detail)
+        except DatabaseUnavailable as exc:
+            return _error(503, "database_unavailable", None, str(exc))
+
+    return view
+
+
+def _json_body() -> dict:
+    if not request.data:
+        return {}
+    try:
+        body = request.get_json(force=True)
+    except Exception:  # werkzeug raises several types for malformed JSON
+        raise InvalidInput("the request body is not valid JSON", "body") from None
+    if not isinstance(body, dict):
+        raise InvalidInput("the request body must be a JSON object", "body")
+    return body
+
+
+def _error(status: int, code: str, field: str | None, detail: str) -> tuple[Response, int]:
+    return jsonify({"error": code, "field": field, "detail": detail}), status
+
+
+def _limit(text: str | None) -> int:
+    if text is None:
+        return 200
+    if not text.isdigit() or not 1 <= int(text) <= 1000:
+        raise InvalidInput("`limit` must be an integer from 1 to 1000", "limit")
+    return int(text)
+
+
+def openapi_document() -> dict:
+    paths: dict[str, dict] = {}
+    for route in ROUTES:
+        path = route.path.replace("<int:ticket_id>", "{ticket_id}").replace(
+            "<int:crew_id>", "{crew_id}"
+        )
+        op: dict = {
+            "summary": route.summary,
+            "operationId": route.handler,
+            "responses": {
+                "200": {"description": "OK"},
+                "4XX": {
+                    "description": "Error",
+                    "content": {
+                        "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}
+                    },
+                },
+            },
+        }
+        if route.action:
+            op["security"] = [{"bearer": []}]
+            op["x-roles"] = sorted(auth.PERMISSIONS[route.action])
+        params = [p for p in ("ticket_id", "crew_id") if "{" + p + "}" in path]
+        if params:
+            op["parameters"] = [
+                {"name": p, "in": "path", "required": True, "schema": {"type": "integer"}}
+                for p in params
+            ]
+        if route.body:
+            op["requestBody"] = {
+                "content": {
+                    "application/json": {
+                        "schema": {
+                            "type": "object",
+                            "properties": {k: {"type": v} for k, v in route.body.items()},
+                        }
+                    }
+                }
+            }
+        paths.setdefault(PREFIX + path, {})[route.method.lower()] = op
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "Gas dispatch control room API", "version": "1"},
+        "paths": paths,
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": {
+                "Error": {
+                    "type": "object",
+                    "properties": {
+                        "error": {"type": "string"},
+                        "field": {"type": "string", "nullable": True},
+                        "detail": {"type": "string"},
+                    },
+                }
+            },
+        },
+    }

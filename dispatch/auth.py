@@ -1,0 +1,126 @@
+"""Users, passwords, bearer tokens and what each role may do.
+
+Passwords are stored as scrypt hashes; tokens are random, handed out once and stored only as
+their SHA-256, valid for one shift (12 h).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import datetime, timedelta
+
+from dispatch import repository as repo
+from dispatch.errors import InvalidInput, PermissionDenied, Unauthenticated
+from dispatch.services import Actor
+from dispatch.unit_of_work import UnitOfWork
+
+ROLES = ("hotline_agent", "dispatcher", "crew_lead", "manager", "admin")
+TOKEN_LIFETIME = timedelta(hours=12)
+_SCRYPT = {"n": 2**14, "r": 8, "p": 1}
+
+_ALL = frozenset(ROLES)
+#: action -> roles allowed. Every API endpoint names one action.
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "tickets.create": frozenset({"hotline_agent", "dispatcher", "admin"}),
+    "tickets.list": _ALL,
+    "tickets.get": _ALL,
+    "tickets.events": _ALL,
+    "tickets.transition": frozenset({"dispatcher", "crew_lead", "admin"}),
+    "tickets.assign": frozenset({"dispatcher", "admin"}),
+    "tickets.link": frozenset({"hotline_agent", "dispatcher", "admin"}),
+    "tickets.unlink": frozenset({"dispatcher", "admin"}),
+    "crews.list": _ALL,
+    "crews.position": frozenset({"dispatcher", "crew_lead", "admin"}),
+    "crews.status": frozenset({"dispatcher", "crew_lead", "admin"}),
+    "clocks.check": frozenset({"dispatcher", "admin"}),
+    "kpis": frozenset({"dispatcher", "manager", "admin"}),
+}
+#: Roles that see customers' and callers' names and phones unmasked (a crew lead only on its
+#: own jobs); everyone else sees them masked.
+PERSONAL_DATA_ROLES = frozenset({"hotline_agent", "dispatcher", "crew_lead", "admin"})
+
+
+def hash_password(password: str) -> str:
+    if len(password) < 8:
+        raise InvalidInput("`password` must have at least 8 characters", "password")
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(password.encode(), salt=salt, **_SCRYPT)
+    return f"scrypt${salt.hex()}${digest.hex()}"
+
+
+def check_password(password: str, stored: str) -> bool:
+    try:
+        scheme, salt, digest = stored.split("$")
+    except ValueError:
+        return False
+    if scheme != "scrypt":
+        return False
+    candidate = hashlib.scrypt(password.encode(), salt=bytes.fromhex(salt), **_SCRYPT)
+    return hmac.compare_digest(candidate.hex(), digest)
+
+
+def add_user(
+    uow: UnitOfWork, username: str, role: str, password: str, crew_id: int | None = None
+) -> int:
+    if role not in ROLES:
+        raise InvalidInput(f"`role` must be one of {', '.join(ROLES)}", "role")
+    if (role == "crew_lead") != (crew_id is not None):
+        raise InvalidInput("`crew` is required for a crew_lead and only for one", "crew")
+    if repo.get_user(uow.cur, username) is not None:
+        raise InvalidInput(f"`username`: {username!r} already exists", "username")
+    if crew_id is not None and repo.get_crew(uow.cur, crew_id) is None:
+        raise InvalidInput(f"`crew`: no crew {crew_id}", "crew")
+    return repo.insert_user(uow.cur, username, role, hash_password(password), crew_id)
+
+
+def issue_token(uow: UnitOfWork, username: str, password: str, now: datetime) -> dict:
+    user = repo.get_user(uow.cur, username or "")
+    # The same answer for an unknown user and a wrong password.
+    if user is None or not check_password(password or "", user["password_hash"]):
+        raise Unauthenticated("wrong username or password", "password")
+    token = secrets.token_urlsafe(32)
+    expires = now + TOKEN_LIFETIME
+    repo.insert_token(uow.cur, _token_hash(token), user["id"], expires)
+    return {
+        "token": token,
+        "token_type": "Bearer",
+        "expires_at": expires.isoformat(),
+        "role": user["role"],
+        "crew_id": user["crew_id"],
+    }
+
+
+def actor_for_token(uow: UnitOfWork, token: str | None, now: datetime) -> Actor:
+    if not token:
+        raise Unauthenticated("a bearer token is required (POST /api/v1/auth/token)", None)
+    user = repo.user_for_token(uow.cur, _token_hash(token), now)
+    if user is None:
+        raise Unauthenticated("the token is unknown or expired", None)
+    return Actor(user["username"], user["role"], user["crew_id"])
+
+
+def require(actor: Actor, action: str) -> None:
+    if actor.role not in PERMISSIONS[action]:
+        raise PermissionDenied(f"role {actor.role} may not {action.replace('.', ' ')}", None)
+
+
+def sees_personal_data(actor: Actor, ticket_crew_id: int | None) -> bool:
+    if actor.role not in PERSONAL_DATA_ROLES:
+        return False
+    return actor.role != "crew_lead" or actor.crew_id == ticket_crew_id
+
+
+def mask_name(name: str | None) -> str | None:
+    return None if not name else name[0] + "*" * max(1, len(name) - 1)
+
+
+def mask_phone(phone: str | None) -> str | None:
+    if not phone:
+        return None
+    return phone[:3] + "*" * max(0, len(phone) - 7) + phone[-4:] if len(phone) > 7 else "****"
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()

@@ -1,0 +1,94 @@
+"""Crew recommendations for a new ticket: the live crews from the database, routed by road.
+
+Connects dispatch's data (crews and their latest fixes) to ``routing`` (pure): the road graph
+is loaded once, at start-up, from the extract the territory was built from.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from dispatch import repository as repo
+from dispatch.unit_of_work import UnitOfWork
+from routing.build import load_road_graph
+from routing.crews import DEFAULT_MAX_FIX_AGE_S, prepare_crews
+from routing.errors import RoutingError
+from routing.graph import RoadGraph
+from routing.nearest import Router
+
+log = logging.getLogger(__name__)
+
+
+class CrewRecommender:
+    """Callable ``(lon, lat, skill) -> [crew dicts]``, best first, with the excluded crews'
+    reasons. One router per instance: call it from one thread at a time (a lock guards it)."""
+
+    def __init__(
+        self, dsn: str, graph: RoadGraph, *, k: int = 3, clock: Callable[[], datetime] | None = None
+    ) -> None:
+        import threading
+
+        self.dsn, self.graph, self.k = dsn, graph, k
+        self.router = Router(graph)
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self._lock = threading.Lock()
+
+    def __call__(self, lon: float, lat: float, skill: str | None) -> list[dict]:
+        with UnitOfWork(self.dsn) as uow:
+            crews = repo.list_crews(uow.cur)
+        now = self.clock()
+        usable = [c for c in crews if c["lon"] is not None]
+        if not usable:
+            return []
+        with self._lock:
+            snaps = self.router.edge_index.snap(
+                [c["lon"] for c in usable], [c["lat"] for c in usable]
+            )
+            crew_set = prepare_crews(
+                self.graph,
+                snaps,
+                ids=[c["id"] for c in usable],
+                lon=[c["lon"] for c in usable],
+                lat=[c["lat"] for c in usable],
+                status=[c["status"] for c in usable],
+                skills=[c["skills"] for c in usable],
+                fix_age_s=[(now - c["recorded_at"]).total_seconds() for c in usable],
+            )
+            ranking = self.router.nearest_crews(
+                self.router.snap_incident(lon, lat),
+                crew_set,
+                k=self.k,
+                skill=skill,
+                max_fix_age_s=DEFAULT_MAX_FIX_AGE_S,
+            )
+        codes = {c["id"]: c["code"] for c in usable}
+        return [
+            {
+                "crew_id": r.crew_id,
+                "code": codes[r.crew_id],
+                "eta_s": round(r.eta_s, 1),
+                "travel_time_s": round(r.travel_time_s, 1),
+                "distance_m": round(r.distance_m, 1),
+                "finishes_first": r.finishes_first,
+                "route": [list(p) for p in r.route(self.graph).coords],
+            }
+            for r in ranking.crews
+        ]
+
+
+def recommender_for_territory(dsn: str) -> CrewRecommender | None:
+    """A recommender on the road graph of the extract the territory was loaded from, or None
+    (with a logged reason) when there is no territory or its extract is not at hand."""
+    with UnitOfWork(dsn) as uow:
+        source = repo.territory_source(uow.cur)
+    if source is None or not Path(source).is_file():
+        log.warning("no crew recommendations: the territory's extract %r is not at hand", source)
+        return None
+    try:
+        return CrewRecommender(dsn, load_road_graph(source))
+    except RoutingError as exc:
+        log.warning("no road graph: %s", exc)
+        return None

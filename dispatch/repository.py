@@ -1,0 +1,464 @@
+"""All of dispatch's SQL. Functions take a cursor inside the caller's transaction (the unit of
+work) and return plain values, dicts or :class:`dispatch.tickets.Ticket`."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+import psycopg2.extras
+
+from dispatch.tickets import STEP_TIME, StatusChanged, Ticket
+
+STEP_COLUMNS = (*STEP_TIME.values(), "arrived_at")
+TICKET_COLUMNS = (
+    "id, number, ticket_type, category, priority, status, address, description, account_no,"
+    " meter_id, caller_name, caller_phone, receiving_department, taken_by, received_at,"
+    " appointment_at, promised_reply_at, parent_ticket_id, version, jurisdiction,"
+    " arrival_due_at, make_safe_due_at, reply_due_at, crew_id, callers,"
+    " ST_X(geom) AS lon, ST_Y(geom) AS lat, " + ", ".join(STEP_COLUMNS)
+)
+
+
+def dict_cursor(conn):
+    return conn.cursor(cursor_factory=psycopg2.extras.RealDictCursor)
+
+
+# --- territory and customers -------------------------------------------------------------------
+
+
+def territory_contains(cur, lon: float, lat: float) -> bool | None:
+    """Whether the point lies in the service territory; None when no territory is loaded."""
+    cur.execute(
+        "SELECT ST_Intersects(geom, ST_SetSRID(ST_MakePoint(%s, %s), 4326)) AS inside"
+        " FROM territory",
+        (lon, lat),
+    )
+    row = cur.fetchone()
+    return None if row is None else bool(row["inside"])
+
+
+def territory_source(cur) -> str | None:
+    cur.execute("SELECT source FROM territory")
+    row = cur.fetchone()
+    return None if row is None else row["source"]
+
+
+def find_meter(cur, *, account_no: str | None = None, meter_no: str | None = None):
+    cur.execute(
+        "SELECT id, meter_no, account_no, customer_name, phone, address, category,"
+        " ST_X(geom) AS lon, ST_Y(geom) AS lat FROM customer_meters"
+        " WHERE (%(a)s::text IS NOT NULL AND account_no = %(a)s)"
+        " OR (%(m)s::text IS NOT NULL AND meter_no = %(m)s) LIMIT 1",
+        {"a": account_no, "m": meter_no},
+    )
+    return cur.fetchone()
+
+
+# --- tickets -----------------------------------------------------------------------------------
+
+
+def insert_ticket(cur, row: dict) -> tuple[int, str]:
+    """Insert a new ticket; its number is T<yyyymmdd>-<id>. Returns (id, number)."""
+    cur.execute(
+        """
+        INSERT INTO tickets (id, number, ticket_type, priority, status, address, description,
+            account_no, meter_id, caller_name, caller_phone, receiving_department, taken_by,
+            received_at, appointment_at, promised_reply_at, jurisdiction, arrival_due_at,
+            make_safe_due_at, reply_due_at, geom)
+        SELECT n.id, 'T' || to_char(%(received_at)s::timestamptz AT TIME ZONE 'UTC', 'YYYYMMDD')
+                || '-' || lpad(n.id::text, 6, '0'),
+            %(ticket_type)s, %(priority)s, 'new', %(address)s, %(description)s, %(account_no)s,
+            %(meter_id)s, %(caller_name)s, %(caller_phone)s, %(receiving_department)s,
+            %(taken_by)s, %(received_at)s, %(appointment_at)s, %(promised_reply_at)s,
+            %(jurisdiction)s, %(arrival_due_at)s, %(make_safe_due_at)s, %(reply_due_at)s,
+            CASE WHEN %(lon)s::float8 IS NULL THEN NULL
+                 ELSE ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326) END
+        FROM (SELECT nextval('tickets_id_seq') AS id) n
+        RETURNING id, number
+        """,
+        row,
+    )
+    result = cur.fetchone()
+    return int(result["id"]), result["number"]
+
+
+def get_ticket_row(cur, ticket_id: int, *, for_update: bool = False) -> dict | None:
+    # The lock keeps two dispatchers from moving one ticket at once.
+    cur.execute(
+        f"SELECT {TICKET_COLUMNS} FROM tickets WHERE id = %s"
+        + (" FOR UPDATE" if for_update else ""),
+        (ticket_id,),
+    )
+    return cur.fetchone()
+
+
+def ticket_from_row(row: dict) -> Ticket:
+    return Ticket(
+        id=int(row["id"]),
+        number=row["number"],
+        ticket_type=row["ticket_type"],
+        priority=int(row["priority"]),
+        status=row["status"],
+        received_at=row["received_at"],
+        crew_id=row["crew_id"],
+        steps={c: row[c] for c in STEP_COLUMNS},
+        version=int(row["version"]),
+    )
+
+
+def save_ticket_state(cur, ticket: Ticket, expected_version: int) -> bool:
+    """Write the ticket's status, step times and crew; False when someone else changed it."""
+    sets = ", ".join(f"{c} = %({c})s" for c in STEP_COLUMNS)
+    params = {c: ticket.steps.get(c) for c in STEP_COLUMNS}
+    params |= {
+        "status": ticket.status,
+        "crew_id": ticket.crew_id,
+        "version": ticket.version,
+        "id": ticket.id,
+        "expected": expected_version,
+    }
+    cur.execute(
+        f"UPDATE tickets SET status = %(status)s, crew_id = %(crew_id)s, version = %(version)s,"
+        f" {sets} WHERE id = %(id)s AND version = %(expected)s",
+        params,
+    )
+    return cur.rowcount == 1
+
+
+def append_event(
+    cur,
+    ticket_id: int,
+    *,
+    at: datetime,
+    actor: str,
+    event_type: str,
+    from_status: str | None = None,
+    to_status: str | None = None,
+    reason: str | None = None,
+    data: dict | None = None,
+) -> int:
+    cur.execute(
+        "INSERT INTO ticket_events (ticket_id, at, actor, event_type, from_status, to_status,"
+        " reason, data) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) RETURNING id",
+        (
+            ticket_id,
+            at,
+            actor,
+            event_type,
+            from_status,
+            to_status,
+            reason,
+            json.dumps(data or {}, default=str),
+        ),
+    )
+    return int(cur.fetchone()["id"])
+
+
+def append_status_event(cur, ticket_id: int, event: StatusChanged) -> int:
+    return append_event(
+        cur,
+        ticket_id,
+        at=event.at,
+        actor=event.actor,
+        event_type=event.event_type,
+        from_status=event.from_status,
+        to_status=event.to_status,
+        reason=event.reason,
+        data=event.data,
+    )
+
+
+def ticket_events(cur, ticket_id: int) -> list[dict]:
+    cur.execute(
+        "SELECT id, at, actor, event_type, from_status, to_status, reason, data"
+        " FROM ticket_events WHERE ticket_id = %s ORDER BY at, id",
+        (ticket_id,),
+    )
+    return list(cur.fetchall())
+
+
+def list_tickets(
+    cur,
+    *,
+    status: list[str] | None = None,
+    ticket_type: str | None = None,
+    category: str | None = None,
+    open_only: bool = False,
+    crew_id: int | None = None,
+    limit: int = 200,
+) -> list[dict]:
+    cur.execute(
+        f"SELECT {TICKET_COLUMNS} FROM tickets"
+        " WHERE (%(status)s::text[] IS NULL OR status = ANY(%(status)s))"
+        " AND (%(type)s::text IS NULL OR ticket_type = %(type)s)"
+        " AND (%(category)s::text IS NULL OR category = %(category)s)"
+        " AND (NOT %(open)s OR status NOT IN ('closed', 'cancelled'))"
+        " AND (%(crew)s::int IS NULL OR crew_id = %(crew)s)"
+        " ORDER BY priority, received_at LIMIT %(limit)s",
+        {
+            "status": status,
+            "type": ticket_type,
+            "category": category,
+            "open": open_only,
+            "crew": crew_id,
+            "limit": limit,
+        },
+    )
+    return list(cur.fetchall())
+
+
+def duplicate_candidates(
+    cur, *, lon: float, lat: float, since: datetime, radius_m: float, types: list[str]
+) -> list[dict]:
+    """Open, unlinked tickets of ``types`` received since ``since`` within ``radius_m``."""
+    cur.execute(
+        "SELECT id, number, ticket_type, received_at,"
+        " ST_Distance(geom::geography, ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)::geography)"
+        " AS distance_m FROM tickets"
+        " WHERE parent_ticket_id IS NULL AND status NOT IN ('closed', 'cancelled')"
+        " AND ticket_type = ANY(%(types)s) AND received_at >= %(since)s"
+        " AND ST_DWithin(geom::geography,"
+        "   ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)::geography, %(r)s)"
+        " ORDER BY distance_m, received_at",
+        {"lon": lon, "lat": lat, "since": since, "r": radius_m, "types": types},
+    )
+    return list(cur.fetchall())
+
+
+def set_parent(cur, ticket_id: int, parent_id: int | None) -> None:
+    cur.execute("UPDATE tickets SET parent_ticket_id = %s WHERE id = %s", (parent_id, ticket_id))
+
+
+def add_caller(
+    cur,
+    ticket_id: int,
+    *,
+    name: str | None,
+    phone: str | None,
+    at: datetime,
+    from_ticket_id: int | None = None,
+) -> None:
+    cur.execute(
+        "INSERT INTO ticket_callers (ticket_id, caller_name, caller_phone, called_at,"
+        " from_ticket_id) VALUES (%s, %s, %s, %s, %s)",
+        (ticket_id, name, phone, at, from_ticket_id),
+    )
+    recount_callers(cur, ticket_id)
+
+
+def move_callers(cur, from_ticket_id: int, parent_id: int, back: bool = False) -> None:
+    """Link: the duplicate's callers count on the parent. Unlink (``back``): they return."""
+    if back:
+        cur.execute(
+            "UPDATE ticket_callers SET ticket_id = from_ticket_id, from_ticket_id = NULL"
+            " WHERE ticket_id = %s AND from_ticket_id = %s",
+            (parent_id, from_ticket_id),
+        )
+    else:
+        cur.execute(
+            "UPDATE ticket_callers SET ticket_id = %s, from_ticket_id = ticket_id"
+            " WHERE ticket_id = %s",
+            (parent_id, from_ticket_id),
+        )
+    recount_callers(cur, parent_id)
+    recount_callers(cur, from_ticket_id)
+
+
+def recount_callers(cur, ticket_id: int) -> None:
+    cur.execute(
+        "UPDATE tickets SET callers = GREATEST(1, (SELECT count(*) FROM ticket_callers"
+        " WHERE ticket_id = %s)) WHERE id = %s",
+        (ticket_id, ticket_id),
+    )
+
+
+def ticket_callers(cur, ticket_id: int) -> list[dict]:
+    cur.execute(
+        "SELECT caller_name, caller_phone, called_at, from_ticket_id FROM ticket_callers"
+        " WHERE ticket_id = %s ORDER BY called_at, id",
+        (ticket_id,),
+    )
+    return list(cur.fetchall())
+
+
+def set_arrival(cur, ticket_id: int, arrived_at: datetime) -> None:
+    cur.execute(
+        "UPDATE tickets SET arrived_at = %s"
+        " WHERE id = %s AND (arrived_at IS NULL OR arrived_at > %s)",
+        (arrived_at, ticket_id, arrived_at),
+    )
+
+
+# --- crews and assignments ---------------------------------------------------------------------
+
+
+def get_crew(cur, crew_id: int, *, for_update: bool = False) -> dict | None:
+    # Locking the crew row serialises every assignment of that crew.
+    cur.execute(
+        "SELECT c.id, c.code, c.name, c.skills, c.status, c.shift, c.depot_id,"
+        " ST_X(p.geom) AS lon, ST_Y(p.geom) AS lat, p.recorded_at, p.heading_deg, p.speed_mps"
+        " FROM crews c LEFT JOIN crew_latest_positions p ON p.crew_id = c.id WHERE c.id = %s"
+        + (" FOR UPDATE OF c" if for_update else ""),
+        (crew_id,),
+    )
+    return cur.fetchone()
+
+
+def list_crews(cur) -> list[dict]:
+    cur.execute(
+        "SELECT c.id, c.code, c.name, c.skills, c.status, c.shift, c.depot_id,"
+        " ST_X(p.geom) AS lon, ST_Y(p.geom) AS lat, p.recorded_at, p.heading_deg, p.speed_mps,"
+        " (SELECT t.id FROM tickets t WHERE t.crew_id = c.id"
+        "   AND t.status IN ('assigned', 'accepted', 'en_route', 'on_site', 'made_safe')"
+        "   ORDER BY t.priority LIMIT 1) AS active_ticket_id"
+        " FROM crews c LEFT JOIN crew_latest_positions p ON p.crew_id = c.id ORDER BY c.id"
+    )
+    return list(cur.fetchall())
+
+
+def set_crew_status(cur, crew_id: int, status: str) -> None:
+    cur.execute("UPDATE crews SET status = %s WHERE id = %s", (status, crew_id))
+
+
+def active_assignment(cur, ticket_id: int) -> dict | None:
+    cur.execute(
+        "SELECT id, crew_id, emergency FROM assignments WHERE ticket_id = %s"
+        " AND released_at IS NULL",
+        (ticket_id,),
+    )
+    return cur.fetchone()
+
+
+def crew_emergency_job(cur, crew_id: int) -> dict | None:
+    cur.execute(
+        "SELECT a.ticket_id, t.number FROM assignments a JOIN tickets t ON t.id = a.ticket_id"
+        " WHERE a.crew_id = %s AND a.released_at IS NULL AND a.emergency",
+        (crew_id,),
+    )
+    return cur.fetchone()
+
+
+def crew_active_jobs(cur, crew_id: int) -> int:
+    cur.execute(
+        "SELECT count(*) AS n FROM assignments WHERE crew_id = %s AND released_at IS NULL",
+        (crew_id,),
+    )
+    return int(cur.fetchone()["n"])
+
+
+def insert_assignment(
+    cur,
+    *,
+    ticket_id: int,
+    crew_id: int,
+    at: datetime,
+    by: str,
+    automatic: bool,
+    eta_s: float | None,
+    emergency: bool,
+) -> None:
+    cur.execute(
+        "INSERT INTO assignments (ticket_id, crew_id, assigned_at, assigned_by, automatic, eta_s,"
+        " emergency) VALUES (%s, %s, %s, %s, %s, %s, %s)",
+        (ticket_id, crew_id, at, by, automatic, eta_s, emergency),
+    )
+
+
+def release_assignment(cur, ticket_id: int, *, at: datetime, reason: str) -> int | None:
+    """End the ticket's active assignment; returns the crew it held, if any."""
+    cur.execute(
+        "UPDATE assignments SET released_at = %s, release_reason = %s"
+        " WHERE ticket_id = %s AND released_at IS NULL RETURNING crew_id",
+        (at, reason, ticket_id),
+    )
+    row = cur.fetchone()
+    return None if row is None else int(row["crew_id"])
+
+
+def insert_position(
+    cur,
+    crew_id: int,
+    *,
+    lon: float,
+    lat: float,
+    recorded_at: datetime,
+    speed_mps: float | None,
+    heading_deg: float | None,
+) -> None:
+    cur.execute(
+        "INSERT INTO crew_positions (crew_id, recorded_at, speed_mps, heading_deg, geom)"
+        " VALUES (%s, %s, %s, %s, ST_SetSRID(ST_MakePoint(%s, %s), 4326))",
+        (crew_id, recorded_at, speed_mps, heading_deg, lon, lat),
+    )
+
+
+def tickets_within(cur, crew_id: int, *, lon: float, lat: float, radius_m: float) -> list[int]:
+    """The crew's active tickets whose location is within ``radius_m`` of the point."""
+    cur.execute(
+        "SELECT id FROM tickets WHERE crew_id = %s"
+        " AND status IN ('assigned', 'accepted', 'en_route', 'on_site')"
+        " AND ST_DWithin(geom::geography,"
+        "   ST_SetSRID(ST_MakePoint(%s, %s), 4326)::geography, %s)",
+        (crew_id, lon, lat, radius_m),
+    )
+    return [int(r["id"]) for r in cur.fetchall()]
+
+
+# --- users, tokens, idempotency, audit ---------------------------------------------------------
+
+
+def insert_user(cur, username: str, role: str, password_hash: str, crew_id: int | None) -> int:
+    cur.execute(
+        "INSERT INTO users (username, role, password_hash, crew_id) VALUES (%s, %s, %s, %s)"
+        " RETURNING id",
+        (username, role, password_hash, crew_id),
+    )
+    return int(cur.fetchone()["id"])
+
+
+def get_user(cur, username: str) -> dict | None:
+    cur.execute(
+        "SELECT id, username, role, crew_id, password_hash FROM users WHERE username = %s",
+        (username,),
+    )
+    return cur.fetchone()
+
+
+def insert_token(cur, token_hash: str, user_id: int, expires_at: datetime) -> None:
+    cur.execute(
+        "INSERT INTO api_tokens (token_hash, user_id, expires_at) VALUES (%s, %s, %s)",
+        (token_hash, user_id, expires_at),
+    )
+
+
+def user_for_token(cur, token_hash: str, now: datetime) -> dict | None:
+    cur.execute(
+        "SELECT u.id, u.username, u.role, u.crew_id FROM api_tokens t"
+        " JOIN users u ON u.id = t.user_id WHERE t.token_hash = %s AND t.expires_at > %s",
+        (token_hash, now),
+    )
+    return cur.fetchone()
+
+
+def idempotent_ticket(cur, user_id: int, key: str) -> int | None:
+    cur.execute(
+        "SELECT ticket_id FROM idempotency_keys WHERE user_id = %s AND key = %s", (user_id, key)
+    )
+    row = cur.fetchone()
+    return None if row is None else int(row["ticket_id"])
+
+
+def remember_idempotency(cur, user_id: int, key: str, ticket_id: int) -> None:
+    cur.execute(
+        "INSERT INTO idempotency_keys (user_id, key, ticket_id) VALUES (%s, %s, %s)",
+        (user_id, key, ticket_id),
+    )
+
+
+def log_personal_data_read(cur, *, username: str, role: str, subject: str, purpose: str) -> None:
+    cur.execute(
+        "INSERT INTO personal_data_reads (username, role, subject, purpose)"
+        " VALUES (%s, %s, %s, %s)",
+        (username, role, subject, purpose),
+    )

@@ -1,0 +1,534 @@
+"""Use cases of the control room. Each takes a unit of work (one transaction), the acting
+user and the current time (injected, so clocks can be tested), and returns plain dicts.
+Domain rules live in :mod:`dispatch.tickets` and :mod:`dispatch.clocks`; SQL in
+:mod:`dispatch.repository`."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import psycopg2
+
+from dispatch import repository as repo
+from dispatch.clocks import ClockPolicy, deadlines, due_alerts
+from dispatch.errors import Conflict, IllegalTransition, InvalidInput, NotFound, PermissionDenied
+from dispatch.tickets import DUPLICATE_PRONE, TRANSITIONS, category_of, default_priority
+from dispatch.unit_of_work import UnitOfWork
+
+CREW_STATUSES = ("available", "busy", "off_duty", "out_of_service")
+#: A GPS fix implying more than this speed since the previous one is refused (m/s, ~250 km/h).
+MAX_PLAUSIBLE_SPEED_MPS = 70.0
+#: A fix time this far ahead of the server clock is refused (seconds of tolerated skew).
+MAX_CLOCK_SKEW_S = 30.0
+
+
+@dataclass(frozen=True)
+class Actor:
+    username: str
+    role: str
+    crew_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Settings:
+    duplicate_radius_m: float = 150.0
+    duplicate_window_min: float = 60.0
+    arrival_radius_m: float = 50.0
+    policy: ClockPolicy = field(default_factory=ClockPolicy)
+
+
+#: (lon, lat, skill) -> ranked crews as dicts; provided by the app when a road graph is loaded.
+Recommender = Callable[[float, float, str | None], list[dict]]
+
+
+def open_ticket(
+    uow: UnitOfWork,
+    data: dict,
+    actor: Actor,
+    now: datetime,
+    settings: Settings = Settings(),
+    recommend: Recommender | None = None,
+) -> dict:
+    """Create a work order; link it to an open one when it is a duplicate call; for a P1
+    ticket, return the nearest eligible crews by road in the same answer."""
+    cur = uow.cur
+    ticket_type = _text(data, "type", required=True)
+    category = category_of(ticket_type)
+    priority = _int(data, "priority", default=default_priority(ticket_type), lo=1, hi=4)
+    lon, lat, meter = _locate(cur, data, required=category != "non_field")
+    if lon is not None:
+        inside = repo.territory_contains(cur, lon, lat)
+        if inside is False:
+            raise InvalidInput(
+                f"`lon`, `lat`: ({lon:.5f}, {lat:.5f}) is outside the service territory", "lon"
+            )
+    jurisdiction = _text(data, "jurisdiction") or "urban"
+    due = deadlines(ticket_type, category, priority, jurisdiction, now, settings.policy)
+    row = {
+        "ticket_type": ticket_type,
+        "priority": priority,
+        "lon": lon,
+        "lat": lat,
+        "address": _text(data, "address") or (meter["address"] if meter else None),
+        "description": _text(data, "description") or "",
+        "account_no": meter["account_no"] if meter else _text(data, "account_no"),
+        "meter_id": meter["id"] if meter else None,
+        "caller_name": _text(data, "caller_name"),
+        "caller_phone": _phone(data),
+        "receiving_department": _text(data, "receiving_department"),
+        "taken_by": actor.username,
+        "received_at": now,
+        "appointment_at": _time(data, "appointment_at"),
+        "promised_reply_at": _time(data, "promised_reply_at"),
+        "jurisdiction": jurisdiction,
+        "arrival_due_at": due.arrival_due_at,
+        "make_safe_due_at": due.make_safe_due_at,
+        "reply_due_at": due.reply_due_at,
+    }
+    ticket_id, number = repo.insert_ticket(cur, row)
+    repo.append_event(
+        cur,
+        ticket_id,
+        at=now,
+        actor=actor.username,
+        event_type="created",
+        to_status="new",
+        data={"type": ticket_type, "priority": priority},
+    )
+    repo.add_caller(cur, ticket_id, name=row["caller_name"], phone=row["caller_phone"], at=now)
+
+    duplicate_of = None
+    if ticket_type in DUPLICATE_PRONE and lon is not None:
+        since = now - timedelta(minutes=settings.duplicate_window_min)
+        candidates = [
+            c
+            for c in repo.duplicate_candidates(
+                cur,
+                lon=lon,
+                lat=lat,
+                since=since,
+                radius_m=settings.duplicate_radius_m,
+                types=sorted(DUPLICATE_PRONE),
+            )
+            if c["id"] != ticket_id
+        ]
+        if candidates:
+            duplicate_of = int(candidates[0]["id"])
+            _link(cur, ticket_id, duplicate_of, actor, now, automatic=True)
+    recommendations = []
+    if recommend is not None and priority == 1 and duplicate_of is None and lon is not None:
+        recommendations = recommend(lon, lat, "emergency" if category == "emergency" else None)
+    return {
+        "id": ticket_id,
+        "number": number,
+        "duplicate_of": duplicate_of,
+        "recommendations": recommendations,
+    }
+
+
+def transition_ticket(
+    uow: UnitOfWork,
+    ticket_id: int,
+    to: str,
+    actor: Actor,
+    now: datetime,
+    *,
+    reason: str | None = None,
+) -> dict:
+    """Move a ticket along its lifecycle (not to ``assigned``: use :func:`assign_crew`)."""
+    cur = uow.cur
+    ticket = _load(cur, ticket_id, actor, lock=True)
+    if to == "assigned":
+        raise InvalidInput(
+            "`status`: assign a crew with the assign action, not a transition", "status"
+        )
+    if actor.role == "crew_lead" and to not in (
+        "accepted",
+        "en_route",
+        "on_site",
+        "made_safe",
+        "repaired",
+    ):
+        raise PermissionDenied(f"a crew lead may not set `{to}`", "status")
+    expected = ticket.version
+    event = ticket.transition(to, at=now, actor=actor.username, reason=reason)
+    if to in ("repaired", "cancelled"):
+        crew = repo.release_assignment(cur, ticket_id, at=now, reason=to)
+        if crew is not None:
+            _free_crew_if_idle(cur, crew)
+    _save(cur, ticket, expected, event)
+    return {"id": ticket_id, "status": ticket.status, "allowed_next": list(TRANSITIONS[to])}
+
+
+def assign_crew(
+    uow: UnitOfWork,
+    ticket_id: int,
+    crew_id: object,
+    actor: Actor,
+    now: datetime,
+    *,
+    automatic: bool = False,
+    eta_s: float | None = None,
+    reason: str | None = None,
+) -> dict:
+    """Assign (or reassign) a crew, atomically with the ticket's change of status. A crew holds
+    at most one active emergency job: the crew row is locked for the check, and a partial
+    unique index in the database refuses a second one even so."""
+    cur = uow.cur
+    crew_id = _int({"crew_id": crew_id}, "crew_id", required=True, lo=1)
+    ticket = _load(cur, ticket_id, actor, lock=True)
+    if "assigned" not in ticket.allowed_next():
+        raise IllegalTransition(ticket.status, "assigned", ticket.allowed_next())
+    crew = repo.get_crew(cur, crew_id, for_update=True)
+    if crew is None:
+        raise NotFound(f"`crew_id`: no crew {crew_id}", "crew_id")
+    if crew["status"] in ("off_duty", "out_of_service"):
+        raise Conflict(f"`crew_id`: crew {crew['code']} is {crew['status']}", "crew_id")
+    if ticket.crew_id == crew_id and ticket.status == "assigned":
+        raise Conflict(f"`crew_id`: crew {crew['code']} is already assigned", "crew_id")
+    if ticket.is_emergency:
+        holding = repo.crew_emergency_job(cur, crew_id)
+        if holding is not None and holding["ticket_id"] != ticket_id:
+            raise Conflict(
+                f"`crew_id`: crew {crew['code']} already holds emergency job {holding['number']}",
+                "crew_id",
+            )
+    expected = ticket.version
+    previous = repo.release_assignment(cur, ticket_id, at=now, reason="reassigned")
+    event = ticket.assign(
+        crew_id, at=now, actor=actor.username, automatic=automatic, eta_s=eta_s, reason=reason
+    )
+    try:
+        repo.insert_assignment(
+            cur,
+            ticket_id=ticket_id,
+            crew_id=crew_id,
+            at=now,
+            by=actor.username,
+            automatic=automatic,
+            eta_s=eta_s,
+            emergency=ticket.is_emergency,
+        )
+    except psycopg2.errors.UniqueViolation:  # the index caught a race the lock did not
+        raise Conflict(
+            f"`crew_id`: crew {crew['code']} already holds an emergency job", "crew_id"
+        ) from None
+    _save(cur, ticket, expected, event)
+    repo.set_crew_status(cur, crew_id, "busy")
+    if previous is not None and previous != crew_id:
+        _free_crew_if_idle(cur, previous)
+    return {"id": ticket_id, "status": ticket.status, "crew_id": crew_id, "event": event.event_type}
+
+
+def link_duplicate(
+    uow: UnitOfWork, ticket_id: int, parent_id: object, actor: Actor, now: datetime
+) -> dict:
+    cur = uow.cur
+    parent_id = _int({"parent_id": parent_id}, "parent_id", required=True, lo=1)
+    if parent_id == ticket_id:
+        raise InvalidInput("`parent_id`: a ticket cannot be a duplicate of itself", "parent_id")
+    child = repo.get_ticket_row(cur, ticket_id, for_update=True)
+    parent = repo.get_ticket_row(cur, parent_id, for_update=True)
+    if child is None:
+        raise NotFound(f"no ticket {ticket_id}", "id")
+    if parent is None:
+        raise NotFound(f"`parent_id`: no ticket {parent_id}", "parent_id")
+    if parent["parent_ticket_id"] is not None:
+        raise Conflict("`parent_id`: that ticket is itself linked as a duplicate", "parent_id")
+    if child["parent_ticket_id"] is not None:
+        raise Conflict("already linked as a duplicate; unlink it first", "id")
+    _link(cur, ticket_id, parent_id, actor, now, automatic=False)
+    return {"id": ticket_id, "duplicate_of": parent_id}
+
+
+def unlink_duplicate(uow: UnitOfWork, ticket_id: int, actor: Actor, now: datetime) -> dict:
+    """Make a linked call its own ticket again (a dispatcher decided it is a separate leak)."""
+    cur = uow.cur
+    row = repo.get_ticket_row(cur, ticket_id, for_update=True)
+    if row is None:
+        raise NotFound(f"no ticket {ticket_id}", "id")
+    parent_id = row["parent_ticket_id"]
+    if parent_id is None:
+        raise Conflict("this ticket is not linked as a duplicate", "id")
+    repo.set_parent(cur, ticket_id, None)
+    repo.move_callers(cur, ticket_id, parent_id, back=True)
+    for tid, other in ((ticket_id, parent_id), (parent_id, ticket_id)):
+        repo.append_event(
+            cur,
+            tid,
+            at=now,
+            actor=actor.username,
+            event_type="duplicate_unlinked",
+            data={"other_ticket_id": other},
+        )
+    return {"id": ticket_id, "duplicate_of": None}
+
+
+def record_position(
+    uow: UnitOfWork,
+    crew_id: object,
+    fix: dict,
+    actor: Actor,
+    now: datetime,
+    settings: Settings = Settings(),
+) -> dict:
+    """Store a GPS fix (history and latest). A fix within the arrival radius of one of the
+    crew's active tickets stops that ticket's response clock."""
+    cur = uow.cur
+    crew_id = _int({"crew_id": crew_id}, "crew_id", required=True, lo=1)
+    if actor.role == "crew_lead" and actor.crew_id != crew_id:
+        raise PermissionDenied("a crew lead may only report its own crew's position", "crew_id")
+    lon = _float(fix, "lon", required=True, lo=-180, hi=180)
+    lat = _float(fix, "lat", required=True, lo=-90, hi=90)
+    at = _time(fix, "time", required=True)
+    if at > now + timedelta(seconds=MAX_CLOCK_SKEW_S):
+        raise InvalidInput("`time` is in the future", "time")
+    speed = _float(fix, "speed", lo=0, hi=MAX_PLAUSIBLE_SPEED_MPS)
+    heading = _float(fix, "heading", lo=0, hi=360)
+    heading = None if heading is None else heading % 360
+    crew = repo.get_crew(cur, crew_id)
+    if crew is None:
+        raise NotFound(f"`crew_id`: no crew {crew_id}", "crew_id")
+    if crew["recorded_at"] is not None and crew["lon"] is not None:
+        seconds = abs((at - crew["recorded_at"]).total_seconds())
+        metres = _haversine_m(crew["lon"], crew["lat"], lon, lat)
+        if metres > 100 and metres / max(seconds, 1.0) > MAX_PLAUSIBLE_SPEED_MPS:
+            raise InvalidInput(
+                f"`lon`: a jump of {metres:.0f} m in {seconds:.0f} s is not plausible", "lon"
+            )
+    repo.insert_position(
+        cur, crew_id, lon=lon, lat=lat, recorded_at=at, speed_mps=speed, heading_deg=heading
+    )
+    arrived = repo.tickets_within(
+        cur, crew_id, lon=lon, lat=lat, radius_m=settings.arrival_radius_m
+    )
+    for ticket_id in arrived:
+        row = repo.get_ticket_row(cur, ticket_id, for_update=True)
+        if row["arrived_at"] is None or row["arrived_at"] > at:
+            repo.set_arrival(cur, ticket_id, at)
+            repo.append_event(
+                cur,
+                ticket_id,
+                at=at,
+                actor=actor.username,
+                event_type="arrived_by_gps",
+                data={"crew_id": crew_id},
+            )
+    return {"crew_id": crew_id, "recorded_at": at.isoformat(), "arrived_at_tickets": arrived}
+
+
+def set_crew_status(uow: UnitOfWork, crew_id: object, status: str, actor: Actor) -> dict:
+    crew_id = _int({"crew_id": crew_id}, "crew_id", required=True, lo=1)
+    if status not in CREW_STATUSES:
+        raise InvalidInput(f"`status` must be one of {', '.join(CREW_STATUSES)}", "status")
+    if actor.role == "crew_lead" and actor.crew_id != crew_id:
+        raise PermissionDenied("a crew lead may only change its own crew", "crew_id")
+    if repo.get_crew(uow.cur, crew_id, for_update=True) is None:
+        raise NotFound(f"`crew_id`: no crew {crew_id}", "crew_id")
+    repo.set_crew_status(uow.cur, crew_id, status)
+    return {"crew_id": crew_id, "status": status}
+
+
+def check_clocks(uow: UnitOfWork, now: datetime, actor: Actor) -> list[dict]:
+    """Raise "deadline at risk" (80 %) and "deadline missed" events that are due, once each."""
+    cur = uow.cur
+    raised = []
+    for row in repo.list_tickets(cur, open_only=True, limit=10_000):
+        events = repo.ticket_events(cur, row["id"])
+        already = {
+            (e["data"].get("clock"), e["event_type"])
+            for e in events
+            if e["event_type"] in ("deadline_at_risk", "deadline_missed")
+        }
+        due = {
+            "arrival": row["arrival_due_at"],
+            "make_safe": row["make_safe_due_at"],
+            "reply": row["reply_due_at"],
+        }
+        stopped = {
+            "arrival": row["arrived_at"],
+            "make_safe": row["made_safe_at"],
+            "reply": row["closed_at"],
+        }
+        for alert in due_alerts(
+            received_at=row["received_at"], due=due, stopped=stopped, now=now, already=already
+        ):
+            repo.append_event(
+                cur,
+                row["id"],
+                at=now,
+                actor=actor.username,
+                event_type=alert.kind,
+                data={"clock": alert.clock, "due_at": alert.due_at.isoformat()},
+            )
+            raised.append({"ticket_id": row["id"], "clock": alert.clock, "kind": alert.kind})
+    return raised
+
+
+# --- helpers -----------------------------------------------------------------------------------
+
+
+def _link(
+    cur, ticket_id: int, parent_id: int, actor: Actor, now: datetime, *, automatic: bool
+) -> None:
+    repo.set_parent(cur, ticket_id, parent_id)
+    repo.move_callers(cur, ticket_id, parent_id)
+    data = {"automatic": automatic}
+    repo.append_event(
+        cur,
+        ticket_id,
+        at=now,
+        actor=actor.username,
+        event_type="linked_as_duplicate",
+        data={**data, "parent_id": parent_id},
+    )
+    repo.append_event(
+        cur,
+        parent_id,
+        at=now,
+        actor=actor.username,
+        event_type="caller_added",
+        data={**data, "duplicate_ticket_id": ticket_id},
+    )
+
+
+def _load(cur, ticket_id: int, actor: Actor, *, lock: bool):
+    row = repo.get_ticket_row(cur, ticket_id, for_update=lock)
+    if row is None:
+        raise NotFound(f"no ticket {ticket_id}", "id")
+    if actor.role == "crew_lead" and row["crew_id"] != actor.crew_id:
+        raise PermissionDenied("a crew lead sees and changes only its own crew's jobs", "id")
+    return repo.ticket_from_row(row)
+
+
+def _save(cur, ticket, expected_version: int, event) -> None:
+    if not repo.save_ticket_state(cur, ticket, expected_version):
+        raise Conflict("the ticket was changed by someone else; reload and retry", "version")
+    repo.append_status_event(cur, ticket.id, event)
+
+
+def _free_crew_if_idle(cur, crew_id: int) -> None:
+    if repo.crew_active_jobs(cur, crew_id) == 0:
+        crew = repo.get_crew(cur, crew_id, for_update=True)
+        if crew is not None and crew["status"] == "busy":
+            repo.set_crew_status(cur, crew_id, "available")
+
+
+def _locate(cur, data: dict, *, required: bool):
+    """The ticket's point: lon/lat, else the meter found by account or meter number."""
+    if data.get("lon") is not None or data.get("lat") is not None:
+        lon = _float(data, "lon", required=True, lo=-180, hi=180)
+        lat = _float(data, "lat", required=True, lo=-90, hi=90)
+        return lon, lat, None
+    account, meter_no = _text(data, "account_no"), _text(data, "meter_no")
+    if account or meter_no:
+        meter = repo.find_meter(cur, account_no=account, meter_no=meter_no)
+        if meter is None:
+            name = "account_no" if account else "meter_no"
+            raise NotFound(f"`{name}`: no customer with {name} {account or meter_no!r}", name)
+        return float(meter["lon"]), float(meter["lat"]), meter
+    if required:
+        raise InvalidInput("`lon` and `lat` are required (or an `account_no` or `meter_no`)", "lon")
+    return None, None, None
+
+
+def _text(data: dict, name: str, *, required: bool = False) -> str | None:
+    value = data.get(name)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise InvalidInput(f"`{name}` is required", name)
+        return None
+    if not isinstance(value, str):
+        raise InvalidInput(f"`{name}` must be a string", name)
+    if len(value) > 2000:
+        raise InvalidInput(f"`{name}` is longer than 2000 characters", name)
+    return value.strip()
+
+
+def _phone(data: dict) -> str | None:
+    phone = _text(data, "caller_phone")
+    if phone is not None and not (
+        6 <= len(phone) <= 20 and all(c.isdigit() or c in "+- " for c in phone)
+    ):
+        raise InvalidInput("`caller_phone` must be 6 to 20 digits", "caller_phone")
+    return phone
+
+
+def _float(
+    data: dict,
+    name: str,
+    *,
+    required: bool = False,
+    lo: float | None = None,
+    hi: float | None = None,
+) -> float | None:
+    value = data.get(name)
+    if value is None:
+        if required:
+            raise InvalidInput(f"`{name}` is required", name)
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise InvalidInput(f"`{name}` must be a number", name)
+    try:
+        number = float(value)
+    except ValueError:
+        raise InvalidInput(f"`{name}` must be a number", name) from None
+    if not math.isfinite(number):
+        raise InvalidInput(f"`{name}` must be a finite number", name)
+    if (lo is not None and number < lo) or (hi is not None and number > hi):
+        raise InvalidInput(f"`{name}` must be between {lo:g} and {hi:g}", name)
+    return number
+
+
+def _int(
+    data: dict,
+    name: str,
+    *,
+    required: bool = False,
+    default: int | None = None,
+    lo: int | None = None,
+    hi: int | None = None,
+) -> int | None:
+    value = data.get(name)
+    if value is None:
+        if required:
+            raise InvalidInput(f"`{name}` is required", name)
+        return default
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise InvalidInput(f"`{name}` must be an integer", name)
+    try:
+        number = int(value)
+    except ValueError:
+        raise InvalidInput(f"`{name}` must be an integer", name) from None
+    if (lo is not None and number < lo) or (hi is not None and number > hi):
+        bounds = f"at least {lo}" if hi is None else f"between {lo} and {hi}"
+        raise InvalidInput(f"`{name}` must be {bounds}", name)
+    return number
+
+
+def _time(data: dict, name: str, *, required: bool = False) -> datetime | None:
+    value = data.get(name)
+    if value is None:
+        if required:
+            raise InvalidInput(f"`{name}` is required", name)
+        return None
+    if isinstance(value, datetime):
+        parsed = value
+    else:
+        try:
+            parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        except ValueError:
+            raise InvalidInput(f"`{name}` must be an ISO 8601 time", name) from None
+    if parsed.tzinfo is None:
+        raise InvalidInput(f"`{name}` must carry a time zone (e.g. +08:00 or Z)", name)
+    return parsed
+
+
+def _haversine_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * 6_371_008.8 * math.asin(math.sqrt(a))

@@ -1,0 +1,44 @@
+"""The unit of work: one database transaction around one use case.
+
+Services receive a unit of work, do all their reads and writes through ``uow.cur``, and the
+transaction commits when the ``with`` block ends normally and rolls back on any error, so a
+failed request leaves nothing half-written.
+"""
+
+from __future__ import annotations
+
+from psycopg2.pool import ThreadedConnectionPool
+
+from dispatch import repository
+from gis.database import connect
+
+
+class UnitOfWork:
+    """``with UnitOfWork(pool_or_dsn) as uow: ... uow.cur.execute(...)``"""
+
+    def __init__(self, source: ThreadedConnectionPool | str) -> None:
+        self._source = source
+        self.conn = None
+        self.cur = None
+
+    def __enter__(self) -> UnitOfWork:
+        if isinstance(self._source, str):
+            self.conn = connect(self._source)
+        else:
+            self.conn = self._source.getconn()
+        self.cur = repository.dict_cursor(self.conn)
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        try:
+            if exc_type is None:
+                self.conn.commit()
+            else:
+                self.conn.rollback()
+        finally:
+            self.cur.close()
+            if isinstance(self._source, str):
+                self.conn.close()
+            else:
+                self._source.putconn(self.conn)
+            self.conn = self.cur = None

@@ -1,0 +1,106 @@
+"""JSON shapes of tickets and crews for the API, with personal data masked by role."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from dispatch import repository as repo
+from dispatch.auth import mask_name, mask_phone, sees_personal_data
+from dispatch.services import Actor
+from dispatch.tickets import TRANSITIONS
+
+
+def ticket_view(cur, row: dict, actor: Actor, *, full: bool = False) -> dict:
+    """A ticket as the API returns it. Names and phones are masked unless the role needs them;
+    every unmasked read is logged."""
+    unmasked = sees_personal_data(actor, row["crew_id"])
+    callers = repo.ticket_callers(cur, row["id"]) if full else []
+    has_personal = bool(row["caller_name"] or row["caller_phone"] or callers)
+    if unmasked and has_personal:
+        repo.log_personal_data_read(
+            cur,
+            username=actor.username,
+            role=actor.role,
+            subject=f"ticket:{row['id']}",
+            purpose="ticket view",
+        )
+    name = row["caller_name"] if unmasked else mask_name(row["caller_name"])
+    phone = row["caller_phone"] if unmasked else mask_phone(row["caller_phone"])
+    view = {
+        "id": row["id"],
+        "number": row["number"],
+        "type": row["ticket_type"],
+        "category": row["category"],
+        "priority": row["priority"],
+        "status": row["status"],
+        "allowed_next": list(TRANSITIONS[row["status"]]),
+        "lon": row["lon"],
+        "lat": row["lat"],
+        "address": row["address"],
+        "description": row["description"],
+        "account_no": row["account_no"],
+        "caller_name": name,
+        "caller_phone": phone,
+        "callers": row["callers"],
+        "personal_data_masked": not unmasked,
+        "receiving_department": row["receiving_department"],
+        "taken_by": row["taken_by"],
+        "received_at": _iso(row["received_at"]),
+        "appointment_at": _iso(row["appointment_at"]),
+        "jurisdiction": row["jurisdiction"],
+        "arrival_due_at": _iso(row["arrival_due_at"]),
+        "make_safe_due_at": _iso(row["make_safe_due_at"]),
+        "reply_due_at": _iso(row["reply_due_at"]),
+        "crew_id": row["crew_id"],
+        "duplicate_of": row["parent_ticket_id"],
+        "version": row["version"],
+        "steps": {c.removesuffix("_at"): _iso(row[c]) for c in repo.STEP_COLUMNS},
+    }
+    if full:
+        view["caller_list"] = [
+            {
+                "name": c["caller_name"] if unmasked else mask_name(c["caller_name"]),
+                "phone": c["caller_phone"] if unmasked else mask_phone(c["caller_phone"]),
+                "called_at": _iso(c["called_at"]),
+                "from_ticket_id": c["from_ticket_id"],
+            }
+            for c in callers
+        ]
+    return view
+
+
+def event_view(row: dict) -> dict:
+    return {
+        "id": row["id"],
+        "at": _iso(row["at"]),
+        "actor": row["actor"],
+        "event_type": row["event_type"],
+        "from_status": row["from_status"],
+        "to_status": row["to_status"],
+        "reason": row["reason"],
+        "data": row["data"],
+    }
+
+
+def crew_view(row: dict, now: datetime, max_fix_age_s: float) -> dict:
+    age = None if row["recorded_at"] is None else (now - row["recorded_at"]).total_seconds()
+    return {
+        "id": row["id"],
+        "code": row["code"],
+        "name": row["name"],
+        "skills": row["skills"],
+        "status": row["status"],
+        "shift": row["shift"],
+        "lon": row["lon"],
+        "lat": row["lat"],
+        "heading_deg": row["heading_deg"],
+        "speed_mps": row["speed_mps"],
+        "position_at": _iso(row["recorded_at"]),
+        "fix_age_s": None if age is None else round(age, 1),
+        "stale": age is None or age > max_fix_age_s,
+        "active_ticket_id": row.get("active_ticket_id"),
+    }
+
+
+def _iso(value: datetime | None) -> str | None:
+    return None if value is None else value.isoformat()

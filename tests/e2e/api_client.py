@@ -1,0 +1,54 @@
+"""A small client for the JSON API over Flask's test client, with log-in per demo user."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import flask
+
+from dispatch.api import Api, create_blueprint
+from dispatch.cli import DEMO_PASSWORD
+
+
+class MovableClock:
+    """An injected clock the test moves by hand."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self.now = start or datetime.now(UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+class ApiClient:
+    def __init__(self, dsn: str, *, clock=None, recommend=None) -> None:
+        app = flask.Flask(__name__)
+        self.api = Api(dsn, clock=clock, recommend=recommend)
+        app.register_blueprint(create_blueprint(self.api))
+        self.http = app.test_client()
+        self.tokens: dict[str, str] = {}
+
+    def token(self, user: str) -> str:
+        if user not in self.tokens:
+            r = self.http.post(
+                "/api/v1/auth/token", json={"username": user, "password": DEMO_PASSWORD}
+            )
+            assert r.status_code == 200, r.json
+            self.tokens[user] = r.json["token"]
+        return self.tokens[user]
+
+    def call(self, user: str | None, method: str, path: str, json=None, headers=None, data=None):
+        headers = dict(headers or {})
+        if user:
+            headers["Authorization"] = f"Bearer {self.token(user)}"
+        kwargs = {"headers": headers}
+        if data is not None:
+            kwargs["data"] = data
+            kwargs["content_type"] = "application/json"
+        elif json is not None:
+            kwargs["json"] = json
+        return getattr(self.http, method.lower())("/api/v1" + path, **kwargs)
+
+    def close(self) -> None:
+        if self.api._pool is not None:
+            self.api._pool.closeall()
