@@ -17,6 +17,7 @@ from dispatch.clocks import ClockPolicy, deadlines, due_alerts
 from dispatch.errors import Conflict, IllegalTransition, InvalidInput, NotFound, PermissionDenied
 from dispatch.tickets import DUPLICATE_PRONE, TRANSITIONS, category_of, default_priority
 from dispatch.unit_of_work import UnitOfWork
+from gis.geocode import best_match, search_addresses
 
 CREW_STATUSES = ("available", "busy", "off_duty", "out_of_service")
 #: A GPS fix implying more than this speed since the previous one is refused (m/s, ~250 km/h).
@@ -418,7 +419,8 @@ def _free_crew_if_idle(cur, crew_id: int) -> None:
 
 
 def _locate(cur, data: dict, *, required: bool):
-    """The ticket's point: lon/lat, else the meter found by account or meter number."""
+    """The ticket's point: lon/lat, else the meter found by account or meter number, else the
+    address when the offline geocoder finds one clear match (never a silent guess)."""
     if data.get("lon") is not None or data.get("lat") is not None:
         lon = _float(data, "lon", required=True, lo=-180, hi=180)
         lat = _float(data, "lat", required=True, lo=-90, hi=90)
@@ -430,8 +432,26 @@ def _locate(cur, data: dict, *, required: bool):
             name = "account_no" if account else "meter_no"
             raise NotFound(f"`{name}`: no customer with {name} {account or meter_no!r}", name)
         return float(meter["lon"]), float(meter["lat"]), meter
+    address = _text(data, "address")
+    if address and required:
+        candidates = search_addresses(cur, address, limit=5)
+        best = best_match(candidates)
+        if best is not None:
+            return best["lon"], best["lat"], None
+        if not candidates:
+            raise InvalidInput(
+                f"`address`: nothing in the territory matches {address!r}", "address"
+            )
+        listed = "; ".join(f"{c['address']} ({c['score']:.2f})" for c in candidates)
+        raise InvalidInput(
+            f"`address`: {address!r} is not a unique match; candidates: {listed}"
+            " (GET /api/v1/geocode lists them with coordinates)",
+            "address",
+        )
     if required:
-        raise InvalidInput("`lon` and `lat` are required (or an `account_no` or `meter_no`)", "lon")
+        raise InvalidInput(
+            "`lon` and `lat` are required (or an `account_no`, `meter_no` or `address`)", "lon"
+        )
     return None, None, None
 
 
