@@ -194,9 +194,15 @@ def _serve(dsn: str, args: argparse.Namespace) -> int:
     from dashboards.app import create_app
     from dispatch.api import Api
     from dispatch.recommend import recommender_for_territory
+    from dispatch.services import Settings
+    from dispatch.ticker import Ticker
 
-    api = Api(dsn, recommend=recommender_for_territory(dsn))
+    settings = Settings(auto_dispatch_after_s=args.auto_dispatch_after)
+    api = Api(dsn, settings=settings, recommend=recommender_for_territory(dsn))
     _say("crew recommendations: " + ("by road" if api.recommend else "off (no road graph)"))
+    if settings.auto_dispatch_after_s is not None:
+        _say(f"auto-dispatch after {settings.auto_dispatch_after_s:g} s without a dispatcher")
+    Ticker(dsn, settings, api.recommend).start()
     app = create_app(dsn, online_tiles=args.online_tiles, api=api)
     _say(f"control room at http://{args.host}:{args.port}/")
     app.run(host=args.host, port=args.port, debug=False)

@@ -39,6 +39,9 @@ class Settings:
     duplicate_window_min: float = 60.0
     arrival_radius_m: float = 50.0
     policy: ClockPolicy = field(default_factory=ClockPolicy)
+    #: Assign the best crew to a P1 ticket no dispatcher acted on within this many seconds;
+    #: None (the default) leaves every assignment to a person.
+    auto_dispatch_after_s: float | None = None
 
 
 #: (lon, lat, skill) -> ranked crews as dicts; provided by the app when a road graph is loaded.
@@ -367,6 +370,55 @@ def check_clocks(uow: UnitOfWork, now: datetime, actor: Actor) -> list[dict]:
             )
             raised.append({"ticket_id": row["id"], "clock": alert.clock, "kind": alert.kind})
     return raised
+
+
+def auto_dispatch(
+    uow: UnitOfWork, now: datetime, settings: Settings, recommend: Recommender | None
+) -> list[dict]:
+    """Assign the recommended crew to each new P1 ticket that waited ``auto_dispatch_after_s``
+    without a dispatcher acting; the event says it was automatic. A ticket with no crew to
+    send gets one "auto_dispatch_failed" event and stays for a person."""
+    if settings.auto_dispatch_after_s is None or recommend is None:
+        return []
+    cur = uow.cur
+    actor = Actor("auto-dispatch", "dispatcher")
+    cutoff = now - timedelta(seconds=settings.auto_dispatch_after_s)
+    done = []
+    for row in repo.list_tickets(cur, status=["new"], limit=10_000):
+        if row["priority"] != 1 or row["parent_ticket_id"] is not None or row["lon"] is None:
+            continue
+        if row["received_at"] > cutoff:
+            continue
+        events = repo.ticket_events(cur, row["id"])
+        if any(e["event_type"] == "auto_dispatch_failed" for e in events):
+            continue
+        skill = "emergency" if row["category"] == "emergency" else None
+        for crew in recommend(row["lon"], row["lat"], skill):
+            try:
+                assign_crew(
+                    uow,
+                    row["id"],
+                    crew["crew_id"],
+                    actor,
+                    now,
+                    automatic=True,
+                    eta_s=crew["eta_s"],
+                    reason="no dispatcher acted in time",
+                )
+            except Conflict:
+                continue  # that crew was taken meanwhile: try the next one
+            done.append({"ticket_id": row["id"], "crew_id": crew["crew_id"]})
+            break
+        else:
+            repo.append_event(
+                cur,
+                row["id"],
+                at=now,
+                actor=actor.username,
+                event_type="auto_dispatch_failed",
+                data={"reason": "no eligible crew can reach it"},
+            )
+    return done
 
 
 # --- helpers -----------------------------------------------------------------------------------
