@@ -18,8 +18,11 @@ from dash import html
 from dashboards import ids
 from dashboards.components.network_map import build_network_map
 from dashboards.layers import LayerSource, register_routes
+from dashboards.login import install_login
+from dispatch import sessions
 from dispatch.api import Api, create_blueprint
 from gis import queries
+from gis.config import load_storage_settings
 from gis.errors import DatabaseUnavailable
 
 log = logging.getLogger(__name__)
@@ -31,13 +34,16 @@ NO_TERRITORY_MESSAGE = "No territory loaded yet: run `dispatch demo load`."
 Bounds = list[list[float]]
 
 
-def create_app(dsn: str, *, online_tiles: bool = False, api: Api | None = None) -> dash.Dash:
+def create_app(
+    dsn: str, *, online_tiles: bool = False, api: Api | None = None, secret_key: str | None = None
+) -> dash.Dash:
     """The control room app reading the database at ``dsn``.
 
     ``online_tiles`` adds OpenStreetMap raster tiles (fetched from the internet) as a second base
     layer; without it the app needs nothing beyond itself and the database. Run it with
     ``create_app(dsn).run(host=..., port=...)``. The JSON API under ``/api/v1`` is served by
-    the same server (``api`` configures it; by default without crew recommendations).
+    the same server (``api`` configures it; by default without crew recommendations). Pages
+    need a log-in (``/login``); ``secret_key`` signs the session cookie.
     """
     app = dash.Dash(
         __name__,
@@ -45,6 +51,11 @@ def create_app(dsn: str, *, online_tiles: bool = False, api: Api | None = None) 
         assets_folder=str(ASSETS_DIR),
         title=TITLE,
         update_title=None,
+    )
+    install_login(
+        app.server,
+        dsn,
+        secret_key=secret_key or sessions.secret_key(load_storage_settings().var_dir),
     )
     register_routes(app.server, LayerSource(dsn))
     app.server.register_blueprint(create_blueprint(api or Api(dsn)))

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import urllib.parse
+import urllib.request
 from collections.abc import Iterator
+from http.cookiejar import CookieJar
 from pathlib import Path
 
 import pytest
 from werkzeug.serving import make_server
 
 from dashboards.app import create_app
+from dispatch.cli import DEMO_PASSWORD
 
 ARTIFACTS_DIR = Path(__file__).resolve().parents[1] / "artifacts"
 
@@ -18,7 +22,8 @@ ARTIFACTS_DIR = Path(__file__).resolve().parents[1] / "artifacts"
 @contextlib.contextmanager
 def serving(dsn: str) -> Iterator[str]:
     """``create_app(dsn)`` served on a free local port in a thread; yields its base URL."""
-    server = make_server("127.0.0.1", 0, create_app(dsn).server, threaded=True)
+    app = create_app(dsn, secret_key="test-secret-key")
+    server = make_server("127.0.0.1", 0, app.server, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="dash-test-server", daemon=True)
     thread.start()
     try:
@@ -30,10 +35,21 @@ def serving(dsn: str) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def dash_server_url(demo_dsn: str) -> Iterator[str]:
-    """Base URL (no trailing slash) of the app serving the Helsinki demo territory."""
-    with serving(demo_dsn) as url:
+def dash_server_url(demo_template, make_database) -> Iterator[str]:
+    """Base URL (no trailing slash) of the app serving the Helsinki demo territory, with the
+    demo users (password ``control-room``)."""
+    with serving(make_database(template=demo_template)) as url:
         yield url
+
+
+@pytest.fixture(scope="session")
+def logged_in(dash_server_url) -> urllib.request.OpenerDirector:
+    """An HTTP opener holding the session cookie of the demo dispatcher."""
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
+    form = urllib.parse.urlencode({"username": "dispatcher", "password": DEMO_PASSWORD})
+    with opener.open(f"{dash_server_url}/login", data=form.encode(), timeout=30) as response:
+        assert response.status == 200 and response.url.rstrip("/") == dash_server_url
+    return opener
 
 
 @pytest.fixture(scope="session")

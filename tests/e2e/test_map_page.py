@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -12,6 +13,7 @@ import pytest
 
 from dashboards.app import create_app
 from dashboards.components.network_map import OFFLINE_BASE_NAME, OSM_ATTRIBUTION, OVERLAYS
+from dispatch.cli import DEMO_PASSWORD
 
 DEAD_DSN = "postgresql://postgres@127.0.0.1:1/x"
 CHROMIUM = Path(shutil.which("chromium") or "/usr/bin/chromium")
@@ -25,18 +27,27 @@ CHROMIUM_ARGS = [
 ]
 
 
-def get(url: str) -> tuple[int, dict[str, str], bytes]:
-    """Status, headers and body of a GET, whatever the status."""
+def log_in(page, base_url: str, user: str = "dispatcher") -> None:
+    """Fill in the log-in form as a person would."""
+    page.goto(f"{base_url}/login")
+    page.fill("#username", user)
+    page.fill("#password", DEMO_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base_url}/")
+
+
+def get(url: str, opener=None) -> tuple[int, dict[str, str], bytes]:
+    """Status, headers and body of a GET, whatever the status (``opener``: with its cookies)."""
     try:
-        with urllib.request.urlopen(url, timeout=30) as response:
+        with (opener or urllib.request.build_opener()).open(url, timeout=30) as response:
             return response.status, dict(response.headers), response.read()
     except urllib.error.HTTPError as exc:
         with exc:
             return exc.code, dict(exc.headers), exc.read()
 
 
-def get_json(url: str) -> tuple[int, dict]:
-    status, _, body = get(url)
+def get_json(url: str, opener=None) -> tuple[int, dict]:
+    status, _, body = get(url, opener)
     return status, json.loads(body)
 
 
@@ -52,38 +63,40 @@ def test_healthz_is_a_503_with_a_one_line_reason_when_the_database_server_is_dea
     assert "\n" not in response.json["database"]
 
 
-def test_an_unknown_layer_is_a_404_json_error_naming_the_field(dash_server_url):
-    status, payload = get_json(f"{dash_server_url}/layers/nope.geojson")
+def test_an_unknown_layer_is_a_404_json_error_naming_the_field(dash_server_url, logged_in):
+    status, payload = get_json(f"{dash_server_url}/layers/nope.geojson", logged_in)
     assert status == 404
     assert payload["field"] == "name"
     assert {"error", "detail"} <= set(payload)
 
 
-def test_static_layers_are_cacheable_and_crews_are_not(dash_server_url):
-    status, headers, _ = get(f"{dash_server_url}/layers/mains.geojson")
+def test_static_layers_are_cacheable_and_crews_are_not(dash_server_url, logged_in):
+    status, headers, _ = get(f"{dash_server_url}/layers/mains.geojson", logged_in)
     assert status == 200
     assert headers["Content-Type"] == "application/geo+json"
     assert "max-age=" in headers["Cache-Control"]
-    status, headers, _ = get(f"{dash_server_url}/layers/crews.geojson")
+    status, headers, _ = get(f"{dash_server_url}/layers/crews.geojson", logged_in)
     assert status == 200
     assert headers["Cache-Control"] == "no-store"
 
 
-def test_the_meters_layer_served_to_browsers_holds_no_personal_data(dash_server_url):
-    status, collection = get_json(f"{dash_server_url}/layers/meters.geojson")
+def test_the_meters_layer_served_to_browsers_holds_no_personal_data(dash_server_url, logged_in):
+    status, collection = get_json(f"{dash_server_url}/layers/meters.geojson", logged_in)
     assert status == 200
     assert collection["features"]
     assert {key for f in collection["features"] for key in f["properties"]} == {"id", "category"}
 
 
 @pytest.mark.browser
-def test_the_map_draws_the_network_offline_without_console_errors(dash_server_url, artifacts_dir):
+def test_the_map_draws_the_network_offline_without_console_errors(
+    dash_server_url, logged_in, artifacts_dir
+):
     if not CHROMIUM.exists():
         pytest.skip(f"needs Chromium at {CHROMIUM}")
     from playwright.sync_api import expect, sync_playwright
 
-    _, mains = get_json(f"{dash_server_url}/layers/mains.geojson")
-    _, crews = get_json(f"{dash_server_url}/layers/crews.geojson")
+    _, mains = get_json(f"{dash_server_url}/layers/mains.geojson", logged_in)
+    _, crews = get_json(f"{dash_server_url}/layers/crews.geojson", logged_in)
     errors: list[str] = []
     outside: list[str] = []
 
@@ -101,6 +114,7 @@ def test_the_map_draws_the_network_offline_without_console_errors(dash_server_ur
             page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
             page.on("pageerror", lambda exc: errors.append(str(exc)))
             page.route("**/*", local_only)
+            log_in(page, dash_server_url)
             page.goto(dash_server_url, wait_until="networkidle")
 
             expect(page.locator(".leaflet-container")).to_have_count(1)
@@ -133,3 +147,26 @@ def test_the_map_draws_the_network_offline_without_console_errors(dash_server_ur
 
     assert errors == []
     assert outside == []
+
+
+def test_pages_and_layers_need_a_log_in_but_health_does_not(dash_server_url):
+    status, payload = get_json(f"{dash_server_url}/layers/mains.geojson")
+    request = urllib.request.Request(dash_server_url + "/", headers={"Accept": "text/html"})
+    with urllib.request.urlopen(request, timeout=30) as page:
+        landed = page.url
+
+    assert status == 401 and payload["error"] == "unauthenticated"
+    assert landed.startswith(f"{dash_server_url}/login")
+    assert get_json(f"{dash_server_url}/healthz")[0] == 200
+
+
+def test_a_wrong_password_is_refused_on_the_form(dash_server_url):
+    form = urllib.parse.urlencode({"username": "dispatcher", "password": "wrong"}).encode()
+    try:
+        urllib.request.urlopen(f"{dash_server_url}/login", data=form, timeout=30)
+        status, body = 200, b""
+    except urllib.error.HTTPError as exc:
+        with exc:
+            status, body = exc.code, exc.read()
+
+    assert status == 401 and "Wrong username or password" in body.decode()

@@ -1,0 +1,36 @@
+"""Log-in for the web pages: checking a password and the key that signs session cookies."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from dispatch import auth
+from dispatch import repository as repo
+from dispatch.errors import Unauthenticated
+from dispatch.services import Actor
+from dispatch.unit_of_work import UnitOfWork
+
+
+def verify_login(dsn: str, username: str, password: str) -> Actor:
+    """The user with this password, or :class:`Unauthenticated` (same answer for both
+    unknown user and wrong password)."""
+    with UnitOfWork(dsn) as uow:
+        user = repo.get_user(uow.cur, username or "")
+    if user is None or not auth.check_password(password or "", user["password_hash"]):
+        raise Unauthenticated("wrong username or password", "password")
+    return Actor(user["username"], user["role"], user["crew_id"])
+
+
+def secret_key(var_dir: Path) -> str:
+    """``DISPATCH_SECRET_KEY``, else a random key kept in ``var_dir`` so that sessions outlive
+    a restart of the server."""
+    if os.environ.get("DISPATCH_SECRET_KEY"):
+        return os.environ["DISPATCH_SECRET_KEY"]
+    path = var_dir / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
