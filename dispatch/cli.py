@@ -193,6 +193,7 @@ def _serve(dsn: str, args: argparse.Namespace) -> int:
     # The CLI is the composition root: the only place in dispatch/ that reaches the web app.
     from dashboards.app import create_app
     from dispatch.api import Api
+    from dispatch.mqtt_consumer import PositionConsumer, load_mqtt_settings
     from dispatch.recommend import recommender_for_territory
     from dispatch.services import Settings
     from dispatch.ticker import Ticker
@@ -203,9 +204,16 @@ def _serve(dsn: str, args: argparse.Namespace) -> int:
     if settings.auto_dispatch_after_s is not None:
         _say(f"auto-dispatch after {settings.auto_dispatch_after_s:g} s without a dispatcher")
     Ticker(dsn, settings, api.recommend).start()
+    broker = load_mqtt_settings()
+    positions = PositionConsumer(dsn, host=broker.host, port=broker.port)
+    positions.start()  # keeps retrying in the background when no broker answers
+    _say(f"GPS fixes: HTTP POST and MQTT crews/<id>/position at {broker.host}:{broker.port}")
     app = create_app(dsn, online_tiles=args.online_tiles, api=api)
     _say(f"control room at http://{args.host}:{args.port}/")
-    app.run(host=args.host, port=args.port, debug=False)
+    try:
+        app.run(host=args.host, port=args.port, debug=False)
+    finally:
+        positions.stop()
     return 0
 
 

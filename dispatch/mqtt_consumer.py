@@ -1,0 +1,362 @@
+"""Crew GPS fixes over MQTT: a consumer that stores them, and a publisher for simulators.
+
+Crews publish each fix to ``crews/<id>/position`` with a JSON object::
+
+    {"lon": 24.9466, "lat": 60.1712, "time": "2024-05-01T08:15:00+03:00",
+     "speed": 8.3, "heading": 270}
+
+``lon``/``lat`` in degrees (EPSG:4326), ``time`` ISO 8601 with a zone, ``speed`` in m/s,
+``heading`` in degrees clockwise from north. :class:`PositionConsumer` translates every message
+into one call of :func:`dispatch.services.record_position` in its own transaction; everything
+the rules refuse (bad topic, malformed JSON, a latitude of 95, a time in the future, an unknown
+crew) is logged with its reason and counted, and the consumer carries on. It reconnects by
+itself when the broker goes away and subscribes again on every connect.
+
+Settings come from the environment (read by :func:`load_mqtt_settings` only):
+
+- ``MQTT_URL``: the broker, ``mqtt://host:port`` (default ``mqtt://127.0.0.1:1883``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import threading
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+import paho.mqtt.client as mqtt
+from psycopg2.pool import ThreadedConnectionPool
+
+from dispatch import services
+from dispatch.errors import DispatchError, InvalidInput
+from dispatch.services import Actor
+from dispatch.unit_of_work import UnitOfWork
+from gis.errors import DatabaseUnavailable
+
+log = logging.getLogger(__name__)
+
+#: The subscription that receives every crew's fixes.
+POSITION_TOPIC_FILTER = "crews/+/position"
+#: Who the service sees as the author of a fix received over MQTT.
+MQTT_ACTOR = Actor("mqtt", "dispatcher")
+#: Reconnect back-off: first wait and cap, in seconds (doubled after every failed attempt).
+RECONNECT_MIN_DELAY_S = 0.5
+RECONNECT_MAX_DELAY_S = 5.0
+QOS = 1
+DEFAULT_MQTT_URL = "mqtt://127.0.0.1:1883"
+
+_TOPIC_RE = re.compile(r"crews/([1-9][0-9]{0,9})/position")
+_MAX_CREW_ID = 2**31 - 1  # crews.id is a Postgres integer
+_JSON_KIND = {
+    list: "an array",
+    str: "a string",
+    int: "a number",
+    float: "a number",
+    bool: "a boolean",
+    type(None): "null",
+}
+
+
+# ---------------------------------------------------------------------------------------------
+# Settings
+
+
+@dataclass(frozen=True)
+class MqttSettings:
+    host: str
+    port: int
+
+
+def load_mqtt_settings(environ: Mapping[str, str] | None = None) -> MqttSettings:
+    """The broker to use, from ``MQTT_URL`` (``mqtt://host:port``; port defaults to 1883)."""
+    env = os.environ if environ is None else environ
+    url = env.get("MQTT_URL") or DEFAULT_MQTT_URL
+    parts = urlsplit(url)
+    try:
+        port = parts.port or 1883
+    except ValueError:
+        port = None
+    if parts.scheme != "mqtt" or not parts.hostname or port is None:
+        msg = f"`MQTT_URL` must look like mqtt://host:port, got {url!r}"
+        raise ValueError(msg)
+    if parts.username or parts.password:
+        msg = "`MQTT_URL`: user names and passwords are not supported yet"
+        raise ValueError(msg)
+    return MqttSettings(host=parts.hostname, port=port)
+
+
+# ---------------------------------------------------------------------------------------------
+# Messages (pure)
+
+
+def position_topic(crew_id: int) -> str:
+    """The topic a crew publishes its fixes to."""
+    return f"crews/{crew_id}/position"
+
+
+def parse_message(topic: str, payload: bytes) -> tuple[int, dict]:
+    """``(crew_id, fix)`` from one MQTT message; the fix's fields are checked by the service.
+
+    Raises :class:`~dispatch.errors.InvalidInput` (field ``topic`` or ``payload``) when the
+    topic is not ``crews/<id>/position`` or the payload is not a UTF-8 JSON object."""
+    match = _TOPIC_RE.fullmatch(topic)
+    if match is None:
+        raise InvalidInput(f"`topic` must look like crews/<id>/position, got {topic!r}", "topic")
+    crew_id = int(match.group(1))
+    if crew_id > _MAX_CREW_ID:
+        raise InvalidInput(f"`topic`: crew id {crew_id} is out of range", "topic")
+    try:
+        fix = json.loads(payload.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise InvalidInput("`payload` must be UTF-8 text", "payload") from None
+    except ValueError as err:
+        raise InvalidInput(f"`payload` is not valid JSON ({err})", "payload") from None
+    if not isinstance(fix, dict):
+        kind = _JSON_KIND.get(type(fix), type(fix).__name__)
+        raise InvalidInput(f"`payload` must be a JSON object, got {kind}", "payload")
+    return crew_id, fix
+
+
+def encode_fix(fix: Mapping[str, Any]) -> bytes:
+    """The JSON payload of a fix; datetimes become ISO 8601 strings (give them a zone)."""
+
+    def default(value: object) -> str:
+        if isinstance(value, datetime | date):
+            return value.isoformat()
+        msg = f"`fix`: {type(value).__name__} is not JSON serialisable"
+        raise TypeError(msg)
+
+    return json.dumps(fix, default=default, allow_nan=False).encode("utf-8")
+
+
+# ---------------------------------------------------------------------------------------------
+# Consumer
+
+
+class PositionConsumer:
+    """Subscribes to crews' fixes and stores each through :func:`services.record_position`.
+
+    ``dsn`` is a libpq DSN (a connection per fix) or the app's connection pool. ``clock`` returns
+    the current time (aware datetime; default UTC now) used to refuse fixes from the future.
+
+    ``start()`` returns at once and never raises for an absent broker: a background thread
+    connects, and reconnects after any loss with a back-off of 0.5 s doubling up to 5 s.
+    Messages are processed one at a time on that thread, so fixes are stored in the order
+    the broker delivers them. QoS 1 means a fix may arrive twice; the history then holds it
+    twice and the latest position is unchanged.
+
+    Counters (read from any thread): ``stored``, ``rejected`` (refused by the rules, with
+    ``last_rejection`` holding the reason), ``failed`` (not the fix's fault: the database is
+    unreachable, or an unexpected error, logged with its traceback; ``last_failure`` says which;
+    the fix is dropped), ``connections`` (successful connects)."""
+
+    def __init__(
+        self,
+        dsn: str | ThreadedConnectionPool,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 1883,
+        topic: str = POSITION_TOPIC_FILTER,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        self._source = dsn
+        self.host, self.port, self.topic = host, port, topic
+        self._clock = clock or (lambda: datetime.now(UTC))
+        self._client: mqtt.Client | None = None
+        self._changed = threading.Condition()
+        self._subscribed = False
+        self._broker_down_logged = False
+        self.stored = 0
+        self.rejected = 0
+        self.failed = 0
+        self.connections = 0
+        self.last_rejection: str | None = None
+        self.last_failure: str | None = None
+
+    # -- lifecycle ------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Connect in the background and start processing; returns immediately."""
+        if self._client is not None:
+            msg = "the consumer is already started"
+            raise RuntimeError(msg)
+        client = mqtt.Client(
+            callback_api_version=mqtt.CallbackAPIVersion.VERSION2,
+            client_id=f"dispatch-positions-{uuid.uuid4().hex[:12]}",
+            clean_session=True,
+        )
+        # paho annotates the delays as int; fractions of a second work as well.
+        client.reconnect_delay_set(
+            min_delay=RECONNECT_MIN_DELAY_S,  # type: ignore[arg-type]
+            max_delay=RECONNECT_MAX_DELAY_S,  # type: ignore[arg-type]
+        )
+        client.on_connect = self._on_connect
+        client.on_connect_fail = self._on_connect_fail
+        client.on_subscribe = self._on_subscribe
+        client.on_disconnect = self._on_disconnect
+        client.on_message = self._on_message
+        client.connect_async(self.host, self.port, keepalive=30)
+        client.loop_start()  # retries the first connection too
+        self._client = client
+        log.info("MQTT consumer started for %s on %s:%s", self.topic, self.host, self.port)
+
+    def stop(self) -> None:
+        """Disconnect and wait for the background thread to end. Safe to call twice."""
+        client, self._client = self._client, None
+        if client is None:
+            return
+        client.disconnect()
+        client.loop_stop()
+        with self._changed:
+            self._subscribed = False
+            self._changed.notify_all()
+        log.info("MQTT consumer stopped")
+
+    def __enter__(self) -> PositionConsumer:
+        self.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    # -- waiting (for tests and start-up checks) -------------------------------------------
+
+    @property
+    def handled(self) -> int:
+        """Messages processed so far: stored + rejected + failed."""
+        return self.stored + self.rejected + self.failed
+
+    @property
+    def is_subscribed(self) -> bool:
+        """True while connected and the broker has acknowledged the subscription."""
+        return self._subscribed
+
+    def wait_for(self, count: int, timeout: float = 5.0) -> bool:
+        """Wait until ``handled`` reaches ``count``; False when ``timeout`` seconds pass first."""
+        with self._changed:
+            return self._changed.wait_for(lambda: self.handled >= count, timeout)
+
+    def wait_subscribed(self, timeout: float = 5.0) -> bool:
+        """Wait until the subscription is active; False when ``timeout`` seconds pass first."""
+        with self._changed:
+            return self._changed.wait_for(lambda: self._subscribed, timeout)
+
+    # -- paho callbacks (network thread); each delegates or only logs ----------------------
+
+    def _on_connect(self, client, userdata, flags, reason_code, properties) -> None:
+        if reason_code.is_failure:
+            log.warning("MQTT broker %s:%s refused the connection: %s", *self._at, reason_code)
+            return
+        self._broker_down_logged = False
+        with self._changed:
+            self.connections += 1
+            self._changed.notify_all()
+        log.info("MQTT connected to %s:%s; subscribing to %s", *self._at, self.topic)
+        client.subscribe(self.topic, qos=QOS)
+
+    def _on_connect_fail(self, client, userdata) -> None:
+        # Warn once per outage; paho keeps retrying with back-off.
+        level = logging.DEBUG if self._broker_down_logged else logging.WARNING
+        log.log(level, "MQTT broker %s:%s unreachable; retrying", *self._at)
+        self._broker_down_logged = True
+
+    def _on_subscribe(self, client, userdata, mid, reason_code_list, properties) -> None:
+        failures = [code for code in reason_code_list if code.is_failure]
+        if failures:
+            log.error("MQTT subscription to %s refused: %s", self.topic, failures)
+            return
+        with self._changed:
+            self._subscribed = True
+            self._changed.notify_all()
+
+    def _on_disconnect(self, client, userdata, flags, reason_code, properties) -> None:
+        with self._changed:
+            self._subscribed = False
+            self._changed.notify_all()
+        if self._client is not None:  # not a stop() we asked for
+            log.warning("MQTT connection to %s:%s lost (%s); reconnecting", *self._at, reason_code)
+
+    def _on_message(self, client, userdata, message: mqtt.MQTTMessage) -> None:
+        self.handle(message.topic, message.payload)
+
+    @property
+    def _at(self) -> tuple[str, int]:
+        return self.host, self.port
+
+    # -- the translation -------------------------------------------------------------------
+
+    def handle(self, topic: str, payload: bytes) -> dict | None:
+        """Store one message's fix in its own transaction; the service's answer, or None when
+        the fix was rejected or failed (logged and counted, never raised)."""
+        try:
+            crew_id, fix = parse_message(topic, payload)
+            with UnitOfWork(self._source) as uow:
+                result = services.record_position(uow, crew_id, fix, MQTT_ACTOR, self._clock())
+        except DispatchError as err:
+            log.warning("rejected GPS fix on %s: %s", topic, err)
+            with self._changed:
+                self.rejected += 1
+                self.last_rejection = str(err)
+                self._changed.notify_all()
+            return None
+        except DatabaseUnavailable as err:
+            log.error("could not store GPS fix on %s: %s", topic, err)
+            self._count_failure(str(err))
+            return None
+        except Exception as err:  # the edge: an exception would kill paho's network thread
+            log.exception("could not store GPS fix on %s", topic)
+            self._count_failure(repr(err))
+            return None
+        with self._changed:
+            self.stored += 1
+            self._changed.notify_all()
+        return result
+
+    def _count_failure(self, reason: str) -> None:
+        with self._changed:
+            self.failed += 1
+            self.last_failure = reason
+            self._changed.notify_all()
+
+
+# ---------------------------------------------------------------------------------------------
+# Publisher
+
+
+def publish_fix(
+    host: str, port: int, crew_id: int, fix: Mapping[str, Any], *, timeout: float = 5.0
+) -> None:
+    """Publish one fix to ``crews/<crew_id>/position`` with QoS 1 and wait for the broker's
+    acknowledgement. Opens and closes a connection per call (fine for a demo simulator).
+
+    Raises ``OSError`` when the broker cannot be reached and ``TimeoutError`` when it does not
+    acknowledge within ``timeout`` seconds."""
+    connected = threading.Event()
+
+    def on_connect(client, userdata, flags, reason_code, properties) -> None:
+        if not reason_code.is_failure:
+            connected.set()
+
+    client = mqtt.Client(callback_api_version=mqtt.CallbackAPIVersion.VERSION2)
+    client.on_connect = on_connect
+    client.connect(host, port, keepalive=30)
+    client.loop_start()
+    try:
+        if not connected.wait(timeout):
+            msg = f"the broker at {host}:{port} did not accept the connection within {timeout} s"
+            raise TimeoutError(msg)
+        info = client.publish(position_topic(crew_id), encode_fix(fix), qos=QOS)
+        info.wait_for_publish(timeout)
+        if not info.is_published():
+            msg = f"the broker at {host}:{port} did not acknowledge the fix within {timeout} s"
+            raise TimeoutError(msg)
+    finally:
+        client.disconnect()
+        client.loop_stop()
