@@ -42,6 +42,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     route_command.add_parser(commands)
 
+    network = commands.add_parser("network", help="the gas network").add_subparsers(
+        dest="network_command", required=True
+    )
+    network.add_parser("validate", help="report dangling ends, unfed mains, duplicates (JSON)")
+
     users = commands.add_parser("users", help="user accounts").add_subparsers(
         dest="users_command", required=True
     )
@@ -96,6 +101,8 @@ def _run(args: argparse.Namespace) -> int:
         return _demo_load(database.dsn, args)
     if args.command == "users":
         return _add_user(database.dsn, args)
+    if args.command == "network":
+        return _validate_network(database.dsn)
     return _serve(database.dsn, args)
 
 
@@ -171,6 +178,19 @@ def _ensure_demo_users(dsn: str) -> None:
                 auth.add_user(uow, name, role, DEMO_PASSWORD, crew)
     names = ", ".join(f"{n} ({r})" for n, r in DEMO_USERS)
     _say(f"demo users: {names}; password {DEMO_PASSWORD!r}; crewlead leads {first_crew['code']}")
+
+
+def _validate_network(dsn: str) -> int:
+    import json
+
+    from gis.database import transaction
+    from gis.topology import validation_report
+
+    with transaction(dsn) as conn, conn.cursor() as cur:
+        report = validation_report(cur)
+    print(json.dumps(report))
+    _say("network is clean" if report["clean"] else "network has problems (see the report)")
+    return 0 if report["clean"] else 1
 
 
 def _add_user(dsn: str, args: argparse.Namespace) -> int:
