@@ -19,7 +19,7 @@ def test_the_demo_network_is_fed_everywhere_with_no_duplicates(demo_dsn):
 
     assert report["mains"] > 100
     assert report["unfed_mains"] == [] and report["duplicate_mains"] == []
-    assert report["ends_off_their_nodes"] == []
+    assert report["ends_off_their_nodes"] == [] and report["clean"] is True
     # Dead-end streets give dangling ends: real networks have them too, so they are listed.
     assert all(isinstance(n, int) for n in report["dangling_nodes"])
 
