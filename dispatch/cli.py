@@ -9,10 +9,12 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from dispatch import route_command
 from dispatch.errors import InvalidInput
 from gis.errors import GisError, OsmDataError
+from gis.importer import ImportRefused
 from routing.errors import GraphBuildError, InvalidArgument
 
 EXIT_FAILURE, EXIT_BAD_INPUT = 1, 2
@@ -46,6 +48,17 @@ def build_parser() -> argparse.ArgumentParser:
         dest="network_command", required=True
     )
     network.add_parser("validate", help="report dangling ends, unfed mains, duplicates (JSON)")
+    imp = network.add_parser(
+        "import",
+        help="import pipes, valves, meters or cameras from a "
+        "GeoPackage, Shapefile or GeoJSON (one transaction)",
+    )
+    imp.add_argument("kind", choices=["pipes", "valves", "meters", "cameras"])
+    imp.add_argument("file")
+    imp.add_argument("--mapping", help="field mapping file (TOML or JSON)")
+    imp.add_argument("--layer", help="the layer to read from a multi-layer file")
+    imp.add_argument("--crs", help="the file's CRS when it does not say (e.g. EPSG:4547)")
+    imp.add_argument("--rejects", help="write the rejected features here (CSV)")
 
     users = commands.add_parser("users", help="user accounts").add_subparsers(
         dest="users_command", required=True
@@ -75,7 +88,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return _run(args)
-    except (OsmDataError, InvalidArgument, GraphBuildError, InvalidInput) as exc:
+    except (OsmDataError, ImportRefused, InvalidArgument, GraphBuildError, InvalidInput) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except GisError as exc:
@@ -101,6 +114,8 @@ def _run(args: argparse.Namespace) -> int:
         return _demo_load(database.dsn, args)
     if args.command == "users":
         return _add_user(database.dsn, args)
+    if args.command == "network" and args.network_command == "import":
+        return _import(database.dsn, args)
     if args.command == "network":
         return _validate_network(database.dsn)
     return _serve(database.dsn, args)
@@ -178,6 +193,29 @@ def _ensure_demo_users(dsn: str) -> None:
                 auth.add_user(uow, name, role, DEMO_PASSWORD, crew)
     names = ", ".join(f"{n} ({r})" for n, r in DEMO_USERS)
     _say(f"demo users: {names}; password {DEMO_PASSWORD!r}; crewlead leads {first_crew['code']}")
+
+
+def _import(dsn: str, args: argparse.Namespace) -> int:
+    from gis.importer import import_file, load_mapping
+
+    report = import_file(
+        dsn,
+        args.file,
+        args.kind,
+        mapping=load_mapping(args.mapping),
+        layer=args.layer,
+        crs=args.crs,
+    )
+    _say(
+        f"{args.kind}: read {report.read} from {args.file} ({report.source_crs}), "
+        f"imported {report.imported}, rejected {len(report.rejected)}"
+    )
+    for item in report.rejected[:20]:
+        _say(f"  rejected {item['id']}: {item['reason']}")
+    if args.rejects:
+        report.write_rejects(Path(args.rejects))
+        _say(f"reject report written to {args.rejects}")
+    return 0
 
 
 def _validate_network(dsn: str) -> int:
