@@ -92,3 +92,54 @@ def recommender_for_territory(dsn: str) -> CrewRecommender | None:
     except RoutingError as exc:
         log.warning("no road graph: %s", exc)
         return None
+
+
+def isolation_dispatch(recommender: CrewRecommender, valves: list[dict]) -> dict:
+    """For the valves of an isolation plan: each valve's nearest available crew by road and,
+    sending a different crew to each valve where there are enough (batch assignment), the
+    expected time until the last valve is reached — shown next to the ETA at the leak."""
+    from routing.matrix import assign_batch, travel_time_matrix
+
+    if not valves:
+        return {"valves": [], "expected_isolation_s": 0.0}
+    graph, router = recommender.graph, recommender.router
+    with UnitOfWork(recommender.dsn) as uow:
+        crews = [
+            c
+            for c in repo.list_crews(uow.cur)
+            if c["lon"] is not None and c["status"] == "available"
+        ]
+    if not crews:
+        return {
+            "valves": [{"valve_id": v["id"], "crew_id": None, "eta_s": None} for v in valves],
+            "expected_isolation_s": None,
+        }
+    with recommender._lock:
+        snaps = router.edge_index.snap([c["lon"] for c in crews], [c["lat"] for c in crews])
+        crew_set = prepare_crews(
+            graph,
+            snaps,
+            ids=[c["id"] for c in crews],
+            lon=[c["lon"] for c in crews],
+            lat=[c["lat"] for c in crews],
+        )
+        targets = router.edge_index.snap([v["lon"] for v in valves], [v["lat"] for v in valves])
+        matrix = travel_time_matrix(graph, crew_set, targets)
+    plan = assign_batch(matrix, [1] * len(valves))
+    chosen = {col: (row, seconds) for row, col, seconds in plan.pairs}
+    rows = []
+    for j, valve in enumerate(valves):
+        nearest = int(matrix[:, j].argmin())
+        row, seconds = chosen.get(j, (nearest, float(matrix[nearest, j])))
+        finite = seconds != float("inf")
+        rows.append(
+            {
+                "valve_id": valve["id"],
+                "crew_id": crews[row]["id"] if finite else None,
+                "crew_code": crews[row]["code"] if finite else None,
+                "eta_s": round(seconds, 1) if finite else None,
+                "own_crew": j in chosen,
+            }
+        )
+    etas = [r["eta_s"] for r in rows]
+    return {"valves": rows, "expected_isolation_s": None if None in etas else max(etas)}

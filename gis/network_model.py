@@ -266,3 +266,47 @@ def covers(
     if not (math.isfinite(distance_m) and distance_m >= 0):
         raise ValueError("`distance_m` must be a non-negative number")
     return distance_m <= range_m and _angle_between(azimuth, camera_bearing) <= fov / 2
+
+
+def plan_geojson(cur, plan: dict, zone: dict | None = None) -> dict:
+    """An isolation plan as a GeoJSON FeatureCollection (EPSG:4326): the valves to close, the
+    mains out of supply and, when given, the warning zone. For export and for the map."""
+    features = [
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [v["lon"], v["lat"]]},
+            "properties": {
+                "kind": "valve_to_close",
+                "id": v["id"],
+                "access_note": v["access_note"],
+            },
+        }
+        for v in plan.get("valves", [])
+    ]
+    if plan.get("pipes_out"):
+        cur.execute(
+            "SELECT id, ST_AsGeoJSON(geom, 6) FROM gas_mains WHERE id = ANY(%s) ORDER BY id",
+            (plan["pipes_out"],),
+        )
+        for row in cur.fetchall():
+            main_id, geometry = _values(row)
+            features.append(
+                {
+                    "type": "Feature",
+                    "geometry": json.loads(geometry),
+                    "properties": {"kind": "main_out_of_supply", "id": main_id},
+                }
+            )
+    if zone and zone.get("geometry"):
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": zone["geometry"],
+                "properties": {"kind": "warning_zone", "radius_m": zone["radius_m"]},
+            }
+        )
+    return {
+        "type": "FeatureCollection",
+        "features": features,
+        "properties": {"leak": plan.get("leak"), "affected_meters": plan.get("affected_meters")},
+    }
