@@ -273,8 +273,7 @@ def _pipes(cur, rows: pd.DataFrame, geoms: np.ndarray, report: ImportReport) -> 
         ra, rb = find(a), find(b)
         if ra != rb:
             parent[max(ra, rb)] = min(ra, rb)
-    cur.execute("SELECT coalesce(max(id), 0) FROM pipe_nodes")
-    next_node = int(cur.fetchone()[0]) + 1
+    next_node = _next_id(cur, "pipe_nodes")
     node_of: dict[int, int] = {i: int(existing[i, 0]) for i in range(len(existing))}
     n_old = len(existing)
     for k in range(len(ends)):
@@ -288,8 +287,7 @@ def _pipes(cur, rows: pd.DataFrame, geoms: np.ndarray, report: ImportReport) -> 
                 (next_node, float(lon), float(lat)),
             )
             next_node += 1
-    cur.execute("SELECT coalesce(max(id), 0) FROM gas_mains")
-    next_main = int(cur.fetchone()[0]) + 1
+    next_main = _next_id(cur, "gas_mains")
     count = 0
     for k, (row, geom) in enumerate(zip(rows.itertuples(index=False), geoms, strict=True)):
         a, b = node_of[find(n_old + 2 * k)], node_of[find(n_old + 2 * k + 1)]
@@ -320,8 +318,7 @@ def _pipes(cur, rows: pd.DataFrame, geoms: np.ndarray, report: ImportReport) -> 
 
 
 def _valves(cur, rows: pd.DataFrame, geoms: np.ndarray, report: ImportReport) -> int:
-    cur.execute("SELECT coalesce(max(id), 0) FROM valves")
-    next_id = int(cur.fetchone()[0]) + 1
+    next_id = _next_id(cur, "valves")
     count = 0
     for row, geom in zip(rows.itertuples(index=False), geoms, strict=True):
         cur.execute(
@@ -361,8 +358,7 @@ def _valves(cur, rows: pd.DataFrame, geoms: np.ndarray, report: ImportReport) ->
 
 
 def _meters(cur, rows: pd.DataFrame, geoms: np.ndarray, report: ImportReport) -> int:
-    cur.execute("SELECT coalesce(max(id), 0) FROM customer_meters")
-    next_id = int(cur.fetchone()[0]) + 1
+    next_id = _next_id(cur, "customer_meters")
     cur.execute("SELECT meter_no, account_no FROM customer_meters")
     taken = {v for r in cur.fetchall() for v in r}
     count = 0
@@ -395,8 +391,7 @@ def _meters(cur, rows: pd.DataFrame, geoms: np.ndarray, report: ImportReport) ->
 
 
 def _cameras(cur, rows: pd.DataFrame, geoms: np.ndarray, report: ImportReport) -> int:
-    cur.execute("SELECT coalesce(max(id), 0) FROM cameras")
-    next_id = int(cur.fetchone()[0]) + 1
+    next_id = _next_id(cur, "cameras")
     count = 0
     for row, geom in zip(rows.itertuples(index=False), geoms, strict=True):
         try:
@@ -431,6 +426,12 @@ def _cameras(cur, rows: pd.DataFrame, geoms: np.ndarray, report: ImportReport) -
 
 
 _WRITERS = {"pipes": _pipes, "valves": _valves, "meters": _meters, "cameras": _cameras}
+
+
+def _next_id(cur, table: str) -> int:
+    # Table names come from this module, never from input.
+    cur.execute(f"SELECT coalesce(max(id), 0) + 1 FROM {table}")
+    return int(cur.fetchone()[0])
 
 
 def _int_or_none(value) -> int | None:

@@ -74,6 +74,18 @@ def entries(graph: RoadGraph, snaps: Snaps) -> tuple[np.ndarray, np.ndarray, np.
 
     A point on edge u->v at fraction t reaches v after (1-t)·time(e) and, on a two-way street,
     u after t·time(twin); a point within ``JUNCTION_RADIUS_M`` of u or v is at that node."""
+    return _junctions(graph, snaps, leaving=True)
+
+
+def exits(graph: RoadGraph, snaps: Snaps) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """How snapped points (incidents) are reached from the graph: (point index, node, seconds
+    from the node to the point). A point on u->v at fraction s is reached from u after
+    s·time(e), from v via the twin after (1-s)·time(twin), and at no cost from a node it is
+    within ``JUNCTION_RADIUS_M`` of."""
+    return _junctions(graph, snaps, leaving=False)
+
+
+def _junctions(graph: RoadGraph, snaps: Snaps, *, leaving: bool):
     on = np.flatnonzero(snaps.edge >= 0)
     edge = snaps.edge[on]
     t = snaps.fraction[on]
@@ -82,52 +94,23 @@ def entries(graph: RoadGraph, snaps: Snaps) -> tuple[np.ndarray, np.ndarray, np.
     metres = t * graph.edge_length_m[edge]
     at_tail = metres <= JUNCTION_RADIUS_M
     at_head = graph.edge_length_m[edge] - metres <= JUNCTION_RADIUS_M
+    # Leaving, a point drives on to the edge's head (or back to its tail on the twin);
+    # arriving, it is reached from the tail (or from the head along the twin).
+    ahead, back = (graph.edge_v, graph.edge_u) if leaving else (graph.edge_u, graph.edge_v)
+    share = (1 - t) if leaving else t
     point = np.concatenate([on, on[has_twin], on[at_tail], on[at_head]])
     node = np.concatenate(
         [
-            graph.edge_v[edge],
-            graph.edge_u[edge[has_twin]],
+            ahead[edge],
+            back[edge[has_twin]],
             graph.edge_u[edge[at_tail]],
             graph.edge_v[edge[at_head]],
         ]
     )
     cost = np.concatenate(
         [
-            (1 - t) * graph.edge_time_s[edge],
-            t[has_twin] * graph.edge_time_s[twin[has_twin]],
-            np.zeros(at_tail.sum()),
-            np.zeros(at_head.sum()),
-        ]
-    )
-    return point.astype(np.int64), node.astype(np.int64), cost
-
-
-def exits(graph: RoadGraph, snaps: Snaps) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """How snapped points (incidents) are reached from the graph: (point index, node, seconds
-    from the node to the point). A point on u->v at fraction s is reached from u after
-    s·time(e), from v via the twin after (1-s)·time(twin), and at no cost from a node it is
-    within ``JUNCTION_RADIUS_M`` of."""
-    on = np.flatnonzero(snaps.edge >= 0)
-    edge = snaps.edge[on]
-    s = snaps.fraction[on]
-    twin = graph.edge_twin[edge]
-    has_twin = twin >= 0
-    metres = s * graph.edge_length_m[edge]
-    at_tail = metres <= JUNCTION_RADIUS_M
-    at_head = graph.edge_length_m[edge] - metres <= JUNCTION_RADIUS_M
-    point = np.concatenate([on, on[has_twin], on[at_tail], on[at_head]])
-    node = np.concatenate(
-        [
-            graph.edge_u[edge],
-            graph.edge_v[edge[has_twin]],
-            graph.edge_u[edge[at_tail]],
-            graph.edge_v[edge[at_head]],
-        ]
-    )
-    cost = np.concatenate(
-        [
-            s * graph.edge_time_s[edge],
-            (1 - s[has_twin]) * graph.edge_time_s[twin[has_twin]],
+            share * graph.edge_time_s[edge],
+            (1 - share[has_twin]) * graph.edge_time_s[twin[has_twin]],
             np.zeros(at_tail.sum()),
             np.zeros(at_head.sum()),
         ]
