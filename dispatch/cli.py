@@ -77,6 +77,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8050)
     serve.add_argument(
+        "--auto-dispatch-after",
+        type=float,
+        metavar="SECONDS",
+        help="assign the best crew to a P1 ticket left unassigned this long (off by default)",
+    )
+    serve.add_argument(
         "--online-tiles",
         action="store_true",
         help="offer online OSM tiles as a base layer (needs internet)",
