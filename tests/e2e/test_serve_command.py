@@ -26,12 +26,12 @@ def served(fresh_demo_dsn, tmp_path):
     exe = shutil.which("dispatch") or str(Path(sys.executable).with_name("dispatch"))
     port = _free_port()
     env = {**os.environ, "DATABASE_URL": fresh_demo_dsn, "MQTT_URL": "mqtt://127.0.0.1:1"}
+    log = (tmp_path / "serve.log").open("w")
     process = subprocess.Popen(
         [exe, "serve", "--port", str(port), "--auto-dispatch-after", "600"],
         env=env,
-        stdout=subprocess.PIPE,
+        stdout=log,
         stderr=subprocess.STDOUT,
-        text=True,
     )
     base = f"http://127.0.0.1:{port}"
     try:
