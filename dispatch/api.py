@@ -6,21 +6,23 @@ that registers the handlers, so the two cannot drift apart."""
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import psycopg2
 from flask import Blueprint, Response, jsonify, request
 from psycopg2.pool import ThreadedConnectionPool
 from werkzeug.exceptions import HTTPException
 
-from dispatch import auth, services, views
+from dispatch import aftercare, auth, services, views
 from dispatch import repository as repo
 from dispatch.errors import DispatchError, InvalidInput, NotFound
 from dispatch.services import Actor, Recommender, Settings
 from dispatch.unit_of_work import UnitOfWork
 from gis.errors import DatabaseUnavailable
+from gis.geocode import search_addresses
 
 log = logging.getLogger(__name__)
 PREFIX = "/api/v1"
@@ -35,6 +37,7 @@ class Route:
     summary: str
     handler: str  # name of the function in this module
     body: dict | None = None  # JSON schema of the request body
+    query: dict | None = None  # query parameters: name -> JSON type
 
 
 ROUTES = [
@@ -145,6 +148,147 @@ ROUTES = [
     ),
     Route("POST", "/clocks/check", "clocks.check", "Raise due deadline events now", "check_clocks"),
     Route("GET", "/kpis", "kpis", "Today's key figures", "kpis"),
+    Route(
+        "POST",
+        "/callbacks/draw",
+        "callbacks.draw",
+        "Draw the day's callback sample (once a day; a second draw returns the first)",
+        "draw_callbacks",
+        {"date": "string", "seed": "integer"},
+    ),
+    Route(
+        "GET",
+        "/callbacks",
+        "callbacks.list",
+        "The callbacks drawn for a day, with the customers to call",
+        "list_callbacks",
+        query={"date": "string", "status": "string"},
+    ),
+    Route(
+        "GET",
+        "/callbacks/satisfaction",
+        "callbacks.report",
+        "Customer satisfaction of the callbacks made from `since` to `until` (dates)",
+        "callback_satisfaction",
+        query={"since": "string", "until": "string"},
+    ),
+    Route(
+        "POST",
+        "/callbacks/<int:callback_id>",
+        "callbacks.record",
+        "Record the customer's answer; an unsatisfied customer re-opens the job",
+        "record_callback",
+        {
+            "status": "string",
+            "attitude": "integer",
+            "skill": "integer",
+            "attire": "string",
+            "punctuality": "string",
+            "issues": "string",
+        },
+    ),
+    Route(
+        "POST",
+        "/complaints",
+        "complaints.create",
+        "Take a complaint in; its reply is due 2 working days later",
+        "create_complaint",
+        {
+            "channel": "string",
+            "description": "string",
+            "customer_name": "string",
+            "customer_phone": "string",
+            "account_no": "string",
+            "ticket_id": "integer",
+            "department": "string",
+            "worker": "string",
+            "level": "integer",
+            "fault_class": "string",
+        },
+    ),
+    Route(
+        "GET",
+        "/complaints",
+        "complaints.list",
+        "List complaints (status, level, open, overdue)",
+        "list_complaints",
+        query={
+            "status": "string",
+            "level": "integer",
+            "open": "boolean",
+            "overdue": "boolean",
+            "limit": "integer",
+        },
+    ),
+    Route(
+        "GET",
+        "/complaints/<int:complaint_id>",
+        "complaints.get",
+        "One complaint with its event log",
+        "get_complaint",
+    ),
+    Route(
+        "POST",
+        "/complaints/<int:complaint_id>/dispatch",
+        "complaints.handle",
+        "Route the complaint to the responsible department (again, to re-route it)",
+        "dispatch_complaint",
+        {"department": "string"},
+    ),
+    Route(
+        "POST",
+        "/complaints/<int:complaint_id>/investigate",
+        "complaints.handle",
+        "The department has taken the complaint up",
+        "investigate_complaint",
+    ),
+    Route(
+        "POST",
+        "/complaints/<int:complaint_id>/reply",
+        "complaints.handle",
+        "The customer was given the answer; may classify the staff fault (A, B, C or null)",
+        "reply_complaint",
+        {"reply": "string", "fault_class": "string", "worker": "string"},
+    ),
+    Route(
+        "POST",
+        "/complaints/<int:complaint_id>/callback",
+        "complaints.handle",
+        "The customer was called back after the reply",
+        "complaint_callback",
+        {"result": "string"},
+    ),
+    Route(
+        "POST",
+        "/complaints/<int:complaint_id>/close",
+        "complaints.handle",
+        "Reviewed and closed; the review may set or correct the classification",
+        "close_complaint",
+        {"fault_class": "string", "worker": "string"},
+    ),
+    Route(
+        "POST",
+        "/complaints/<int:complaint_id>/escalate",
+        "complaints.handle",
+        "Make the complaint level 2 (authorities or media, or handled badly)",
+        "escalate_complaint",
+        {"reason": "string"},
+    ),
+    Route(
+        "POST",
+        "/complaints/check-overdue",
+        "complaints.check_overdue",
+        "Raise a complaint_overdue event for each unanswered complaint past its deadline, once",
+        "check_overdue_complaints",
+    ),
+    Route(
+        "GET",
+        "/geocode",
+        "geocode",
+        "Addresses and streets of the territory matching `q`, best first (EPSG:4326)",
+        "geocode",
+        query={"q": "string", "limit": "integer"},
+    ),
     Route("GET", "/openapi.json", None, "This document", "openapi"),
 ]
 
@@ -308,6 +452,105 @@ class Api:
     def openapi(self, uow, actor, body):
         return openapi_document(), 200
 
+    # --- aftercare: callbacks and complaints ---
+
+    def draw_callbacks(self, uow, actor, body):
+        now = self.clock()
+        day = _date(body.get("date"), "date") or now.astimezone(UTC).date()
+        seed = body.get("seed")
+        if seed is None:
+            seed = int(day.strftime("%Y%m%d"))
+        result = aftercare.draw_daily_callbacks(uow, day, seed, actor, now=now)
+        return result, 200 if result["already_drawn"] else 201
+
+    def list_callbacks(self, uow, actor, body):
+        day = _date(request.args.get("date"), "date") or self.clock().astimezone(UTC).date()
+        return aftercare.list_callbacks(uow, day, actor, status=request.args.get("status")), 200
+
+    def callback_satisfaction(self, uow, actor, body):
+        until = _date(request.args.get("until"), "until") or self.clock().astimezone(UTC).date()
+        since = _date(request.args.get("since"), "since") or until - timedelta(days=29)
+        return aftercare.satisfaction_report(uow, since, until), 200
+
+    def record_callback(self, uow, actor, body, callback_id):
+        return aftercare.record_callback(uow, callback_id, body, actor, self.clock()), 200
+
+    def create_complaint(self, uow, actor, body):
+        result = aftercare.open_complaint(
+            uow,
+            body,
+            actor,
+            self.clock(),
+            working_days=self.settings.policy.reply_working_days,
+        )
+        return result, 201
+
+    def list_complaints(self, uow, actor, body):
+        args = request.args
+        level = args.get("level")
+        if level is not None and level not in ("1", "2"):
+            raise InvalidInput("`level` must be 1 or 2", "level")
+        complaints = aftercare.list_complaints(
+            uow,
+            actor,
+            self.clock(),
+            status=[s for s in args.get("status", "").split(",") if s] or None,
+            level=None if level is None else int(level),
+            open_only=_flag(args.get("open")),
+            overdue_only=_flag(args.get("overdue")),
+            limit=_limit(args.get("limit")),
+        )
+        return {"complaints": complaints}, 200
+
+    def get_complaint(self, uow, actor, body, complaint_id):
+        return aftercare.get_complaint(uow, complaint_id, actor, self.clock()), 200
+
+    def dispatch_complaint(self, uow, actor, body, complaint_id):
+        return aftercare.dispatch_complaint(
+            uow, complaint_id, body.get("department"), actor, self.clock()
+        ), 200
+
+    def investigate_complaint(self, uow, actor, body, complaint_id):
+        return aftercare.investigate(uow, complaint_id, actor, self.clock()), 200
+
+    def reply_complaint(self, uow, actor, body, complaint_id):
+        return aftercare.reply(
+            uow,
+            complaint_id,
+            body.get("reply"),
+            actor,
+            self.clock(),
+            classification=_classification(body),
+        ), 200
+
+    def complaint_callback(self, uow, actor, body, complaint_id):
+        return aftercare.record_complaint_callback(
+            uow, complaint_id, body.get("result"), actor, self.clock()
+        ), 200
+
+    def close_complaint(self, uow, actor, body, complaint_id):
+        return aftercare.close_complaint(
+            uow, complaint_id, actor, self.clock(), classification=_classification(body)
+        ), 200
+
+    def escalate_complaint(self, uow, actor, body, complaint_id):
+        return aftercare.escalate(uow, complaint_id, body.get("reason"), actor, self.clock()), 200
+
+    def check_overdue_complaints(self, uow, actor, body):
+        return {"raised": aftercare.check_overdue_complaints(uow, self.clock(), actor)}, 200
+
+    def geocode(self, uow, actor, body):
+        query = (request.args.get("q") or "").strip()
+        if not query:
+            raise InvalidInput("`q` is required: part of an address or a street name", "q")
+        if len(query) > 200:
+            raise InvalidInput("`q` is longer than 200 characters", "q")
+        text = request.args.get("limit")
+        if text is not None and not (text.isdigit() and 1 <= int(text) <= 50):
+            raise InvalidInput("`limit` must be an integer from 1 to 50", "limit")
+        limit = 5 if text is None else int(text)
+        return {"candidates": search_addresses(uow.cur, query, limit=limit)}, 200
+
     def _visible_ticket(self, uow, actor, ticket_id):
         row = repo.get_ticket_row(uow.cur, ticket_id)
         if row is None:
@@ -374,12 +617,42 @@ def _limit(text: str | None) -> int:
     return int(text)
 
 
+def _date(text: object, name: str) -> date | None:
+    """A calendar date given as YYYY-MM-DD, or None when absent."""
+    if text is None or text == "":
+        return None
+    if not isinstance(text, str):
+        raise InvalidInput(f"`{name}` must be a date as YYYY-MM-DD", name)
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(f"`{name}` must be a date as YYYY-MM-DD, not {text!r}", name) from None
+
+
+def _flag(text: str | None) -> bool:
+    return (text or "").lower() in ("1", "true", "yes")
+
+
+def _classification(body: dict) -> dict | None:
+    """The staff-fault classification a reply or a review carries, if any: a present
+    ``fault_class`` (null meaning no staff fault) and/or ``worker``."""
+    found = {k: body[k] for k in ("fault_class", "worker") if k in body}
+    return found or None
+
+
+#: A Flask path parameter, e.g. <int:ticket_id> or <action>.
+_PATH_PARAM = re.compile(r"<(?:(\w+):)?(\w+)>")
+_PARAM_TYPES = {"int": "integer", "float": "number"}
+
+
 def openapi_document() -> dict:
     paths: dict[str, dict] = {}
     for route in ROUTES:
-        path = route.path.replace("<int:ticket_id>", "{ticket_id}").replace(
-            "<int:crew_id>", "{crew_id}"
-        )
+        path = _PATH_PARAM.sub(r"{\2}", route.path)
+        path_params = [
+            (name, _PARAM_TYPES.get(converter, "string"))
+            for converter, name in _PATH_PARAM.findall(route.path)
+        ]
         op: dict = {
             "summary": route.summary,
             "operationId": route.handler,
@@ -396,12 +669,16 @@ def openapi_document() -> dict:
         if route.action:
             op["security"] = [{"bearer": []}]
             op["x-roles"] = sorted(auth.PERMISSIONS[route.action])
-        params = [p for p in ("ticket_id", "crew_id") if "{" + p + "}" in path]
+        params = [
+            {"name": p, "in": "path", "required": True, "schema": {"type": t}}
+            for p, t in path_params
+        ]
+        params += [
+            {"name": p, "in": "query", "required": False, "schema": {"type": t}}
+            for p, t in (route.query or {}).items()
+        ]
         if params:
-            op["parameters"] = [
-                {"name": p, "in": "path", "required": True, "schema": {"type": "integer"}}
-                for p in params
-            ]
+            op["parameters"] = params
         if route.body:
             op["requestBody"] = {
                 "content": {

@@ -36,6 +36,16 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "crews.status": frozenset({"dispatcher", "crew_lead", "admin"}),
     "clocks.check": frozenset({"dispatcher", "admin"}),
     "kpis": frozenset({"dispatcher", "manager", "admin"}),
+    "callbacks.draw": frozenset({"dispatcher", "admin"}),
+    "callbacks.list": frozenset({"dispatcher", "manager", "admin"}),
+    "callbacks.record": frozenset({"dispatcher", "admin"}),
+    "callbacks.report": frozenset({"dispatcher", "manager", "admin"}),
+    "complaints.create": frozenset({"hotline_agent", "dispatcher", "admin"}),
+    "complaints.list": frozenset({"dispatcher", "manager", "admin"}),
+    "complaints.get": frozenset({"dispatcher", "manager", "admin"}),
+    "complaints.handle": frozenset({"dispatcher", "admin"}),
+    "complaints.check_overdue": frozenset({"dispatcher", "admin"}),
+    "geocode": frozenset({"hotline_agent", "dispatcher", "crew_lead", "admin"}),
 }
 #: Roles that see customers' and callers' names and phones unmasked (a crew lead only on its
 #: own jobs); everyone else sees them masked.

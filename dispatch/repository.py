@@ -462,3 +462,258 @@ def log_personal_data_read(cur, *, username: str, role: str, subject: str, purpo
         " VALUES (%s, %s, %s, %s)",
         (username, role, subject, purpose),
     )
+
+
+# --- callbacks and complaints ------------------------------------------------------------------
+
+
+def closed_jobs(cur, *, closed_from: datetime, closed_before: datetime) -> list[dict]:
+    """Closed field tickets with the code of the crew that did them, closed in
+    ``[closed_from, closed_before)``; linked duplicate calls are left out (not separate jobs)."""
+    cur.execute(
+        "SELECT t.id AS ticket_id, t.ticket_type, c.code AS worker, t.closed_at"
+        " FROM tickets t JOIN crews c ON c.id = t.crew_id"
+        " WHERE t.status = 'closed' AND t.parent_ticket_id IS NULL"
+        " AND t.closed_at >= %s AND t.closed_at < %s ORDER BY t.closed_at, t.id",
+        (closed_from, closed_before),
+    )
+    return list(cur.fetchall())
+
+
+def get_callback_draw(cur, sampled_on) -> dict | None:
+    cur.execute(
+        "SELECT sampled_on, seed, window_lo, window_hi, drawn_by, drawn_at, by_type, by_worker"
+        " FROM callback_draws WHERE sampled_on = %s",
+        (sampled_on,),
+    )
+    return cur.fetchone()
+
+
+def callback_draws_between(cur, first, last) -> list[dict]:
+    """Draws made for days from ``first`` to ``last`` (dates, both included)."""
+    cur.execute(
+        "SELECT sampled_on, seed, window_lo, window_hi, drawn_at FROM callback_draws"
+        " WHERE sampled_on BETWEEN %s AND %s ORDER BY sampled_on",
+        (first, last),
+    )
+    return list(cur.fetchall())
+
+
+def insert_callback_draw(cur, row: dict) -> bool:
+    """Record the day's draw; False when that day was drawn already (by a racing request, too:
+    the insert waits for the other transaction and then finds its row)."""
+    cur.execute(
+        "INSERT INTO callback_draws (sampled_on, seed, window_lo, window_hi, drawn_by, drawn_at,"
+        " by_type, by_worker) VALUES (%(sampled_on)s, %(seed)s, %(window_lo)s, %(window_hi)s,"
+        " %(drawn_by)s, %(drawn_at)s, %(by_type)s, %(by_worker)s)"
+        " ON CONFLICT (sampled_on) DO NOTHING",
+        {
+            **row,
+            "by_type": json.dumps(row["by_type"]),
+            "by_worker": json.dumps(row["by_worker"]),
+        },
+    )
+    return cur.rowcount == 1
+
+
+def insert_callback(cur, *, ticket_id: int, worker: str, sampled_on, finished_at: datetime) -> int:
+    cur.execute(
+        "INSERT INTO callbacks (ticket_id, worker, sampled_on, finished_at)"
+        " VALUES (%s, %s, %s, %s) RETURNING id",
+        (ticket_id, worker, sampled_on, finished_at),
+    )
+    return int(cur.fetchone()["id"])
+
+
+CALLBACK_COLUMNS = (
+    "cb.id, cb.ticket_id, cb.worker, cb.sampled_on, cb.finished_at, cb.status, cb.attitude,"
+    " cb.skill, cb.attire, cb.punctuality, cb.issues, cb.called_by, cb.called_at, cb.follow_up,"
+    " cb.reopened, t.number, t.ticket_type, t.status AS ticket_status, t.address,"
+    " t.caller_name, t.caller_phone"
+)
+
+
+def get_callback(cur, callback_id: int, *, for_update: bool = False) -> dict | None:
+    cur.execute(
+        f"SELECT {CALLBACK_COLUMNS} FROM callbacks cb JOIN tickets t ON t.id = cb.ticket_id"
+        " WHERE cb.id = %s" + (" FOR UPDATE OF cb" if for_update else ""),
+        (callback_id,),
+    )
+    return cur.fetchone()
+
+
+def list_callbacks(cur, *, sampled_on=None, status: str | None = None) -> list[dict]:
+    cur.execute(
+        f"SELECT {CALLBACK_COLUMNS} FROM callbacks cb JOIN tickets t ON t.id = cb.ticket_id"
+        " WHERE (%(day)s::date IS NULL OR cb.sampled_on = %(day)s)"
+        " AND (%(status)s::text IS NULL OR cb.status = %(status)s)"
+        " ORDER BY cb.sampled_on, cb.finished_at, cb.ticket_id",
+        {"day": sampled_on, "status": status},
+    )
+    return list(cur.fetchall())
+
+
+def save_callback_answer(
+    cur,
+    callback_id: int,
+    *,
+    status: str,
+    called_by: str,
+    called_at: datetime,
+    attitude: int | None = None,
+    skill: int | None = None,
+    attire: str | None = None,
+    punctuality: str | None = None,
+    issues: str = "",
+    follow_up: bool = False,
+    reopened: bool = False,
+) -> bool:
+    """Store what the customer said (or that they could not be reached); False when the call
+    was answered already."""
+    cur.execute(
+        "UPDATE callbacks SET status = %s, attitude = %s, skill = %s, attire = %s,"
+        " punctuality = %s, issues = %s, called_by = %s, called_at = %s, follow_up = %s,"
+        " reopened = %s WHERE id = %s AND status <> 'done'",
+        (
+            status,
+            attitude,
+            skill,
+            attire,
+            punctuality,
+            issues,
+            called_by,
+            called_at,
+            follow_up,
+            reopened,
+            callback_id,
+        ),
+    )
+    return cur.rowcount == 1
+
+
+def callbacks_called_between(cur, since: datetime, before: datetime) -> list[dict]:
+    """Callbacks made (answered or not) in ``[since, before)``, with the ticket's type."""
+    cur.execute(
+        f"SELECT {CALLBACK_COLUMNS} FROM callbacks cb JOIN tickets t ON t.id = cb.ticket_id"
+        " WHERE cb.called_at >= %s AND cb.called_at < %s ORDER BY cb.called_at, cb.id",
+        (since, before),
+    )
+    return list(cur.fetchall())
+
+
+COMPLAINT_COLUMNS = (
+    "id, channel, level, fault_class, department, worker, customer_name, customer_phone,"
+    " account_no, ticket_id, description, taken_by, received_at, reply_due_at, status, reply,"
+    " replied_at, callback_result, closed_at, overdue_raised_at"
+)
+
+
+def insert_complaint(cur, row: dict) -> int:
+    cur.execute(
+        "INSERT INTO complaints (channel, level, fault_class, department, worker, customer_name,"
+        " customer_phone, account_no, ticket_id, description, taken_by, received_at,"
+        " reply_due_at) VALUES (%(channel)s, %(level)s, %(fault_class)s, %(department)s,"
+        " %(worker)s, %(customer_name)s, %(customer_phone)s, %(account_no)s, %(ticket_id)s,"
+        " %(description)s, %(taken_by)s, %(received_at)s, %(reply_due_at)s) RETURNING id",
+        row,
+    )
+    return int(cur.fetchone()["id"])
+
+
+def get_complaint_row(cur, complaint_id: int, *, for_update: bool = False) -> dict | None:
+    # The lock keeps two handlers from moving one complaint at once.
+    cur.execute(
+        f"SELECT {COMPLAINT_COLUMNS} FROM complaints WHERE id = %s"
+        + (" FOR UPDATE" if for_update else ""),
+        (complaint_id,),
+    )
+    return cur.fetchone()
+
+
+def save_complaint_state(cur, complaint_id: int, state: dict) -> None:
+    """Write a complaint's loop fields: status, level, fault_class, department, worker, reply,
+    replied_at, callback_result, closed_at."""
+    cur.execute(
+        "UPDATE complaints SET status = %(status)s, level = %(level)s,"
+        " fault_class = %(fault_class)s, department = %(department)s, worker = %(worker)s,"
+        " reply = %(reply)s, replied_at = %(replied_at)s, callback_result = %(callback_result)s,"
+        " closed_at = %(closed_at)s WHERE id = %(id)s",
+        {**state, "id": complaint_id},
+    )
+
+
+def list_complaints(
+    cur,
+    *,
+    status: list[str] | None = None,
+    level: int | None = None,
+    open_only: bool = False,
+    overdue_only: bool = False,
+    limit: int = 200,
+) -> list[dict]:
+    cur.execute(
+        f"SELECT {COMPLAINT_COLUMNS} FROM complaints"
+        " WHERE (%(status)s::text[] IS NULL OR status = ANY(%(status)s))"
+        " AND (%(level)s::int IS NULL OR level = %(level)s)"
+        " AND (NOT %(open)s OR status <> 'closed')"
+        " AND (NOT %(overdue)s OR overdue_raised_at IS NOT NULL)"
+        " ORDER BY received_at DESC, id DESC LIMIT %(limit)s",
+        {
+            "status": status,
+            "level": level,
+            "open": open_only,
+            "overdue": overdue_only,
+            "limit": limit,
+        },
+    )
+    return list(cur.fetchall())
+
+
+def append_complaint_event(
+    cur,
+    complaint_id: int,
+    *,
+    at: datetime,
+    actor: str,
+    event_type: str,
+    from_status: str | None = None,
+    to_status: str | None = None,
+    detail: str | None = None,
+    data: dict | None = None,
+) -> int:
+    cur.execute(
+        "INSERT INTO complaint_events (complaint_id, at, actor, event_type, from_status,"
+        " to_status, detail, data) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) RETURNING id",
+        (
+            complaint_id,
+            at,
+            actor,
+            event_type,
+            from_status,
+            to_status,
+            detail,
+            json.dumps(data or {}, default=str),
+        ),
+    )
+    return int(cur.fetchone()["id"])
+
+
+def complaint_events(cur, complaint_id: int) -> list[dict]:
+    cur.execute(
+        "SELECT id, at, actor, event_type, from_status, to_status, detail, data"
+        " FROM complaint_events WHERE complaint_id = %s ORDER BY at, id",
+        (complaint_id,),
+    )
+    return list(cur.fetchall())
+
+
+def mark_overdue_complaints(cur, now: datetime) -> list[dict]:
+    """Flag the complaints still unanswered past their reply deadline and not flagged before;
+    returns those flagged now. One statement, so two checkers cannot both flag one."""
+    cur.execute(
+        "UPDATE complaints SET overdue_raised_at = %(now)s"
+        " WHERE replied_at IS NULL AND status <> 'closed' AND reply_due_at < %(now)s"
+        " AND overdue_raised_at IS NULL RETURNING id, reply_due_at, status",
+        {"now": now},
+    )
+    return sorted(cur.fetchall(), key=lambda r: r["id"])
