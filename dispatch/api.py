@@ -19,10 +19,13 @@ from werkzeug.exceptions import HTTPException
 from dispatch import aftercare, auth, services, views
 from dispatch import repository as repo
 from dispatch.errors import DispatchError, InvalidInput, NotFound
+from dispatch.isolation_view import isolation_for_ticket, parse_stuck
+from dispatch.recommend import CrewRecommender
 from dispatch.services import Actor, Recommender, Settings
 from dispatch.unit_of_work import UnitOfWork
 from gis.errors import DatabaseUnavailable
 from gis.geocode import search_addresses
+from gis.network_model import NetworkAnalyst
 
 log = logging.getLogger(__name__)
 PREFIX = "/api/v1"
@@ -84,6 +87,14 @@ ROUTES = [
         "tickets.get",
         "One ticket with its callers",
         "get_ticket",
+    ),
+    Route(
+        "GET",
+        "/tickets/<int:ticket_id>/isolation",
+        "tickets.get",
+        "The isolation plan of an emergency ticket; ?stuck=VALVE_ID[,..] widens it",
+        "get_isolation",
+        query={"stuck": "string"},
     ),
     Route(
         "GET",
@@ -308,6 +319,7 @@ class Api:
         self.settings = settings or Settings()
         self.clock = clock or (lambda: datetime.now(UTC))
         self.recommend = recommend
+        self.analyst = NetworkAnalyst(dsn)  # reads the network on first use, not here
         self._pool: ThreadedConnectionPool | None = None
 
     @property
@@ -352,10 +364,16 @@ class Api:
         if key:
             repo.remember_idempotency(uow.cur, user["id"], key, result["id"])
         row = repo.get_ticket_row(uow.cur, result["id"])
+        isolation = None
+        if result["duplicate_of"] is None:
+            isolation = isolation_for_ticket(
+                uow.cur, self.analyst, row, recommender=self._valve_router()
+            )
         return {
             "ticket": views.ticket_view(uow.cur, row, actor),
             "duplicate_of": result["duplicate_of"],
             "recommendations": result["recommendations"],
+            "isolation": isolation,
         }, 201
 
     def list_tickets(self, uow, actor, body):
@@ -374,7 +392,28 @@ class Api:
 
     def get_ticket(self, uow, actor, body, ticket_id):
         row = self._visible_ticket(uow, actor, ticket_id)
-        return views.ticket_view(uow.cur, row, actor, full=True), 200
+        view = views.ticket_view(uow.cur, row, actor, full=True)
+        view["isolation"] = isolation_for_ticket(uow.cur, self.analyst, row)
+        return view, 200
+
+    def get_isolation(self, uow, actor, body, ticket_id):
+        row = self._visible_ticket(uow, actor, ticket_id)
+        plan = isolation_for_ticket(
+            uow.cur,
+            self.analyst,
+            row,
+            stuck=parse_stuck(request.args.get("stuck")),
+            recommender=self._valve_router(),
+        )
+        if plan is None:
+            raise InvalidInput(
+                "only an emergency ticket with a location has an isolation plan", "id"
+            )
+        return plan, 200
+
+    def _valve_router(self):
+        """The crew recommender when it can also route crews to valves."""
+        return self.recommend if isinstance(self.recommend, CrewRecommender) else None
 
     def get_events(self, uow, actor, body, ticket_id):
         self._visible_ticket(uow, actor, ticket_id)

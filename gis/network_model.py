@@ -201,14 +201,14 @@ def warning_zone(
     box = radius / (111_000.0 * max(math.cos(math.radians(lat)), 0.05)) * 1.1
     cur.execute(
         "WITH p AS (SELECT ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326) AS g)"
-        " SELECT ST_AsGeoJSON(ST_Buffer(p.g::geography, %(r)s, 16)::geometry, 6),"
+        " SELECT ST_AsGeoJSON(ST_Buffer(p.g::geography, %(r)s, 16)::geometry, 6) AS polygon,"
         " (SELECT count(*) FROM buildings b WHERE b.geom && ST_Expand(p.g, %(box)s)"
-        "   AND ST_DWithin(b.geom::geography, p.g::geography, %(r)s)),"
+        "   AND ST_DWithin(b.geom::geography, p.g::geography, %(r)s)) AS buildings,"
         " (SELECT count(*) FROM customer_meters c WHERE c.geom && ST_Expand(p.g, %(box)s)"
-        "   AND ST_DWithin(c.geom::geography, p.g::geography, %(r)s)),"
+        "   AND ST_DWithin(c.geom::geography, p.g::geography, %(r)s)) AS meters,"
         " (SELECT coalesce(array_agg(k.id ORDER BY k.id), '{}') FROM cameras k"
         "   WHERE k.geom && ST_Expand(p.g, %(box)s)"
-        "   AND ST_DWithin(k.geom::geography, p.g::geography, %(r)s))"
+        "   AND ST_DWithin(k.geom::geography, p.g::geography, %(r)s)) AS cameras"
         " FROM p",
         {"lon": lon, "lat": lat, "r": radius, "box": box},
     )

@@ -394,3 +394,42 @@ def test_kpis_count_open_p1_and_crews(client):
 
     assert kpis["open_p1"] == 1
     assert kpis["crews_available"] >= 10
+
+
+def test_an_emergency_ticket_carries_its_isolation_plan(client):
+    created = _leak(client).json
+    ticket_id = created["ticket"]["id"]
+
+    plan = created["isolation"]
+    shown = client.call("dispatcher", "GET", f"/tickets/{ticket_id}").json["isolation"]
+
+    assert plan["valves"] and all(
+        {"id", "lon", "lat", "access_note"} <= set(v) for v in plan["valves"]
+    )
+    assert plan["pipes_out"] and plan["affected_meters"] > 0
+    assert plan["warning_zone"]["geometry"]["type"] == "Polygon"
+    assert plan["cameras"] and isinstance(plan["critical_customers"], list)
+    assert shown["valves"] == plan["valves"]
+
+
+def test_a_stuck_valve_widens_the_plan_through_the_api(client):
+    ticket_id = _leak(client).json["ticket"]["id"]
+    plan = client.call("dispatcher", "GET", f"/tickets/{ticket_id}/isolation").json
+    stuck = plan["valves"][0]["id"]
+
+    wider = client.call("dispatcher", "GET", f"/tickets/{ticket_id}/isolation?stuck={stuck}")
+    bad = client.call("dispatcher", "GET", f"/tickets/{ticket_id}/isolation?stuck=abc")
+
+    assert wider.status_code == 200 and wider.json["skipped_valves"] == [stuck]
+    assert stuck not in [v["id"] for v in wider.json["valves"]]
+    assert bad.status_code == 400 and bad.json["field"] == "stuck"
+
+
+def test_a_non_emergency_ticket_has_no_isolation_plan(client):
+    ticket_id = client.call(
+        "hotline", "POST", "/tickets", json={"type": "meter_fault", **KLUUVI}
+    ).json["ticket"]["id"]
+
+    response = client.call("dispatcher", "GET", f"/tickets/{ticket_id}/isolation")
+
+    assert response.status_code == 400 and response.json["field"] == "id"
