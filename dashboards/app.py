@@ -14,11 +14,15 @@ from pathlib import Path
 
 import dash
 from dash import html
+from flask import has_request_context, request, session
 
 from dashboards import ids
 from dashboards.components.network_map import build_network_map
 from dashboards.layers import LayerSource, register_routes
 from dashboards.login import install_login
+from dashboards.pages.wall import wall_page
+from dashboards.video import register_video_routes
+from dashboards.wall_callbacks import register_wall_callbacks
 from dispatch import sessions
 from dispatch.api import Api, create_blueprint
 from gis import queries
@@ -51,6 +55,8 @@ def create_app(
         assets_folder=str(ASSETS_DIR),
         title=TITLE,
         update_title=None,
+        # The queue, the panel and the alarm banner are built by callbacks.
+        suppress_callback_exceptions=True,
     )
     install_login(
         app.server,
@@ -58,9 +64,30 @@ def create_app(
         secret_key=secret_key or sessions.secret_key(load_storage_settings().var_dir),
     )
     register_routes(app.server, LayerSource(dsn))
-    app.server.register_blueprint(create_blueprint(api or Api(dsn)))
-    app.layout = lambda: build_page(dsn, online_tiles=online_tiles)
+    register_video_routes(app.server, dsn)
+    api = api or Api(dsn)
+    app.server.register_blueprint(create_blueprint(api))
+    app.layout = lambda: build_wall(dsn, online_tiles=online_tiles)
+    register_wall_callbacks(app, api)
     return app
+
+
+def build_wall(
+    dsn: str,
+    *,
+    online_tiles: bool = False,
+    read_bounds: Callable[[str], Bounds | None] = queries.territory_bounds,
+) -> html.Div:
+    """The dispatcher's wall screen in the language the URL asks for (``?lang=en``), for the
+    logged-in user, with the map fitted to the territory."""
+    lang = request.args.get("lang", "zh-CN") if has_request_context() else "zh-CN"
+    user = session.get("user") if has_request_context() else None
+    try:
+        bounds = read_bounds(dsn)
+    except DatabaseUnavailable as exc:
+        log.warning("wall laid out without bounds: %s", exc)
+        bounds = None
+    return wall_page(lang, user, bounds, online_tiles=online_tiles)
 
 
 def build_page(

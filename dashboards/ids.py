@@ -22,3 +22,27 @@ LAYER_DEPOTS = "layer-depots"
 LAYER_CREWS = "layer-crews"
 LAYER_CAMERAS = "layer-cameras"
 LAYER_OSM_TILES = "layer-osm-tiles"
+
+# The dispatcher's wall screen
+WALL = "wall"
+TICK = "wall-tick"  # dcc.Interval driving live updates
+LANG = "wall-lang"  # dcc.Store: the page's language (from ?lang=)
+SELECTED = "wall-selected"  # dcc.Store: the selected ticket id
+ACKED = "wall-acked"  # dcc.Store: acknowledged alarm keys
+SEEN = "wall-seen"  # dcc.Store: fingerprints of what each live output last showed
+CLOCK = "wall-clock"
+KPIS = "wall-kpis"
+ALARMS = "wall-alarms"
+ALARM_ACK = "wall-alarm-ack"
+QUEUE = "wall-queue"
+PANEL = "wall-panel"
+VIDEO = "wall-video"
+CONFIRM = "wall-confirm"  # dcc.ConfirmDialog before an assignment
+PENDING = "wall-pending"  # dcc.Store: the assignment awaiting confirmation
+NOTICE = "wall-notice"
+LAYER_INCIDENTS = "layer-incidents"
+LAYER_SELECTION = "layer-selection"
+QUEUE_ROW = "queue-row"  # pattern-matching id type: {"type": QUEUE_ROW, "index": ticket_id}
+ASSIGN_BUTTON = "assign-button"  # {"type": ASSIGN_BUTTON, "index": crew_id}
+VIDEO_TILE = "video-tile"  # {"type": VIDEO_TILE, "index": camera_id}
+VIDEO_LARGE = "wall-video-large"

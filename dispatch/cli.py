@@ -83,6 +83,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="assign the best crew to a P1 ticket left unassigned this long (off by default)",
     )
     serve.add_argument(
+        "--simulate",
+        action="store_true",
+        help="demo: simulated calls, dispatching and crews driving (demo databases only)",
+    )
+    serve.add_argument("--simulate-rate", type=float, default=12.0, metavar="CALLS_PER_HOUR")
+    serve.add_argument("--simulate-speedup", type=float, default=1.0)
+    serve.add_argument("--simulate-auto-share", type=float, default=0.5)
+    serve.add_argument("--simulate-seed", type=int)
+    serve.add_argument(
         "--online-tiles",
         action="store_true",
         help="offer online OSM tiles as a base layer (needs internet)",
@@ -274,9 +283,33 @@ def _serve(dsn: str, args: argparse.Namespace) -> int:
     _say(f"GPS fixes: HTTP POST and MQTT crews/<id>/position at {broker.host}:{broker.port}")
     app = create_app(dsn, online_tiles=args.online_tiles, api=api)
     _say(f"control room at http://{args.host}:{args.port}/")
+    simulator = None
+    if args.simulate:
+        from dispatch.simulator import Simulator
+
+        try:
+            simulator = Simulator(
+                dsn,
+                recommender=api.recommend,
+                rate_per_hour=args.simulate_rate,
+                auto_assign_share=args.simulate_auto_share,
+                speedup=args.simulate_speedup,
+                seed=args.simulate_seed,
+                settings=settings,
+            )
+        except ValueError as exc:  # a bad --simulate-* value, named in the message
+            print(f"error: {exc}", file=sys.stderr)
+            return EXIT_BAD_INPUT
+        simulator.start()
+        _say(
+            f"simulator: {args.simulate_rate:g} calls/h x {args.simulate_speedup:g}, "
+            f"{args.simulate_auto_share:.0%} assigned automatically"
+        )
     try:
-        app.run(host=args.host, port=args.port, debug=False)
+        app.run(host=args.host, port=args.port, debug=False, threaded=True)
     finally:
+        if simulator is not None:
+            simulator.stop()
         positions.stop()
     return 0
 

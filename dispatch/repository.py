@@ -717,3 +717,31 @@ def mark_overdue_complaints(cur, now: datetime) -> list[dict]:
         {"now": now},
     )
     return sorted(cur.fetchall(), key=lambda r: r["id"])
+
+
+# --- the wall screen's read model ---
+
+
+def wall_tickets(cur, *, limit: int = 500) -> list[dict]:
+    """Open, unlinked tickets with what the queue shows: crew code and the ETA it was sent with."""
+    cur.execute(
+        "SELECT t.id, t.number, t.ticket_type, t.category, t.priority, t.status, t.address,"
+        " t.callers, t.received_at, t.arrival_due_at, t.arrived_at, t.crew_id, c.code AS crew_code,"
+        " a.assigned_at, a.eta_s, a.automatic, ST_X(t.geom) AS lon, ST_Y(t.geom) AS lat"
+        " FROM tickets t LEFT JOIN crews c ON c.id = t.crew_id"
+        " LEFT JOIN assignments a ON a.ticket_id = t.id AND a.released_at IS NULL"
+        " WHERE t.status NOT IN ('closed', 'cancelled') AND t.parent_ticket_id IS NULL"
+        " ORDER BY t.priority, t.arrival_due_at NULLS LAST, t.received_at LIMIT %s",
+        (limit,),
+    )
+    return list(cur.fetchall())
+
+
+def arrivals_since(cur, since: datetime) -> list[dict]:
+    """Tickets received since ``since`` whose crew has arrived, with their deadline."""
+    cur.execute(
+        "SELECT received_at, arrived_at, arrival_due_at FROM tickets"
+        " WHERE received_at >= %s AND arrived_at IS NOT NULL AND arrival_due_at IS NOT NULL",
+        (since,),
+    )
+    return list(cur.fetchall())

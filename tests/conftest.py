@@ -139,5 +139,13 @@ def demo_template(pg_server, make_database, helsinki_territory) -> str:
 @pytest.fixture
 def fresh_demo_dsn(pg_server, demo_template, make_database) -> str:
     """A private copy of the demo database (territory, crews, demo users), for tests that
-    change it."""
-    return make_database(template=demo_template)
+    change it. The crews' fixes are made current, as if they had just reported in."""
+    dsn = make_database(template=demo_template)
+    conn = connect(dsn)
+    try:
+        with conn, conn.cursor() as cur:
+            cur.execute("UPDATE crew_positions SET recorded_at = now()")
+            cur.execute("UPDATE crew_latest_positions SET recorded_at = now()")
+    finally:
+        conn.close()
+    return dsn

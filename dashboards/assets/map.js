@@ -14,7 +14,8 @@
     "use strict";
 
     // z-index of each pane: above tiles (200), below Leaflet's markers (600) and tooltips (650).
-    var PANE_Z = {buildings: 240, streets: 250, areas: 380, mains: 410, points: 450, crews: 470};
+    var PANE_Z = {buildings: 240, streets: 250, areas: 380, mains: 410, points: 450, crews: 470,
+                  incidents: 480};
     var MAJOR_STREETS = {motorway: 3.5, trunk: 3.5, primary: 3, secondary: 2.5, tertiary: 2};
     var MINOR_STREETS = {unclassified: 1.4, residential: 1.2, living_street: 1, service: 0.7};
     var ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"};
@@ -169,11 +170,39 @@
             });
         },
         pointCrew: function (feature, latlng, context) {
-            var status = (feature.properties || {}).status;
+            var p = feature.properties || {};
             var colors = hideoutOf(context).crewColors || {};
+            // A stale crew (no fix for 5 min) is drawn hollow with a dashed red ring.
             return circle(latlng, context, "crews", {
-                radius: 8, className: "gm-crew gm-crew-" + status,
-                color: "#ffffff", weight: 2.5, fillColor: colors[status] || "#ffffff", fillOpacity: 1
+                radius: 8, className: "gm-crew gm-crew-" + p.status + (p.stale ? " gm-crew-stale" : ""),
+                color: p.stale ? "#ff2d55" : "#ffffff", weight: 2.5,
+                dashArray: p.stale ? "3 3" : null,
+                fillColor: colors[p.status] || "#ffffff", fillOpacity: p.stale ? 0.25 : 1
+            });
+        },
+        pointIncident: function (feature, latlng, context) {
+            var p = feature.properties || {};
+            var colors = hideoutOf(context).priorityColors || {};
+            var classes = "gm-incident gm-incident-p" + p.priority +
+                (p.at_risk ? " gm-incident-at-risk" : "") + (p.selected ? " gm-incident-selected" : "");
+            return circle(latlng, context, "incidents", {
+                radius: p.priority === 1 ? 12 : 9, className: classes,
+                color: p.at_risk ? "#ff2d55" : "#ffffff", weight: p.at_risk ? 4 : 2.5,
+                fillColor: colors[p.priority] || "#ffffff", fillOpacity: 0.95
+            });
+        },
+        styleSelection: function (feature, context) {
+            var kind = (feature.properties || {}).kind;
+            if (kind === "warning_zone") {
+                return {color: "#ff2d55", weight: 2, dashArray: "6 4", fillColor: "#ff2d55",
+                        fillOpacity: 0.12, className: "gm-zone"};
+            }
+            return {color: "#ff2d55", weight: 7, opacity: 0.55, className: "gm-out"};
+        },
+        pointSelection: function (feature, latlng, context) {
+            return circle(latlng, context, "incidents", {
+                radius: 7, className: "gm-valve-to-close",
+                color: "#ffffff", weight: 2.5, fillColor: "#ff2d55", fillOpacity: 1
             });
         },
         pointCamera: function (feature, latlng, context) {

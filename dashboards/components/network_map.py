@@ -166,11 +166,24 @@ def _hideout(title: str, label_prop: str, palette: str | None = None) -> dict[st
     return hideout
 
 
-def build_overlay_layer(spec: OverlaySpec) -> dl.GeoJSON:
-    """The GeoJSON layer of one overlay, fetched by the browser from its URL."""
+EMPTY = {"type": "FeatureCollection", "features": []}
+#: Overlays only a live screen has: the selected incident's plan, and the incidents.
+LIVE_OVERLAY_NAMES = ("Selected incident", "Incidents")
+#: Layers a live screen updates through callbacks instead of fetching once.
+LIVE_LAYERS = frozenset({"crews"})
+#: Incident colours by priority (P1 red ... P4 grey-blue).
+PRIORITY_COLORS = MappingProxyType({1: "#ff2d55", 2: "#ff9f1c", 3: "#ffd60a", 4: "#7aa2ff"})
+
+
+def build_overlay_layer(spec: OverlaySpec, *, live: bool = False) -> dl.GeoJSON:
+    """The GeoJSON layer of one overlay, fetched by the browser from its URL (or, for a live
+    layer on a live screen, filled by callbacks)."""
+    source = (
+        {"data": EMPTY} if live and spec.layer in LIVE_LAYERS else {"url": layer_url(spec.layer)}
+    )
     props: dict[str, Any] = {
         "id": spec.component_id,
-        "url": layer_url(spec.layer),
+        **source,
         "hideout": _hideout(spec.title, spec.label_prop, spec.palette),
         "onEachFeature": _js("bindInfo"),
     }
@@ -203,7 +216,36 @@ def build_offline_base() -> dl.LayerGroup:
     )
 
 
-def build_layers_control(*, online_tiles: bool = False) -> dl.LayersControl:
+def build_live_overlays() -> list[dl.Overlay]:
+    """Incidents by priority (pulsing when a deadline is at risk) and the selected incident's
+    warning zone, mains out of supply and valves to close; both filled by callbacks."""
+    incidents = dl.GeoJSON(
+        id=ids.LAYER_INCIDENTS,
+        data=EMPTY,
+        pointToLayer=_js("pointIncident"),
+        onEachFeature=_js("bindInfo"),
+        hideout={
+            "title": "Ticket",
+            "labelProp": "number",
+            "priorityColors": {str(k): v for k, v in PRIORITY_COLORS.items()},
+        },
+    )
+    selection = dl.GeoJSON(
+        id=ids.LAYER_SELECTION,
+        data=EMPTY,
+        style=_js("styleSelection"),
+        pointToLayer=_js("pointSelection"),
+        onEachFeature=_js("bindInfo"),
+        hideout={"title": "Isolation", "labelProp": "kind"},
+    )
+    layers = (selection, incidents)
+    return [
+        dl.Overlay(layer, name=name, checked=True)
+        for layer, name in zip(layers, LIVE_OVERLAY_NAMES, strict=True)
+    ]
+
+
+def build_layers_control(*, online_tiles: bool = False, live: bool = False) -> dl.LayersControl:
     """Base layers (offline streets; online OSM tiles only if ``online_tiles``) and overlays."""
     base_layers = [dl.BaseLayer(build_offline_base(), name=OFFLINE_BASE_NAME, checked=True)]
     if online_tiles:
@@ -212,8 +254,11 @@ def build_layers_control(*, online_tiles: bool = False) -> dl.LayersControl:
         )
         base_layers.append(dl.BaseLayer(tiles, name=ONLINE_BASE_NAME, checked=False))
     overlays = [
-        dl.Overlay(build_overlay_layer(spec), name=spec.label, checked=True) for spec in OVERLAYS
+        dl.Overlay(build_overlay_layer(spec, live=live), name=spec.label, checked=True)
+        for spec in OVERLAYS
     ]
+    if live:
+        overlays += build_live_overlays()
     return dl.LayersControl(
         [*base_layers, *overlays],
         id=ids.LAYERS_CONTROL,
@@ -221,7 +266,7 @@ def build_layers_control(*, online_tiles: bool = False) -> dl.LayersControl:
         collapsed=False,
         # Given up front: dash-leaflet 1.1 fails on the first overlay unticked otherwise.
         baseLayer=OFFLINE_BASE_NAME,
-        overlays=[spec.label for spec in OVERLAYS],
+        overlays=[spec.label for spec in OVERLAYS] + (list(LIVE_OVERLAY_NAMES) if live else []),
     )
 
 
@@ -257,7 +302,9 @@ def build_legend() -> html.Div:
     )
 
 
-def build_network_map(bounds: list[list[float]] | None, *, online_tiles: bool = False) -> html.Div:
+def build_network_map(
+    bounds: list[list[float]] | None, *, online_tiles: bool = False, live: bool = False
+) -> html.Div:
     """The map fitted to ``bounds`` (``[[south, west], [north, east]]``, degrees, EPSG:4326),
     or the whole world when ``None``, with its layers control and legend."""
     view: dict[str, Any] = (
@@ -269,7 +316,7 @@ def build_network_map(bounds: list[list[float]] | None, *, online_tiles: bool = 
         id=ids.MAP,
         className="gm-map",
         children=[
-            build_layers_control(online_tiles=online_tiles),
+            build_layers_control(online_tiles=online_tiles, live=live),
             dl.ScaleControl(imperial=False, position="bottomright"),
         ],
         maxZoom=19,

@@ -12,7 +12,12 @@ from pathlib import Path
 import pytest
 
 from dashboards.app import create_app
-from dashboards.components.network_map import OFFLINE_BASE_NAME, OSM_ATTRIBUTION, OVERLAYS
+from dashboards.components.network_map import (
+    LIVE_OVERLAY_NAMES,
+    OFFLINE_BASE_NAME,
+    OSM_ATTRIBUTION,
+    OVERLAYS,
+)
 from dispatch.cli import DEMO_PASSWORD
 
 DEAD_DSN = "postgresql://postgres@127.0.0.1:1/x"
@@ -128,7 +133,7 @@ def test_the_map_draws_the_network_offline_without_console_errors(
                 [OFFLINE_BASE_NAME]
             )
             expect(control.locator(".leaflet-control-layers-overlays label")).to_have_text(
-                [spec.label for spec in OVERLAYS]
+                [spec.label for spec in OVERLAYS] + list(LIVE_OVERLAY_NAMES)
             )
             page.screenshot(path=str(artifacts_dir / "map_1920x1080.png"))
 

@@ -1,0 +1,249 @@
+"""Builders of the wall screen's parts: plain functions from data to Dash components, so the
+callbacks stay one-liners and tests can check them without a browser."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from dash import dcc, html
+
+from dashboards import ids
+from dashboards.i18n import (
+    format_duration,
+    priority_label,
+    status_label,
+    t,
+    ticket_type_label,
+)
+
+
+def kpi_tiles(kpis: dict, lang: str) -> list:
+    def tile(key: str, value, *, alert: bool = False) -> html.Div:
+        return html.Div(
+            [
+                html.Div("–" if value is None else value, className="kpi-value"),
+                html.Div(t(key, lang), className="kpi-label"),
+            ],
+            className="kpi-tile" + (" kpi-alert" if alert else ""),
+        )
+
+    share = kpis["within_target_share"]
+    return [
+        tile("kpi.open_p1", kpis["open_p1"], alert=kpis["open_p1"] > 0),
+        tile("kpi.at_risk", kpis["at_risk"], alert=kpis["at_risk"] > 0),
+        tile(
+            "kpi.median_arrival",
+            None if kpis["median_arrival_min"] is None else f"{kpis['median_arrival_min']:.0f} min",
+        ),
+        tile("kpi.within_target", None if share is None else f"{share:.0%}"),
+        tile("kpi.crews_available", kpis["crews_available"]),
+        tile("kpi.crews_busy", kpis["crews_busy"]),
+        tile("kpi.crews_stale", kpis["crews_stale"], alert=kpis["crews_stale"] > 0),
+    ]
+
+
+def alarm_banner(alarms: list[dict], lang: str) -> list:
+    if not alarms:
+        return []
+    items = [
+        html.Span(f"{t('alarm.' + a['kind'], lang)}: {a['text']}", className="alarm-item")
+        for a in alarms[:6]
+    ]
+    more = [html.Span(f"+{len(alarms) - 6}", className="alarm-item")] if len(alarms) > 6 else []
+    return [
+        html.Div(
+            [
+                html.Span("⚠", className="alarm-icon"),
+                *items,
+                *more,
+                html.Button(
+                    t("alarm.acknowledge", lang),
+                    id=ids.ALARM_ACK,
+                    n_clicks=0,
+                    className="alarm-ack",
+                ),
+            ],
+            className="alarm-banner alarm-flash",
+            role="alert",
+        )
+    ]
+
+
+def queue_table(tickets: list[dict], now: datetime, lang: str, selected: int | None) -> list:
+    """One row per open ticket: priority, type, address, callers, time since the call, the
+    arrival-deadline countdown, the crew and its ETA."""
+    if not tickets:
+        return [html.Div(t("queue.empty", lang), className="queue-empty")]
+    head = html.Div(
+        [
+            html.Span(t(k, lang))
+            for k in (
+                "queue.priority",
+                "queue.type",
+                "queue.address",
+                "queue.callers",
+                "queue.since_call",
+                "queue.deadline",
+                "queue.crew",
+                "queue.eta",
+            )
+        ],
+        className="queue-row queue-head",
+    )
+    rows = []
+    for ticket in tickets:
+        since = (now - datetime.fromisoformat(ticket["received_at"])).total_seconds()
+        due = ticket["arrival_due_at"]
+        left = None if due is None else (datetime.fromisoformat(due) - now).total_seconds()
+        eta = ticket["eta_at"]
+        eta_left = None if eta is None else (datetime.fromisoformat(eta) - now).total_seconds()
+        classes = ["queue-row", f"queue-p{ticket['priority']}"]
+        if ticket["at_risk"]:
+            classes.append("queue-at-risk")
+        if ticket["id"] == selected:
+            classes.append("queue-selected")
+        rows.append(
+            html.Div(
+                [
+                    html.Span(priority_label(ticket["priority"], lang), className="queue-priority"),
+                    html.Span(ticket_type_label(ticket["type"], lang)),
+                    html.Span(ticket["address"] or ticket["number"], className="queue-address"),
+                    html.Span(str(ticket["callers"])),
+                    html.Span(format_duration(since, lang)),
+                    html.Span(
+                        "✓"
+                        if ticket["arrived"]
+                        else ("–" if left is None else _countdown(left, lang)),
+                        className="queue-deadline",
+                    ),
+                    html.Span(ticket["crew_code"] or status_label(ticket["status"], lang)),
+                    html.Span("–" if eta_left is None else format_duration(max(eta_left, 0), lang)),
+                ],
+                id={"type": ids.QUEUE_ROW, "index": ticket["id"]},
+                n_clicks=0,
+                className=" ".join(classes),
+                role="button",
+            )
+        )
+    return [head, *rows]
+
+
+def _countdown(seconds: float, lang: str) -> str:
+    return format_duration(seconds, lang) if seconds >= 0 else "−" + format_duration(-seconds, lang)
+
+
+def incident_panel(detail: dict | None, lang: str) -> list:
+    """The selected incident: its facts, crews recommended by road with one-click assign,
+    the isolation plan and the event history."""
+    if detail is None:
+        return [html.Div(t("panel.none_selected", lang), className="panel-empty")]
+    ticket = detail["ticket"]
+    parts = [
+        html.H2(
+            f"{ticket['number']} · {ticket_type_label(ticket['type'], lang)}",
+            className="panel-title",
+        ),
+        html.Div(
+            f"{status_label(ticket['status'], lang)} · {ticket['address'] or ''}",
+            className="panel-sub",
+        ),
+    ]
+    parts.append(html.H3(t("panel.recommended", lang)))
+    recs = detail.get("recommendations") or []
+    if not recs:
+        parts.append(html.Div(t("panel.no_crews", lang), className="panel-note"))
+    for rec in recs:
+        flag = f" · {t('panel.finishes_first', lang)}" if rec.get("finishes_first") else ""
+        parts.append(
+            html.Div(
+                [
+                    html.Span(rec["code"], className="rec-code"),
+                    html.Span(
+                        f"{t('panel.eta', lang)} {format_duration(rec['eta_s'], lang)}"
+                        f" · {rec['distance_m'] / 1000:.1f} km{flag}",
+                        className="rec-eta",
+                    ),
+                    html.Button(
+                        t("panel.assign", lang),
+                        n_clicks=0,
+                        className="rec-assign",
+                        id={"type": ids.ASSIGN_BUTTON, "index": rec["crew_id"]},
+                    ),
+                ],
+                className="rec-row",
+            )
+        )
+    plan = detail.get("isolation")
+    if plan:
+        parts.append(html.H3(t("panel.isolation", lang)))
+        parts.append(
+            html.Div(
+                f"{t('panel.valves', lang)}: "
+                + ", ".join(str(v["id"]) for v in plan["valves"])
+                + f" · {t('panel.affected', lang)}: {plan['affected_meters']}",
+                className="panel-note",
+            )
+        )
+        if plan["critical_customers"]:
+            parts.append(
+                html.Div(
+                    f"{t('panel.critical', lang)}: "
+                    + ", ".join(
+                        f"{c['category']} {c['address']}" for c in plan["critical_customers"][:5]
+                    ),
+                    className="panel-critical",
+                )
+            )
+    parts.append(html.H3(t("panel.history", lang)))
+    parts.append(
+        html.Ul(
+            [
+                html.Li(f"{e['at'][11:19]} {e['event_type']} {e['to_status'] or ''} ({e['actor']})")
+                for e in detail.get("events", [])[-8:]
+            ],
+            className="panel-history",
+        )
+    )
+    return parts
+
+
+def video_wall(cameras: list[dict], lang: str) -> list:
+    """Live feeds of the cameras covering (then nearest to) the selected incident."""
+    if not cameras:
+        return [html.Div(t("video.none", lang), className="video-empty")]
+    return [
+        html.Figure(
+            [
+                html.Img(src=c["stream_url"], alt=c["name"], className="video-feed"),
+                html.Figcaption(c["name"] + (" ◉" if c.get("covers") else "")),
+            ],
+            id={"type": ids.VIDEO_TILE, "index": c["id"]},
+            n_clicks=0,
+            className="video-tile",
+        )
+        for c in cameras[:4]
+    ]
+
+
+def header(lang: str, user: dict | None) -> html.Header:
+    other = "en" if lang == "zh-CN" else "zh-CN"
+    return html.Header(
+        [
+            html.H1(t("app.title", lang), className="wall-title"),
+            html.Div(id=ids.CLOCK, className="wall-clock"),
+            html.Div(
+                [
+                    html.Span(f"{user['username']} ({user['role']})" if user else ""),
+                    dcc.Link(
+                        t("lang.switch", lang),
+                        href=f"/?lang={other}",
+                        refresh=True,
+                        className="wall-lang",
+                    ),
+                    html.A(t("logout", lang), href="/logout", className="wall-logout"),
+                ],
+                className="wall-user",
+            ),
+        ],
+        className="wall-header",
+    )

@@ -1,0 +1,338 @@
+"""The wall screen's words in Chinese (zh-CN, the terms staff use; see DOMAIN.md) and English.
+
+    t("panel.assign", "zh-CN")             -> "派单"
+    t("panel.confirm_assign", "en", crew=7) -> "Assign crew 7 to this ticket?"
+    ticket_type_label("gas_leak", "zh-CN") -> "漏气/闻到燃气味"   (from dispatch.tickets)
+    format_duration(725, "zh-CN")           -> "12分05秒"
+
+Nothing here raises on a missing word: an unknown message id, language or code falls back to
+English, then to the id or code itself, so a gap shows up on screen rather than as a crash.
+Languages are given as ``"zh-CN"`` or ``"en"``; other spellings of Chinese (``"zh"``,
+``"zh_CN"``, ``"zh-Hans"``) mean zh-CN and anything else means English. Plain data and pure
+functions: no I/O, no per-user state (the chosen language lives in the URL or a ``dcc.Store``).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from datetime import datetime, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from dispatch.tickets import STATUSES, TICKET_TYPES
+
+log = logging.getLogger(__name__)
+
+ZH = "zh-CN"
+EN = "en"
+LANGUAGES = (ZH, EN)
+#: The language of the wall screen when none is asked for: the staff's.
+DEFAULT_LANGUAGE = ZH
+#: Shown where a value is missing (no deadline, no ETA, no time).
+MISSING = "—"
+
+#: Crew statuses (as in ``crews.status``) -> (zh-CN, en).
+CREW_STATUS_TERMS: dict[str, tuple[str, str]] = {
+    "available": ("空闲", "Available"),
+    "busy": ("忙碌", "Busy"),
+    "off_duty": ("下班", "Off duty"),
+    "out_of_service": ("停用", "Out of service"),
+}
+#: Crew skills (as in ``crews.skills``) -> (zh-CN, en).
+SKILL_TERMS: dict[str, tuple[str, str]] = {
+    "emergency": ("抢险", "Emergency"),
+    "indoor_repair": ("户内维修", "Indoor repair"),
+    "meter": ("表具", "Meters"),
+    "installation": ("安装", "Installation"),
+}
+#: Ticket categories (``dispatch.tickets.category_of``) -> (zh-CN, en).
+CATEGORY_TERMS: dict[str, tuple[str, str]] = {
+    "emergency": ("抢险", "Emergency"),
+    "repair": ("维修", "Repair"),
+    "scheduled": ("预约服务", "Scheduled service"),
+    "non_field": ("非现场", "Non-field"),
+}
+#: Ticket statuses (``dispatch.tickets.STATUSES``) -> (zh-CN, en).
+STATUS_TERMS: dict[str, tuple[str, str]] = {
+    "new": ("新建", "New"),
+    "assigned": ("已派单", "Assigned"),
+    "accepted": ("已接单", "Accepted"),
+    "en_route": ("在途", "En route"),
+    "on_site": ("已到场", "On site"),
+    "made_safe": ("险情已控制", "Made safe"),
+    "repaired": ("已修复", "Repaired"),
+    "closed": ("已关闭", "Closed"),
+    "cancelled": ("已取消", "Cancelled"),
+}
+#: Priorities 1 (most urgent) to 4 -> (zh-CN, en).
+PRIORITY_TERMS: dict[int, tuple[str, str]] = {
+    1: ("一级", "P1"),
+    2: ("二级", "P2"),
+    3: ("三级", "P3"),
+    4: ("四级", "P4"),
+}
+# English names of the ticket types; the Chinese ones come from dispatch.tickets.TICKET_TYPES.
+_TICKET_TYPE_EN: dict[str, str] = {
+    "gas_leak": "Gas leak / odour",
+    "third_party_damage": "Third-party damage",
+    "fire_explosion": "Fire / explosion",
+    "no_gas_area": "No gas (area)",
+    "indoor_leak_repair": "Indoor leak repair",
+    "meter_fault": "Meter fault",
+    "appliance_repair": "Appliance repair",
+    "paid_repair": "Paid repair",
+    "free_repair": "Free repair",
+    "gas_on_ignition": "Gas-on / ignition",
+    "safety_inspection": "Safety inspection",
+    "indoor_modification": "Indoor modification",
+    "appliance_installation": "Appliance installation",
+    "meter_reading": "Meter reading",
+    "consultation": "Consultation",
+    "complaint": "Complaint",
+    "suggestion": "Suggestion",
+}
+
+# Message id -> (zh-CN, en). Ids are "<part>.<what>"; "{name}" marks a value filled in by t().
+_MESSAGES: dict[str, tuple[str, str]] = {
+    # header
+    "app.title": ("燃气抢修调度中心", "Gas dispatch control room"),
+    "lang.label": ("语言", "Language"),
+    "lang.switch": ("English", "中文"),  # names the language the link switches to
+    "lang.zh-CN": ("中文", "Chinese"),
+    "lang.en": ("英文", "English"),
+    "logout": ("退出登录", "Log out"),
+    "user.signed_in_as": ("当前用户", "Signed in as"),
+    "clock.server_time": ("系统时间", "System time"),
+    # incident queue
+    "queue.title": ("待处理工单", "Incident queue"),
+    "queue.number": ("工单号", "Ticket no."),
+    "queue.priority": ("级别", "Priority"),
+    "queue.type": ("类型", "Type"),
+    "queue.address": ("地址", "Address"),
+    "queue.callers": ("来电数", "Callers"),
+    "queue.since_call": ("距来电", "Since call"),
+    "queue.deadline": ("到场倒计时", "Arrival deadline"),
+    "queue.overdue": ("已超时", "Overdue"),
+    "queue.arrived": ("已到场", "Arrived"),
+    "queue.crew": ("抢修班组", "Crew"),
+    "queue.eta": ("预计到达", "ETA"),
+    "queue.status": ("状态", "Status"),
+    "queue.empty": ("暂无待处理工单", "No open incidents"),
+    # incident panel
+    "panel.title": ("工单详情", "Incident"),
+    "panel.none_selected": (
+        "请在列表或地图上选择工单",
+        "Select an incident in the queue or on the map",
+    ),
+    "panel.received_at": ("接警时间", "Call received"),
+    "panel.caller": ("来电人", "Caller"),
+    "panel.phone": ("电话", "Phone"),
+    "panel.description": ("情况描述", "Description"),
+    "panel.recommended": ("推荐班组", "Recommended crews"),
+    "panel.no_crews": ("暂无可到达的班组", "No crew can reach it now"),
+    "panel.finishes_first": ("完成当前任务后最快", "first after finishing its job"),
+    "panel.eta": ("预计到达", "ETA"),
+    "panel.distance": ("路程", "Distance"),
+    "panel.assign": ("派单", "Assign"),
+    "panel.confirm": ("确认", "Confirm"),
+    "panel.confirm_assign": ("确认将此工单派给班组 {crew}？", "Assign crew {crew} to this ticket?"),
+    "panel.assigned": ("已派单", "Assigned"),
+    "panel.assign_failed": ("派单失败", "Assignment failed"),
+    "panel.reassign": ("改派", "Reassign"),
+    "panel.cancel": ("取消工单", "Cancel ticket"),
+    "panel.reason": ("原因", "Reason"),
+    "panel.reason_required": ("请填写原因", "A reason is required"),
+    "panel.isolation": ("关阀方案", "Isolation plan"),
+    "panel.valves": ("需关闭阀门", "Valves to close"),
+    "panel.affected": ("影响用户数", "Customers affected"),
+    "panel.critical": ("重点用户", "Critical customers"),
+    "panel.warning_zone": ("警戒区", "Warning zone"),
+    "panel.history": ("处理记录", "Event history"),
+    # KPI tiles
+    "kpi.open_p1": ("未结一级工单", "Open P1"),
+    "kpi.at_risk": ("超时风险工单", "At risk"),
+    "kpi.median_arrival": ("今日到场时间中位数", "Median arrival today"),
+    "kpi.within_target": ("今日到场及时率", "Within target today"),
+    "kpi.crews_available": ("空闲班组", "Crews available"),
+    "kpi.crews_busy": ("忙碌班组", "Crews busy"),
+    "kpi.crews_stale": ("定位中断班组", "Crews stale"),
+    "kpi.uncovered_areas": ("无班组覆盖区域", "Uncovered areas"),
+    # alarms ("alarm.<kind>" for every kind dispatch.wall raises)
+    "alarm.title": ("告警", "Alarms"),
+    "alarm.new_p1": ("新一级工单", "New P1 ticket"),
+    "alarm.deadline_at_risk": ("到场时限告急", "Deadline at risk"),
+    "alarm.deadline_missed": ("到场已超时", "Deadline missed"),
+    "alarm.stale_crew": ("执行任务班组定位中断", "Stale crew with an active job"),
+    "alarm.acknowledge": ("确认告警", "Acknowledge"),
+    "alarm.acknowledged": ("已确认", "Acknowledged"),
+    "alarm.none": ("无告警", "No alarms"),
+    # video wall
+    "video.title": ("视频监控", "Video wall"),
+    "video.cameras": ("摄像头", "Cameras"),
+    "video.enlarge": ("放大", "Enlarge"),
+    "video.close": ("关闭", "Close"),
+    "video.live": ("实时", "LIVE"),
+    "video.none": ("附近无摄像头", "No camera near this incident"),
+    "video.no_signal": ("无信号", "No signal"),
+    # map
+    "map.crews": ("班组", "Crews"),
+    "map.incidents": ("工单", "Incidents"),
+    "map.mains": ("燃气管线", "Gas mains"),
+    "map.valves": ("阀门", "Valves"),
+    # common
+    "common.loading": ("加载中…", "Loading…"),
+    "common.database_unavailable": ("数据库不可用", "Database unavailable"),
+    "common.no_territory": ("尚未加载区域数据", "No territory loaded yet"),
+    "unit.min": ("分钟", "min"),
+    "unit.km": ("公里", "km"),
+}
+
+
+def _build_texts() -> dict[str, dict[str, str]]:
+    texts = {key: {ZH: zh, EN: en} for key, (zh, en) in _MESSAGES.items()}
+    for code, (_category, _priority, zh) in TICKET_TYPES.items():
+        en = _TICKET_TYPE_EN.get(code) or code.replace("_", " ").capitalize()
+        texts[f"ticket_type.{code}"] = {ZH: zh, EN: en}
+    tables: dict[str, dict] = {
+        "status": STATUS_TERMS,
+        "crew_status": CREW_STATUS_TERMS,
+        "skill": SKILL_TERMS,
+        "category": CATEGORY_TERMS,
+        "priority": PRIORITY_TERMS,
+    }
+    for prefix, table in tables.items():
+        for code, (zh, en) in table.items():
+            texts[f"{prefix}.{code}"] = {ZH: zh, EN: en}
+    for status in STATUSES:  # a status added to dispatch.tickets still gets a label
+        texts.setdefault(f"status.{status}", {ZH: status, EN: status.replace("_", " ")})
+    return texts
+
+
+#: Message id -> {language -> text}; every entry has both languages.
+TEXTS: dict[str, dict[str, str]] = _build_texts()
+
+
+def normalize_language(lang: str | None) -> str:
+    """``"zh-CN"`` for any spelling of Chinese, ``"en"`` for anything else (``None`` gives
+    :data:`DEFAULT_LANGUAGE`)."""
+    if not lang:
+        return DEFAULT_LANGUAGE
+    return ZH if str(lang).strip().lower().startswith("zh") else EN
+
+
+def t(key: str, lang: str | None, **values: object) -> str:
+    """The text of message ``key`` in ``lang``, else in English, else ``key`` itself; with
+    ``values`` its ``{name}`` fields are filled in (left as they are if that fails). Never
+    raises."""
+    entry = TEXTS.get(key)
+    if entry is None:
+        log.debug("no text for %r", key)
+        return str(key)
+    text = entry.get(normalize_language(lang)) or entry.get(EN) or str(key)
+    if values:
+        try:
+            return text.format(**values)
+        except (KeyError, IndexError, ValueError):
+            log.debug("text %r: cannot fill in %s", key, sorted(values))
+    return text
+
+
+def _label(prefix: str, code: object, lang: str | None) -> str:
+    key = f"{prefix}.{code}"
+    return t(key, lang) if key in TEXTS else str(code)
+
+
+def ticket_type_label(ticket_type: str, lang: str | None) -> str:
+    """The name of a ticket type (a key of ``dispatch.tickets.TICKET_TYPES``); the code itself
+    when unknown."""
+    return _label("ticket_type", ticket_type, lang)
+
+
+def status_label(status: str, lang: str | None) -> str:
+    """The name of a ticket status (one of ``dispatch.tickets.STATUSES``)."""
+    return _label("status", status, lang)
+
+
+def priority_label(priority: int | str, lang: str | None) -> str:
+    """The name of priority 1 to 4 (``1``, ``"1"`` or ``"P1"``): ``"一级"`` / ``"P1"``."""
+    text = str(priority).strip().upper().removeprefix("P")
+    return _label("priority", text, lang) if text.isdigit() else str(priority)
+
+
+def crew_status_label(status: str, lang: str | None) -> str:
+    """The name of a crew status (available, busy, off_duty, out_of_service)."""
+    return _label("crew_status", status, lang)
+
+
+def skill_label(skill: str, lang: str | None) -> str:
+    """The name of a crew skill (emergency, indoor_repair, meter, installation)."""
+    return _label("skill", skill, lang)
+
+
+def category_label(category: str, lang: str | None) -> str:
+    """The name of a ticket category (emergency, repair, scheduled, non_field)."""
+    return _label("category", category, lang)
+
+
+def format_duration(seconds: float | None, lang: str | None) -> str:
+    """A duration in seconds, rounded to the second: ``"12 min 05 s"`` / ``"12分05秒"``;
+    ``"42 s"`` / ``"42秒"`` under a minute; ``"1 h 02 min 05 s"`` / ``"1小时02分05秒"`` from an
+    hour. Negative durations (an overdue countdown) get a leading ``"-"``; ``None`` or a value
+    that is not finite gives :data:`MISSING`."""
+    if seconds is None:
+        return MISSING
+    try:
+        value = float(seconds)
+    except (TypeError, ValueError):
+        return MISSING
+    if not math.isfinite(value):
+        return MISSING
+    total = round(abs(value))
+    sign = "-" if value < 0 and total else ""
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    zh = normalize_language(lang) == ZH
+    if hours:
+        body = (
+            f"{hours}小时{minutes:02d}分{secs:02d}秒"
+            if zh
+            else f"{hours} h {minutes:02d} min {secs:02d} s"
+        )
+    elif minutes:
+        body = f"{minutes}分{secs:02d}秒" if zh else f"{minutes} min {secs:02d} s"
+    else:
+        body = f"{secs}秒" if zh else f"{secs} s"
+    return sign + body
+
+
+_MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def format_clock(
+    dt: datetime | None, tz: tzinfo | str | None, lang: str | None, *, with_date: bool = False
+) -> str:
+    """``dt`` as a 24-hour clock ``"14:05:09"`` in time zone ``tz`` (a ``tzinfo`` or an IANA
+    name such as ``"Asia/Shanghai"``; ``None`` keeps ``dt``'s own zone). With ``with_date``:
+    ``"3月12日 14:05:09"`` / ``"12 Mar 14:05:09"``. A naive ``dt`` is taken to be in ``tz``
+    already; ``None`` gives :data:`MISSING`; an unknown zone name keeps ``dt``'s zone."""
+    if dt is None:
+        return MISSING
+    zone = _zone(tz)
+    if zone is not None:
+        dt = dt.replace(tzinfo=zone) if dt.tzinfo is None else dt.astimezone(zone)
+    clock = f"{dt.hour:02d}:{dt.minute:02d}:{dt.second:02d}"
+    if not with_date:
+        return clock
+    if normalize_language(lang) == ZH:
+        return f"{dt.month}月{dt.day}日 {clock}"
+    return f"{dt.day} {_MONTHS_EN[dt.month - 1]} {clock}"
+
+
+def _zone(tz: tzinfo | str | None) -> tzinfo | None:
+    if tz is None or isinstance(tz, tzinfo):
+        return tz
+    try:
+        return ZoneInfo(str(tz))
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        log.warning("unknown time zone %r; times shown in their own zone", tz)
+        return None

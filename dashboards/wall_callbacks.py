@@ -1,0 +1,186 @@
+"""The wall screen's callbacks: each decorated function delegates to a plain function that
+tests can call directly."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from dash import ALL, Input, Output, State, ctx, no_update
+from flask import session
+
+from dashboards import ids
+from dashboards.components import wall_parts
+from dashboards.i18n import format_clock, t
+from dispatch import services, wall
+from dispatch.errors import DispatchError
+from dispatch.services import Actor
+
+
+def live_update(api, lang: str, selected, acked: list, seen: dict) -> tuple:
+    """Everything that changes by itself, from one database read. An output whose content is
+    the same as last time is not sent again (``no_update``)."""
+    now = api.clock()
+    with api.uow() as uow:
+        snapshot = wall.wall_snapshot(uow.cur, now)
+    queue = wall.queue(snapshot)
+    alarms = wall.alarms(snapshot, set(acked or []))
+    values = {
+        "incidents": wall.incidents_geojson(snapshot["tickets"], selected),
+        "crews": wall.crews_geojson(snapshot["crews"]),
+        "kpis": snapshot["kpis"],
+        "alarms": [a["key"] for a in alarms],
+    }
+    seen = dict(seen or {})
+    out = []
+    for key, value in values.items():
+        mark = str(hash(json.dumps(value, sort_keys=True, default=str)))
+        out.append(no_update if seen.get(key) == mark else value)
+        seen[key] = mark
+    incidents, crews, kpis, alarm_keys = out
+    return (
+        incidents,
+        crews,
+        wall_parts.queue_table(queue, now, lang, selected),
+        no_update if kpis is no_update else wall_parts.kpi_tiles(snapshot["kpis"], lang),
+        no_update if alarm_keys is no_update else wall_parts.alarm_banner(alarms, lang),
+        format_clock(now, None, lang),
+        seen,
+    )
+
+
+def select_from(triggered, clicks, map_click) -> int | None:
+    """The ticket the dispatcher picked: a queue row (really clicked) or a map marker."""
+    if isinstance(triggered, dict) and triggered.get("type") == ids.QUEUE_ROW:
+        if any(clicks or []):
+            return int(triggered["index"])
+        return no_update
+    if triggered == ids.LAYER_INCIDENTS and map_click:
+        return int(map_click["properties"]["id"])
+    return no_update
+
+
+def show_incident(api, selected, lang: str) -> tuple:
+    if selected is None:
+        return wall_parts.incident_panel(None, lang), wall.selection_geojson(None), []
+    with api.uow() as uow:
+        detail = wall.incident_detail(
+            uow.cur, int(selected), analyst=api.analyst, recommend=api.recommend
+        )
+    if detail is None:
+        return wall_parts.incident_panel(None, lang), wall.selection_geojson(None), []
+    return (
+        wall_parts.incident_panel(detail, lang),
+        wall.selection_geojson(detail),
+        wall_parts.video_wall(detail["cameras"], lang),
+    )
+
+
+def ask_to_assign(triggered, clicks, selected, lang: str) -> tuple:
+    if not isinstance(triggered, dict) or not any(clicks or []) or selected is None:
+        return no_update, no_update, no_update
+    crew = int(triggered["index"])
+    return (
+        True,
+        t("panel.confirm_assign", lang).format(crew=crew),
+        {"ticket": selected, "crew": crew},
+    )
+
+
+def assign_confirmed(api, pending, lang: str, user: dict | None) -> str:
+    if not pending:
+        return no_update
+    actor = _actor(user)
+    try:
+        with api.uow() as uow:
+            services.assign_crew(uow, pending["ticket"], pending["crew"], actor, api.clock())
+    except DispatchError as exc:
+        return f"{t('panel.assign_failed', lang)}: {exc}"
+    return t("panel.assigned", lang)
+
+
+def acknowledge(api, n_clicks, acked: list, user: dict | None) -> list:
+    if not n_clicks:
+        return no_update
+    now: datetime = api.clock()
+    with api.uow() as uow:
+        snapshot = wall.wall_snapshot(uow.cur, now)
+        alarms = wall.alarms(snapshot, set(acked or []))
+        wall.acknowledge(uow.cur, alarms, _actor(user).username, now)
+    return sorted(set(acked or []) | {a["key"] for a in alarms})
+
+
+def _actor(user: dict | None) -> Actor:
+    if not user:
+        return Actor("anonymous", "manager")  # read-only: services refuse it what it may not do
+    return Actor(user["username"], user["role"], user.get("crew_id"))
+
+
+def register_wall_callbacks(app, api) -> None:
+    @app.callback(
+        Output(ids.LAYER_INCIDENTS, "data"),
+        Output(ids.LAYER_CREWS, "data"),
+        Output(ids.QUEUE, "children"),
+        Output(ids.KPIS, "children"),
+        Output(ids.ALARMS, "children"),
+        Output(ids.CLOCK, "children"),
+        Output(ids.SEEN, "data"),
+        Input(ids.TICK, "n_intervals"),
+        State(ids.LANG, "data"),
+        State(ids.SELECTED, "data"),
+        State(ids.ACKED, "data"),
+        State(ids.SEEN, "data"),
+    )
+    def _refresh(_, lang, selected, acked, seen):
+        return live_update(api, lang, selected, acked, seen)
+
+    @app.callback(
+        Output(ids.SELECTED, "data"),
+        Input({"type": ids.QUEUE_ROW, "index": ALL}, "n_clicks"),
+        Input(ids.LAYER_INCIDENTS, "clickData"),
+        prevent_initial_call=True,
+    )
+    def _select(clicks, map_click):
+        return select_from(ctx.triggered_id, clicks, map_click)
+
+    @app.callback(
+        Output(ids.PANEL, "children"),
+        Output(ids.LAYER_SELECTION, "data"),
+        Output(ids.VIDEO, "children"),
+        Input(ids.SELECTED, "data"),
+        Input(ids.NOTICE, "children"),
+        State(ids.LANG, "data"),
+    )
+    def _panel(selected, _, lang):
+        return show_incident(api, selected, lang)
+
+    @app.callback(
+        Output(ids.CONFIRM, "displayed"),
+        Output(ids.CONFIRM, "message"),
+        Output(ids.PENDING, "data"),
+        Input({"type": ids.ASSIGN_BUTTON, "index": ALL}, "n_clicks"),
+        State(ids.SELECTED, "data"),
+        State(ids.LANG, "data"),
+        prevent_initial_call=True,
+    )
+    def _ask(clicks, selected, lang):
+        return ask_to_assign(ctx.triggered_id, clicks, selected, lang)
+
+    @app.callback(
+        Output(ids.NOTICE, "children"),
+        Input(ids.CONFIRM, "submit_n_clicks"),
+        State(ids.PENDING, "data"),
+        State(ids.LANG, "data"),
+        prevent_initial_call=True,
+    )
+    def _assign(_, pending, lang):
+        return assign_confirmed(api, pending, lang, session.get("user"))
+
+    @app.callback(
+        Output(ids.ACKED, "data"),
+        Input(ids.ALARM_ACK, "n_clicks"),
+        State(ids.ACKED, "data"),
+        prevent_initial_call=True,
+    )
+    def _ack(n_clicks, acked):
+        return acknowledge(api, n_clicks, acked, session.get("user"))

@@ -1,0 +1,272 @@
+"""What the dispatcher's wall screen shows, computed from one read of the database.
+
+:func:`wall_snapshot` reads; the rest are pure functions of a snapshot and the time, so the
+Dash callbacks stay one-liners and tests need no browser.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from statistics import median
+
+from dispatch import repository as repo
+
+AT_RISK_SHARE = 0.8
+STALE_AFTER_S = 300.0
+
+
+def wall_snapshot(cur, now: datetime, *, stale_after_s: float = STALE_AFTER_S) -> dict:
+    """Open tickets, crews and today's figures, as JSON-ready dicts (times ISO 8601)."""
+    tickets = [_ticket(row, now) for row in repo.wall_tickets(cur)]
+    crews = [_crew(row, now, stale_after_s) for row in repo.list_crews(cur)]
+    day_start = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    arrivals = repo.arrivals_since(cur, day_start)
+    return {"tickets": tickets, "crews": crews, "kpis": kpis(tickets, crews, arrivals)}
+
+
+def _ticket(row: dict, now: datetime) -> dict:
+    due, received = row["arrival_due_at"], row["received_at"]
+    share = None
+    if due is not None and row["arrived_at"] is None:
+        share = (now - received) / (due - received) if due > received else 1.0
+    return {
+        "id": row["id"],
+        "number": row["number"],
+        "type": row["ticket_type"],
+        "category": row["category"],
+        "priority": row["priority"],
+        "status": row["status"],
+        "address": row["address"],
+        "callers": row["callers"],
+        "received_at": received.isoformat(),
+        "arrival_due_at": due.isoformat() if due else None,
+        "arrived": row["arrived_at"] is not None,
+        "crew_id": row["crew_id"],
+        "crew_code": row["crew_code"],
+        "eta_at": (row["assigned_at"] + timedelta(seconds=row["eta_s"])).isoformat()
+        if row["eta_s"] is not None and row["assigned_at"] is not None
+        else None,
+        "at_risk": share is not None and share >= AT_RISK_SHARE,
+        "missed": share is not None and share >= 1.0,
+        "lon": row["lon"],
+        "lat": row["lat"],
+    }
+
+
+def _crew(row: dict, now: datetime, stale_after_s: float) -> dict:
+    age = None if row["recorded_at"] is None else (now - row["recorded_at"]).total_seconds()
+    return {
+        "id": row["id"],
+        "code": row["code"],
+        "name": row["name"],
+        "status": row["status"],
+        "skills": list(row["skills"]),
+        "lon": row["lon"],
+        "lat": row["lat"],
+        "heading": row["heading_deg"],
+        "fix_age_s": None if age is None else round(age),
+        "stale": age is None or age > stale_after_s,
+        "active_ticket_id": row["active_ticket_id"],
+    }
+
+
+def kpis(tickets: list[dict], crews: list[dict], arrivals: list[dict]) -> dict:
+    """Open P1 tickets, today's median arrival (minutes) and share within target, crews."""
+    minutes = [(a["arrived_at"] - a["received_at"]).total_seconds() / 60 for a in arrivals]
+    within = sum(1 for a in arrivals if a["arrived_at"] <= a["arrival_due_at"])
+    return {
+        "open_p1": sum(1 for t in tickets if t["priority"] == 1),
+        "at_risk": sum(1 for t in tickets if t["at_risk"]),
+        "median_arrival_min": round(median(minutes), 1) if minutes else None,
+        "within_target_share": round(within / len(arrivals), 3) if arrivals else None,
+        "crews_available": sum(1 for c in crews if c["status"] == "available" and not c["stale"]),
+        "crews_busy": sum(1 for c in crews if c["status"] == "busy"),
+        "crews_stale": sum(1 for c in crews if c["stale"]),
+    }
+
+
+def alarms(snapshot: dict, acknowledged: set[str]) -> list[dict]:
+    """Alarms not yet acknowledged: every open P1 ticket not yet assigned, every deadline at
+    risk, every stale crew that holds an active job. Keys are stable, so an acknowledgement
+    holds until the situation changes."""
+    out = []
+    for t in snapshot["tickets"]:
+        if t["priority"] == 1 and t["status"] == "new":
+            out.append(
+                {
+                    "key": f"new-p1:{t['id']}",
+                    "kind": "new_p1",
+                    "ticket_id": t["id"],
+                    "text": t["number"],
+                }
+            )
+        if t["at_risk"]:
+            kind = "deadline_missed" if t["missed"] else "deadline_at_risk"
+            out.append(
+                {
+                    "key": f"{kind}:{t['id']}",
+                    "kind": kind,
+                    "ticket_id": t["id"],
+                    "text": t["number"],
+                }
+            )
+    for c in snapshot["crews"]:
+        if c["stale"] and c["active_ticket_id"] is not None:
+            out.append(
+                {
+                    "key": f"stale:{c['id']}:{c['active_ticket_id']}",
+                    "kind": "stale_crew",
+                    "ticket_id": c["active_ticket_id"],
+                    "text": c["code"],
+                }
+            )
+    return [a for a in out if a["key"] not in acknowledged]
+
+
+def queue(snapshot: dict) -> list[dict]:
+    """The incident queue: priority first, then the nearest arrival deadline."""
+    far = "9999-12-31T00:00:00+00:00"
+    return sorted(
+        snapshot["tickets"],
+        key=lambda t: (t["priority"], t["arrival_due_at"] or far, t["received_at"]),
+    )
+
+
+def incident_detail(cur, ticket_id: int, *, analyst=None, recommend=None) -> dict | None:
+    """The selected incident for the panel: the ticket, crews recommended by road, the
+    isolation plan (emergencies), the cameras covering it and the event history."""
+    from dispatch.isolation_view import isolation_for_ticket
+    from gis.network_model import cameras_for
+
+    row = repo.get_ticket_row(cur, ticket_id)
+    if row is None:
+        return None
+    ticket = {
+        "id": row["id"],
+        "number": row["number"],
+        "type": row["ticket_type"],
+        "status": row["status"],
+        "address": row["address"],
+        "priority": row["priority"],
+        "lon": row["lon"],
+        "lat": row["lat"],
+        "crew_id": row["crew_id"],
+    }
+    recommendations, isolation, cameras = [], None, []
+    if row["lon"] is not None and row["status"] in ("new", "assigned", "accepted", "en_route"):
+        from dispatch.tickets import SKILL_FOR_TYPE
+
+        if recommend is not None:
+            recommendations = recommend(
+                row["lon"], row["lat"], SKILL_FOR_TYPE.get(row["ticket_type"])
+            )
+    if row["lon"] is not None:
+        if analyst is not None:
+            isolation = isolation_for_ticket(cur, analyst, row)
+        cameras = cameras_for(cur, row["lon"], row["lat"])
+    events = [
+        {
+            "at": e["at"].isoformat(),
+            "event_type": e["event_type"],
+            "to_status": e["to_status"],
+            "actor": e["actor"],
+        }
+        for e in repo.ticket_events(cur, ticket_id)
+    ]
+    return {
+        "ticket": ticket,
+        "recommendations": recommendations,
+        "isolation": isolation,
+        "cameras": cameras,
+        "events": events,
+    }
+
+
+def selection_geojson(detail: dict | None) -> dict:
+    """The selected incident's warning zone, mains out of supply and valves to close."""
+    features = []
+    plan = (detail or {}).get("isolation")
+    if plan:
+        zone = plan["warning_zone"]
+        if zone.get("geometry"):
+            features.append(
+                {
+                    "type": "Feature",
+                    "geometry": zone["geometry"],
+                    "properties": {"kind": "warning_zone", "radius_m": zone["radius_m"]},
+                }
+            )
+        for valve in plan["valves"]:
+            features.append(
+                {
+                    "type": "Feature",
+                    "geometry": {"type": "Point", "coordinates": [valve["lon"], valve["lat"]]},
+                    "properties": {
+                        "kind": "valve_to_close",
+                        "id": valve["id"],
+                        "access_note": valve["access_note"],
+                    },
+                }
+            )
+    return {"type": "FeatureCollection", "features": features}
+
+
+def incidents_geojson(tickets: list[dict], selected: int | None) -> dict:
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "id": t["id"],
+                "geometry": {"type": "Point", "coordinates": [t["lon"], t["lat"]]},
+                "properties": {
+                    "id": t["id"],
+                    "number": t["number"],
+                    "type": t["type"],
+                    "priority": t["priority"],
+                    "status": t["status"],
+                    "at_risk": t["at_risk"],
+                    "selected": t["id"] == selected,
+                    "crew": t["crew_code"],
+                },
+            }
+            for t in tickets
+            if t["lon"] is not None
+        ],
+    }
+
+
+def crews_geojson(crews: list[dict]) -> dict:
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "id": c["id"],
+                "geometry": {"type": "Point", "coordinates": [c["lon"], c["lat"]]},
+                "properties": {
+                    "id": c["id"],
+                    "code": c["code"],
+                    "status": c["status"],
+                    "stale": c["stale"],
+                    "heading_deg": c["heading"],
+                    "fix_age_s": c["fix_age_s"],
+                },
+            }
+            for c in crews
+            if c["lon"] is not None
+        ],
+    }
+
+
+def acknowledge(cur, alarms: list[dict], username: str, now: datetime) -> None:
+    """Record on each ticket that its alarm was seen: who and when (audit)."""
+    for alarm in alarms:
+        repo.append_event(
+            cur,
+            alarm["ticket_id"],
+            at=now,
+            actor=username,
+            event_type="alarm_acknowledged",
+            data={"alarm": alarm["kind"], "key": alarm["key"]},
+        )
