@@ -14,7 +14,7 @@ from pathlib import Path
 
 import dash
 from dash import html
-from flask import has_request_context, request, session
+from flask import has_request_context, session
 
 from dashboards import ids
 from dashboards.components.network_map import build_network_map
@@ -78,9 +78,9 @@ def build_wall(
     online_tiles: bool = False,
     read_bounds: Callable[[str], Bounds | None] = queries.territory_bounds,
 ) -> html.Div:
-    """The dispatcher's wall screen in the language the URL asks for (``?lang=en``), for the
-    logged-in user, with the map fitted to the territory."""
-    lang = request.args.get("lang", "zh-CN") if has_request_context() else "zh-CN"
+    """The dispatcher's wall screen in the user's language (chosen at ``/lang/<code>``), for
+    the logged-in user, with the map fitted to the territory."""
+    lang = session.get("lang", "zh-CN") if has_request_context() else "zh-CN"
     user = session.get("user") if has_request_context() else None
     try:
         bounds = read_bounds(dsn)

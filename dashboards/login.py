@@ -11,6 +11,7 @@ from urllib.parse import quote, urlparse
 
 from flask import Flask, jsonify, redirect, request, session
 
+from dashboards.i18n import LANGUAGES
 from dispatch.errors import Unauthenticated
 from dispatch.sessions import verify_login
 
@@ -74,6 +75,14 @@ def install_login(server: Flask, dsn: str, *, secret_key: str) -> None:
         session.clear()
         session["user"] = {"username": actor.username, "role": actor.role, "crew_id": actor.crew_id}
         return redirect(target)
+
+    @server.route("/lang/<code>")
+    def choose_language(code: str):
+        # The language is a per-user preference kept in the session cookie; the page's
+        # layout is fetched by a background request that cannot see the page's URL.
+        if code in LANGUAGES:
+            session["lang"] = code
+        return redirect("/")
 
     @server.route("/logout")
     def logout():

@@ -193,6 +193,10 @@
         },
         styleSelection: function (feature, context) {
             var kind = (feature.properties || {}).kind;
+            if (kind === "valve_to_close") {  // Leaflet restyles point markers with this too
+                return {color: "#ffffff", weight: 2.5, fillColor: "#ff2d55", fillOpacity: 1,
+                        className: "gm-valve-to-close"};
+            }
             if (kind === "warning_zone") {
                 return {color: "#ff2d55", weight: 2, dashArray: "6 4", fillColor: "#ff2d55",
                         fillOpacity: 0.12, className: "gm-zone"};

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from dash import dcc, html
+from dash import html
 
 from dashboards import ids
 from dashboards.i18n import (
@@ -234,12 +234,7 @@ def header(lang: str, user: dict | None) -> html.Header:
             html.Div(
                 [
                     html.Span(f"{user['username']} ({user['role']})" if user else ""),
-                    dcc.Link(
-                        t("lang.switch", lang),
-                        href=f"/?lang={other}",
-                        refresh=True,
-                        className="wall-lang",
-                    ),
+                    html.A(t("lang.switch", lang), href=f"/lang/{other}", className="wall-lang"),
                     html.A(t("logout", lang), href="/logout", className="wall-logout"),
                 ],
                 className="wall-user",

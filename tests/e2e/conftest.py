@@ -20,9 +20,9 @@ ARTIFACTS_DIR = Path(__file__).resolve().parents[1] / "artifacts"
 
 
 @contextlib.contextmanager
-def serving(dsn: str) -> Iterator[str]:
+def serving(dsn: str, api=None) -> Iterator[str]:
     """``create_app(dsn)`` served on a free local port in a thread; yields its base URL."""
-    app = create_app(dsn, secret_key="test-secret-key")
+    app = create_app(dsn, secret_key="test-secret-key", api=api)
     server = make_server("127.0.0.1", 0, app.server, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="dash-test-server", daemon=True)
     thread.start()

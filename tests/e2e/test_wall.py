@@ -1,0 +1,177 @@
+"""The dispatcher's wall screen in a real headless Chromium, against a live demo database."""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.request
+
+import pytest
+
+from dispatch.api import Api
+from dispatch.recommend import recommender_for_territory
+from tests.dbutil import fetch_value
+from tests.e2e.conftest import serving
+from tests.e2e.test_map_page import CHROMIUM, CHROMIUM_ARGS, log_in
+
+LEAK = {
+    "type": "gas_leak",
+    "lon": 24.9466,
+    "lat": 60.1712,
+    "caller_name": "王伟",
+    "caller_phone": "13812345678",
+    "address": "Kaisaniemenkatu 5",
+}
+
+
+@pytest.fixture(scope="module")
+def wall(demo_template, make_database):
+    """A live wall server on its own copy of the demo, with road recommendations."""
+    from tests.dbutil import execute
+
+    dsn = make_database(template=demo_template)
+    execute(dsn, "UPDATE crew_latest_positions SET recorded_at = now()")
+    api = Api(dsn, recommend=recommender_for_territory(dsn))
+    with serving(dsn, api=api) as url:
+        yield url, dsn
+
+
+@pytest.fixture
+def browser():
+    if not CHROMIUM.exists():
+        pytest.skip(f"needs Chromium at {CHROMIUM}")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield instance
+        finally:
+            instance.close()
+
+
+def _open_ticket(base: str, body: dict) -> dict:
+    def post(path, data, token=None):
+        headers = {"Content-Type": "application/json"}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        request = urllib.request.Request(
+            base + path, data=json.dumps(data).encode(), headers=headers, method="POST"
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return json.loads(response.read())
+
+    token = post("/api/v1/auth/token", {"username": "hotline", "password": "control-room"})
+    return post("/api/v1/tickets", body, token["token"])
+
+
+def _page(browser, base, errors, *, width=1920, height=1080, lang=None):
+    page = browser.new_page(viewport={"width": width, "height": height})
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("dialog", lambda dialog: dialog.accept())  # the assignment's confirmation
+    log_in(page, base)
+    if lang:
+        page.goto(f"{base}/?lang={lang}")
+    return page
+
+
+def test_the_wall_lives_a_ticket_from_the_api_appears_and_is_assigned_from_the_panel(
+    wall, browser, artifacts_dir
+):
+    from playwright.sync_api import expect
+
+    base, dsn = wall
+    errors: list[str] = []
+    page = _page(browser, base, errors)
+    crews = fetch_value(dsn, "SELECT count(*) FROM crews")
+    expect(page.locator("path.gm-main").first).to_be_attached(timeout=15_000)
+    expect(page.locator("path.gm-crew")).to_have_count(crews, timeout=10_000)
+
+    created = _open_ticket(base, LEAK)
+    started = time.monotonic()
+    row = page.locator(".queue-row:not(.queue-head)").filter(has_text="Kaisaniemenkatu 5")
+    expect(row).to_have_count(1, timeout=3_000)
+    seen_after = time.monotonic() - started
+    expect(page.locator("path.gm-incident")).to_have_count(1, timeout=3_000)
+    expect(page.locator(".alarm-banner")).to_contain_text(created["ticket"]["number"])
+
+    row.click()
+    expect(page.locator(".rec-row")).not_to_have_count(0, timeout=10_000)
+    expect(page.locator("img.video-feed")).to_have_count(4, timeout=10_000)
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('img.video-feed')]"
+        ".every(img => img.complete && img.naturalWidth === 640)",
+        timeout=15_000,
+    )
+    expect(page.locator("path.gm-valve-to-close")).not_to_have_count(0)
+    page.screenshot(path=str(artifacts_dir / "wall_1920x1080.png"))
+
+    first = page.locator(".rec-row").first
+    code = first.locator(".rec-code").inner_text()
+    first.locator(".rec-assign").click()
+    expect(page.locator(".wall-notice")).not_to_be_empty(timeout=10_000)
+    expect(page.locator("path.gm-crew-busy")).to_have_count(1, timeout=5_000)
+    assert (
+        fetch_value(
+            dsn,
+            "SELECT c.code FROM tickets t JOIN crews c ON c.id = t.crew_id WHERE t.id = %s",
+            (created["ticket"]["id"],),
+        )
+        == code
+    )
+    assert errors == []
+    assert seen_after < 3.0
+
+
+def test_acknowledging_the_alarm_clears_it_and_is_recorded(wall, browser):
+    from playwright.sync_api import expect
+
+    base, dsn = wall
+    created = _open_ticket(
+        base, {**LEAK, "lon": 24.9405, "lat": 60.1689, "address": "Mannerheimintie 3"}
+    )
+    page = _page(browser, base, [])
+    expect(page.locator(".alarm-banner")).to_contain_text(
+        created["ticket"]["number"], timeout=5_000
+    )
+
+    page.locator(".alarm-ack").click()
+
+    expect(page.locator(".alarm-banner")).to_have_count(0, timeout=5_000)
+    acks = fetch_value(
+        dsn,
+        "SELECT count(*) FROM ticket_events WHERE ticket_id = %s"
+        " AND event_type = 'alarm_acknowledged'",
+        (created["ticket"]["id"],),
+    )
+    assert acks == 1
+
+
+def test_the_language_switch_changes_the_labels(wall, browser):
+    from playwright.sync_api import expect
+
+    base, _ = wall
+    page = _page(browser, base, [])
+    expect(page.locator(".wall-title")).to_have_text("燃气抢修调度中心")
+
+    page.locator(".wall-lang").click()
+
+    expect(page.locator(".wall-title")).to_have_text("Gas dispatch control room")
+    expect(page.locator(".wall-section-title").first).to_have_text("Incident queue")
+
+
+def test_the_wall_fills_a_4k_screen(wall, browser, artifacts_dir):
+    from playwright.sync_api import expect
+
+    base, _ = wall
+    page = _page(browser, base, [], width=3840, height=2160)
+    expect(page.locator("path.gm-crew").first).to_be_attached(timeout=10_000)
+    page.wait_for_timeout(1500)
+
+    size = page.evaluate("() => parseFloat(getComputedStyle(document.documentElement).fontSize)")
+    map_box = page.locator(".wall-map").bounding_box()
+    page.screenshot(path=str(artifacts_dir / "wall_3840x2160.png"))
+
+    assert size == 32  # large type for the queue and KPIs from across the room
+    assert map_box["width"] > 2000 and map_box["height"] > 1200
