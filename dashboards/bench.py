@@ -40,7 +40,7 @@ import numpy as np
 from dash import no_update
 from plotly.io.json import to_json_plotly
 
-from dashboards import ids, wall_callbacks
+from dashboards import wall_callbacks
 from dashboards.pages.wall import REFRESH_MS
 from dispatch import bench_data, wall
 from dispatch import repository as repo
@@ -48,18 +48,29 @@ from dispatch.api import Api
 from dispatch.unit_of_work import UnitOfWork
 
 LANG = "zh-CN"
-#: The outputs of the wall's refresh callback, in the order live_update returns them.
-REFRESH_OUTPUTS = (
-    (ids.LAYER_INCIDENTS, "data"),
-    (ids.LAYER_CREWS, "data"),
-    (ids.QUEUE, "children"),
-    (ids.KPIS, "children"),
-    (ids.ALARMS, "children"),
-    (ids.CLOCK, "children"),
-    (ids.SEEN, "data"),
-)
-PANEL_OUTPUTS = ((ids.PANEL, "children"), (ids.LAYER_SELECTION, "data"), (ids.VIDEO, "children"))
 WARM_UP = 3
+
+
+def callback_outputs(name: str) -> list[tuple[str, str]]:
+    """``(component id, property)`` of each output of the wall callback ``name`` (``_refresh``,
+    ``_panel``), read from :func:`dashboards.wall_callbacks.register_wall_callbacks` so the
+    payload is counted against the outputs the page really has."""
+    from dash import Output
+
+    found: dict[str, list[tuple[str, str]]] = {}
+
+    class Recorder:
+        def callback(self, *spec, **_options):
+            def keep(function):
+                found[function.__name__] = [
+                    (o.component_id, o.component_property) for o in spec if isinstance(o, Output)
+                ]
+                return function
+
+            return keep
+
+    wall_callbacks.register_wall_callbacks(Recorder(), api=None)
+    return found[name]
 
 
 class SteppingClock:

@@ -42,6 +42,7 @@ PENDING = "wall-pending"  # dcc.Store: the assignment awaiting confirmation
 NOTICE = "wall-notice"
 LAYER_INCIDENTS = "layer-incidents"
 LAYER_SELECTION = "layer-selection"
+LAYER_ROUTES = "layer-routes"
 QUEUE_ROW = "queue-row"  # pattern-matching id type: {"type": QUEUE_ROW, "index": ticket_id}
 ASSIGN_BUTTON = "assign-button"  # {"type": ASSIGN_BUTTON, "index": crew_id}
 VIDEO_TILE = "video-tile"  # {"type": VIDEO_TILE, "index": camera_id}

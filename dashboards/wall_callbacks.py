@@ -26,6 +26,7 @@ def live_update(api, lang: str, selected, acked: list, seen: dict) -> tuple:
     queue = wall.queue(snapshot)
     alarms = wall.alarms(snapshot, set(acked or []))
     values = {
+        "routes": snapshot["routes"],
         "incidents": wall.incidents_geojson(snapshot["tickets"], selected),
         "crews": wall.crews_geojson(snapshot["crews"]),
         "kpis": snapshot["kpis"],
@@ -37,14 +38,15 @@ def live_update(api, lang: str, selected, acked: list, seen: dict) -> tuple:
         mark = str(hash(json.dumps(value, sort_keys=True, default=str)))
         out.append(no_update if seen.get(key) == mark else value)
         seen[key] = mark
-    incidents, crews, kpis, alarm_keys = out
+    routes, incidents, crews, kpis, alarm_keys = out
     return (
+        routes,
         incidents,
         crews,
         wall_parts.queue_table(queue, now, lang, selected),
         no_update if kpis is no_update else wall_parts.kpi_tiles(snapshot["kpis"], lang),
         no_update if alarm_keys is no_update else wall_parts.alarm_banner(alarms, lang),
-        format_clock(now, None, lang),
+        format_clock(now, snapshot["timezone"], lang),
         seen,
     )
 
@@ -88,12 +90,30 @@ def ask_to_assign(triggered, clicks, selected, lang: str) -> tuple:
 
 
 def assign_confirmed(api, pending, lang: str, user: dict | None) -> str:
+    """Assign the confirmed crew, with the ETA and road route it is recommended with now."""
     if not pending:
         return no_update
     actor = _actor(user)
     try:
         with api.uow() as uow:
-            services.assign_crew(uow, pending["ticket"], pending["crew"], actor, api.clock())
+            detail = wall.incident_detail(uow.cur, pending["ticket"], recommend=api.recommend)
+            offer = next(
+                (
+                    r
+                    for r in (detail or {}).get("recommendations", [])
+                    if r["crew_id"] == pending["crew"]
+                ),
+                {},
+            )
+            services.assign_crew(
+                uow,
+                pending["ticket"],
+                pending["crew"],
+                actor,
+                api.clock(),
+                eta_s=offer.get("eta_s"),
+                route=offer.get("route"),
+            )
     except DispatchError as exc:
         return f"{t('panel.assign_failed', lang)}: {exc}"
     return t("panel.assigned", lang)
@@ -118,6 +138,7 @@ def _actor(user: dict | None) -> Actor:
 
 def register_wall_callbacks(app, api) -> None:
     @app.callback(
+        Output(ids.LAYER_ROUTES, "data"),
         Output(ids.LAYER_INCIDENTS, "data"),
         Output(ids.LAYER_CREWS, "data"),
         Output(ids.QUEUE, "children"),

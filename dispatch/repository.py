@@ -38,6 +38,12 @@ def territory_contains(cur, lon: float, lat: float) -> bool | None:
     return None if row is None else bool(row["inside"])
 
 
+def territory_timezone(cur) -> str:
+    cur.execute("SELECT timezone FROM territory")
+    row = cur.fetchone()
+    return "UTC" if row is None else row["timezone"]
+
+
 def territory_source(cur) -> str | None:
     cur.execute("SELECT source FROM territory")
     row = cur.fetchone()
@@ -357,11 +363,17 @@ def insert_assignment(
     automatic: bool,
     eta_s: float | None,
     emergency: bool,
+    route: list[list[float]] | None = None,
 ) -> None:
+    """``route``: the road route the crew was sent on, as [[lon, lat], ...] (EPSG:4326)."""
+    wkt = None
+    if route and len(route) >= 2:
+        wkt = "LINESTRING(" + ", ".join(f"{float(x)} {float(y)}" for x, y in route) + ")"
     cur.execute(
         "INSERT INTO assignments (ticket_id, crew_id, assigned_at, assigned_by, automatic, eta_s,"
-        " emergency) VALUES (%s, %s, %s, %s, %s, %s, %s)",
-        (ticket_id, crew_id, at, by, automatic, eta_s, emergency),
+        " emergency, route) VALUES (%s, %s, %s, %s, %s, %s, %s,"
+        " CASE WHEN %s::text IS NULL THEN NULL ELSE ST_GeomFromText(%s, 4326) END)",
+        (ticket_id, crew_id, at, by, automatic, eta_s, emergency, wkt, wkt),
     )
 
 
@@ -727,7 +739,9 @@ def wall_tickets(cur, *, limit: int = 500) -> list[dict]:
     cur.execute(
         "SELECT t.id, t.number, t.ticket_type, t.category, t.priority, t.status, t.address,"
         " t.callers, t.received_at, t.arrival_due_at, t.arrived_at, t.crew_id, c.code AS crew_code,"
-        " a.assigned_at, a.eta_s, a.automatic, ST_X(t.geom) AS lon, ST_Y(t.geom) AS lat"
+        " a.assigned_at, a.eta_s, a.automatic, ST_X(t.geom) AS lon, ST_Y(t.geom) AS lat,"
+        " CASE WHEN t.status IN ('assigned', 'accepted', 'en_route')"
+        "   THEN ST_AsGeoJSON(a.route, 6) END AS route"
         " FROM tickets t LEFT JOIN crews c ON c.id = t.crew_id"
         " LEFT JOIN assignments a ON a.ticket_id = t.id AND a.released_at IS NULL"
         " WHERE t.status NOT IN ('closed', 'cancelled') AND t.parent_ticket_id IS NULL"

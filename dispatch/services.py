@@ -177,6 +177,7 @@ def assign_crew(
     automatic: bool = False,
     eta_s: float | None = None,
     reason: str | None = None,
+    route: list[list[float]] | None = None,
 ) -> dict:
     """Assign (or reassign) a crew, atomically with the ticket's change of status. A crew holds
     at most one active emergency job: the crew row is locked for the check, and a partial
@@ -215,6 +216,7 @@ def assign_crew(
             automatic=automatic,
             eta_s=eta_s,
             emergency=ticket.is_emergency,
+            route=route,
         )
     except psycopg2.errors.UniqueViolation:  # the index caught a race the lock did not
         raise Conflict(
@@ -403,6 +405,7 @@ def auto_dispatch(
                     now,
                     automatic=True,
                     eta_s=crew["eta_s"],
+                    route=crew.get("route"),
                     reason="no dispatcher acted in time",
                 )
             except Conflict:

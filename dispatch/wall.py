@@ -6,6 +6,7 @@ Dash callbacks stay one-liners and tests need no browser.
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 from statistics import median
 
@@ -17,11 +18,34 @@ STALE_AFTER_S = 300.0
 
 def wall_snapshot(cur, now: datetime, *, stale_after_s: float = STALE_AFTER_S) -> dict:
     """Open tickets, crews and today's figures, as JSON-ready dicts (times ISO 8601)."""
-    tickets = [_ticket(row, now) for row in repo.wall_tickets(cur)]
+    rows = repo.wall_tickets(cur)
+    tickets = [_ticket(row, now) for row in rows]
     crews = [_crew(row, now, stale_after_s) for row in repo.list_crews(cur)]
     day_start = now.replace(hour=0, minute=0, second=0, microsecond=0)
     arrivals = repo.arrivals_since(cur, day_start)
-    return {"tickets": tickets, "crews": crews, "kpis": kpis(tickets, crews, arrivals)}
+    return {
+        "tickets": tickets,
+        "crews": crews,
+        "routes": routes_geojson(rows),
+        "timezone": repo.territory_timezone(cur),
+        "kpis": kpis(tickets, crews, arrivals),
+    }
+
+
+def routes_geojson(rows: list[dict]) -> dict:
+    """The road routes of crews on their way (assigned, accepted, en route)."""
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "geometry": json.loads(r["route"]),
+                "properties": {"kind": "route", "ticket": r["number"], "crew": r["crew_code"]},
+            }
+            for r in rows
+            if r.get("route")
+        ],
+    }
 
 
 def _ticket(row: dict, now: datetime) -> dict:

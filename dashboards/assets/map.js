@@ -191,6 +191,10 @@
                 fillColor: colors[p.priority] || "#ffffff", fillOpacity: 0.95
             });
         },
+        styleRoute: function (feature, context) {
+            return {color: "#00e5ff", weight: 4, opacity: 0.85, dashArray: "8 6",
+                    className: "gm-route"};
+        },
         styleSelection: function (feature, context) {
             var kind = (feature.properties || {}).kind;
             if (kind === "valve_to_close") {  // Leaflet restyles point markers with this too

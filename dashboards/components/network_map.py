@@ -168,7 +168,7 @@ def _hideout(title: str, label_prop: str, palette: str | None = None) -> dict[st
 
 EMPTY = {"type": "FeatureCollection", "features": []}
 #: Overlays only a live screen has: the selected incident's plan, and the incidents.
-LIVE_OVERLAY_NAMES = ("Selected incident", "Incidents")
+LIVE_OVERLAY_NAMES = ("Crew routes", "Selected incident", "Incidents")
 #: Layers a live screen updates through callbacks instead of fetching once.
 LIVE_LAYERS = frozenset({"crews"})
 #: Incident colours by priority (P1 red ... P4 grey-blue).
@@ -238,7 +238,14 @@ def build_live_overlays() -> list[dl.Overlay]:
         onEachFeature=_js("bindInfo"),
         hideout={"title": "Isolation", "labelProp": "kind"},
     )
-    layers = (selection, incidents)
+    routes = dl.GeoJSON(
+        id=ids.LAYER_ROUTES,
+        data=EMPTY,
+        style=_js("styleRoute"),
+        onEachFeature=_js("bindInfo"),
+        hideout={"title": "Route", "labelProp": "crew"},
+    )
+    layers = (routes, selection, incidents)
     return [
         dl.Overlay(layer, name=name, checked=True)
         for layer, name in zip(layers, LIVE_OVERLAY_NAMES, strict=True)

@@ -16,6 +16,7 @@ import shapely
 
 from gis.database import transaction
 from gis.demo.territory import DemoTerritory
+from gis.timezones import territory_timezone
 
 # Tables in foreign-key order, with the columns written (geometry last, as EWKB).
 COLUMNS: dict[str, list[str]] = {
@@ -128,13 +129,14 @@ def store_territory(
         for table, columns in COLUMNS.items():
             _copy(cur, table, tables[table], columns)
         cur.execute(
-            "INSERT INTO territory (name, source, seed, counts, geom) "
-            "VALUES (%s, %s, %s, %s, ST_GeomFromEWKB(decode(%s, 'hex')))",
+            "INSERT INTO territory (name, source, seed, counts, timezone, geom) "
+            "VALUES (%s, %s, %s, %s, %s, ST_GeomFromEWKB(decode(%s, 'hex')))",
             (
                 territory.name,
                 territory.source,
                 territory.seed,
                 json.dumps(territory.counts()),
+                territory_timezone(territory.outline.centroid.x, territory.outline.centroid.y),
                 shapely.to_wkb(
                     shapely.set_srid(territory.outline, 4326), hex=True, include_srid=True
                 ),

@@ -112,6 +112,7 @@ def test_the_wall_lives_a_ticket_from_the_api_appears_and_is_assigned_from_the_p
     first.locator(".rec-assign").click()
     expect(page.locator(".wall-notice")).not_to_be_empty(timeout=10_000)
     expect(page.locator("path.gm-crew-busy")).to_have_count(1, timeout=5_000)
+    expect(page.locator("path.gm-route")).to_have_count(1, timeout=5_000)  # its road route
     assert (
         fetch_value(
             dsn,
