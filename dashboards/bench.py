@@ -8,39 +8,49 @@ the Helsinki demo territory, adds crews up to ``--crews`` and ``--incidents`` op
 them:
 
 * ``live_update_full``: :func:`dashboards.wall_callbacks.live_update` with an empty ``seen``
-  each time, so every output is sent (a page just opened, the worst case);
+  each time, so every output is sent (a page just opened, the worst case), on an
+  :class:`dispatch.api.Api` made as ``dispatch serve`` makes it (with the road recommender when
+  the territory's road graph is at hand); ``live_update_full_without_recommender`` the same
+  without it;
 * ``live_update_steady_1s_ticks``: each call given the ``seen`` of the one before, the clock
   advancing one second per call as the page's 1 Hz interval does;
 * ``live_update_steady_same_second``: the same back to back on the real clock, nothing
-  changing in between (the floor: only the queue and the clock are sent);
+  changing in between;
 * ``show_incident`` for random open tickets (the panel: isolation plan, cameras, events),
-  without crew recommendations and, when the territory's road graph is at hand, with them;
-* ``part:*``: the pieces of a refresh (each read-model query, the pure rest), to find what is
-  slow.
+  without crew recommendations and, with the road graph, with them;
+* ``part:*``: the pieces of a refresh (each read-model query, the whole snapshot, live_update
+  on a snapshot already read, the queue table), to find what is slow.
 
-Payload sizes are the bytes of the JSON Dash would send for the outputs that are not
-``no_update`` (mean over the calls). Times are wall-clock milliseconds on this machine; the
-database is dropped at the end, also on error. Prints progress on stderr and one JSON object
-on its last line: ``{"results": [{"case", "crews", "incidents", "p50_ms", "p95_ms", "max_ms",
-"payload_bytes"}...]}``.
+The refresh cases run in turn, one call of each per round, so a change in the machine's load
+weighs on all alike; the load average is reported with the results. Payload sizes are the
+bytes of the JSON Dash would send for the outputs that are not ``no_update`` (mean over the
+calls; ``encode_*_ms`` is the time Dash's encoder takes for it, on top of the callback). Times
+are wall-clock milliseconds on this machine; the database is dropped at the end, also on
+error. Prints progress on stderr and one JSON object on its last line:
+``{"results": [{"case", "crews", "incidents", "p50_ms", "p95_ms", "max_ms", "payload_bytes"}...]}``.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import random
 import sys
 import time
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
+from unittest import mock
 
 import numpy as np
 from dash import no_update
 from plotly.io.json import to_json_plotly
 
 from dashboards import wall_callbacks
+from dashboards.components import wall_parts
 from dashboards.pages.wall import REFRESH_MS
 from dispatch import bench_data, wall
 from dispatch import repository as repo
@@ -68,6 +78,9 @@ def callback_outputs(name: str) -> list[tuple[str, str]]:
                 return function
 
             return keep
+
+        def clientside_callback(self, *_spec, **_options) -> None:
+            pass  # runs in the browser: no server-side work, no payload
 
     wall_callbacks.register_wall_callbacks(Recorder(), api=None)
     return found[name]
@@ -102,6 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     from gis.database import drop_database, ensure_database, resolve_server
 
     server = resolve_server()
+    load_at_start = round(os.getloadavg()[0], 2)
     name = f"gd_bench_{uuid.uuid4().hex[:10]}"
     _say(f"server: {server.description}; database {name}")
     try:
@@ -117,6 +131,8 @@ def main(argv: list[str] | None = None) -> int:
         "quick": args.quick,
         "history_tickets": args.history,
         "server": server.description,
+        "cpus": os.cpu_count(),
+        "load_average_1min": {"start": load_at_start, "end": round(os.getloadavg()[0], 2)},
     }
     print(json.dumps(summary, ensure_ascii=False))
     return 0
@@ -154,7 +170,12 @@ def _prepare(dsn: str, args: argparse.Namespace) -> None:
 def _measure(dsn: str, runs: int, rng: random.Random) -> list[dict]:
     from dispatch.recommend import recommender_for_territory
 
-    api = Api(dsn)
+    refresh_outputs, panel_outputs = callback_outputs("_refresh"), callback_outputs("_panel")
+    # As `dispatch serve` makes it: with the road recommender when the road graph is at hand.
+    recommend = recommender_for_territory(dsn)
+    if recommend is None:
+        _say("no road graph for the territory: no recommendations, no coverage figure")
+    api = Api(dsn, recommend=recommend)
     with api.uow() as uow:
         open_ids = bench_data.open_ticket_ids(uow.cur)
         crews = bench_data.count_crews(uow.cur)
@@ -165,100 +186,138 @@ def _measure(dsn: str, runs: int, rng: random.Random) -> list[dict]:
     def refresh(seen: dict, on: Api = api) -> tuple:
         return wall_callbacks.live_update(on, LANG, selected, [], seen)
 
-    results.append(_time_refresh("live_update_full", runs, lambda _seen: refresh({}), counts))
-    ticking = Api(dsn, clock=SteppingClock(datetime.now(UTC), timedelta(milliseconds=REFRESH_MS)))
-    results.append(
-        _time_refresh(
-            "live_update_steady_1s_ticks", runs, lambda seen: refresh(seen, ticking), counts
-        )
+    ticking = Api(
+        dsn,
+        recommend=recommend,
+        clock=SteppingClock(datetime.now(UTC), timedelta(milliseconds=REFRESH_MS)),
     )
-    results.append(
-        _time_refresh("live_update_steady_same_second", runs, lambda seen: refresh(seen), counts)
-    )
-    results += _time_parts(api, runs, counts)
+    cases = {
+        "live_update_full": lambda _seen: refresh({}),
+        "live_update_steady_1s_ticks": lambda seen: refresh(seen, ticking),
+        "live_update_steady_same_second": refresh,
+    }
+    if recommend is not None:
+        plain = Api(dsn)
+        cases["live_update_full_without_recommender"] = lambda _seen: refresh({}, plain)
+    results += _time_refreshes(cases, runs, refresh_outputs, counts)
+    results += _time_parts(api, runs, counts, selected)
 
     picks = [rng.choice(open_ids) for _ in range(runs)]
-    results.append(_time_panel("show_incident", api, picks, counts))
-    recommend = recommender_for_territory(dsn)
-    if recommend is None:
-        _say("show_incident with recommendations skipped: no road graph for the territory")
-    else:
-        with_recs = Api(dsn, recommend=recommend)
-        results.append(_time_panel("show_incident_with_recommendations", with_recs, picks, counts))
+    results.append(_time_panel("show_incident", Api(dsn), picks, panel_outputs, counts))
+    if recommend is not None:
+        results.append(
+            _time_panel("show_incident_with_recommendations", api, picks, panel_outputs, counts)
+        )
     return results
 
 
-def _time_refresh(case: str, runs: int, call: Callable[[dict], tuple], counts: dict) -> dict:
-    seen: dict = {}
+def _time_refreshes(
+    cases: dict[str, Callable[[dict], tuple]],
+    runs: int,
+    outputs: list[tuple[str, str]],
+    counts: dict,
+) -> list[dict]:
+    """Time the refresh cases in turn, one call of each per round, so that a change in the
+    machine's load weighs on every case alike. Each case keeps its own ``seen``."""
+    seen: dict[str, dict] = {case: {} for case in cases}
     for _ in range(WARM_UP):
-        seen = call(seen)[-1]
-    times, encode, sizes, sent = [], [], [], []
+        for case, call in cases.items():
+            seen[case] = call(seen[case])[-1]
+    times: dict[str, list[float]] = {case: [] for case in cases}
+    encode: dict[str, list[float]] = {case: [] for case in cases}
+    sizes: dict[str, list[int]] = {case: [] for case in cases}
+    sent: dict[str, list[int]] = {case: [] for case in cases}
+    by_output = {case: {f"{c}.{p}": [] for c, p in outputs} for case in cases}
     for _ in range(runs):
-        started = time.perf_counter()
-        out = call(seen)
-        times.append((time.perf_counter() - started) * 1e3)
-        started = time.perf_counter()
-        sizes.append(_payload_bytes(REFRESH_OUTPUTS, out))
-        encode.append((time.perf_counter() - started) * 1e3)
-        sent.append(sum(value is not no_update for value in out))
-        seen = out[-1]
-    extra = {
-        "encode_p50_ms": _pct(encode, 50),
-        "encode_p95_ms": _pct(encode, 95),
-        "outputs_sent_mean": round(float(np.mean(sent)), 2),
-        "payload_bytes_max": max(sizes),
-    }
-    return _row(case, times, counts, int(np.mean(sizes)), extra)
+        for case, call in cases.items():
+            started = time.perf_counter()
+            out = call(seen[case])
+            times[case].append((time.perf_counter() - started) * 1e3)
+            started = time.perf_counter()
+            sizes[case].append(_payload_bytes(outputs, out))
+            encode[case].append((time.perf_counter() - started) * 1e3)
+            sent[case].append(sum(value is not no_update for value in out))
+            for (component, prop), value in zip(outputs, out, strict=True):
+                by_output[case][f"{component}.{prop}"].append(
+                    0 if value is no_update else len(to_json_plotly(value).encode())
+                )
+            seen[case] = out[-1]
+    rows = []
+    for case in cases:
+        extra = {
+            "encode_p50_ms": _pct(encode[case], 50),
+            "encode_p95_ms": _pct(encode[case], 95),
+            "outputs_sent_mean": round(float(np.mean(sent[case])), 2),
+            "payload_bytes_max": max(sizes[case]),
+            "payload_bytes_by_output": {k: int(np.mean(v)) for k, v in by_output[case].items()},
+        }
+        rows.append(_row(case, times[case], counts, int(np.mean(sizes[case])), extra))
+    return rows
 
 
-def _time_parts(api: Api, runs: int, counts: dict) -> list[dict]:
-    """Each read of :func:`dispatch.wall.wall_snapshot` alone, and the pure rest of a refresh."""
+def _time_parts(api: Api, runs: int, counts: dict, selected: int) -> list[dict]:
+    """The pieces of a refresh: each read of the wall's read model alone, the whole snapshot
+    (reads and dicts), and live_update on a snapshot already read (the pure rest: GeoJSON,
+    fingerprints, queue rows, tiles, banner), with the queue table alone."""
     parts: dict[str, list[float]] = {
         "part:wall_tickets_query": [],
         "part:list_crews_query": [],
         "part:arrivals_since_query": [],
-        "part:pure_rest_of_refresh": [],
+        "part:wall_snapshot": [],
+        "part:live_update_without_db": [],
+        "part:queue_table": [],
     }
+
+    def timed(key: str, function: Callable, *params):
+        started = time.perf_counter()
+        value = function(*params)
+        parts[key].append((time.perf_counter() - started) * 1e3)
+        return value
+
     with api.uow() as uow:
         cur = uow.cur
         for _ in range(runs):
             now = api.clock()
             day_start = now.replace(hour=0, minute=0, second=0, microsecond=0)
-            for key, read, params in (
-                ("part:wall_tickets_query", repo.wall_tickets, ()),
-                ("part:list_crews_query", repo.list_crews, ()),
-                ("part:arrivals_since_query", repo.arrivals_since, (day_start,)),
-            ):
-                started = time.perf_counter()
-                read(cur, *params)
-                parts[key].append((time.perf_counter() - started) * 1e3)
-            snapshot = wall.wall_snapshot(cur, now)
-            started = time.perf_counter()
-            _pure_refresh(snapshot, now)
-            parts["part:pure_rest_of_refresh"].append((time.perf_counter() - started) * 1e3)
+            timed("part:wall_tickets_query", repo.wall_tickets, cur)
+            timed("part:list_crews_query", repo.list_crews, cur)
+            timed("part:arrivals_since_query", repo.arrivals_since, cur, day_start)
+            snapshot = timed("part:wall_snapshot", wall.wall_snapshot, cur, now)
+            replay = _ReplayApi(snapshot, now, api.recommend)
+            with mock.patch.object(wall, "wall_snapshot", replay.snapshot):
+                timed(
+                    "part:live_update_without_db",
+                    wall_callbacks.live_update,
+                    replay,
+                    LANG,
+                    selected,
+                    [],
+                    {},
+                )
+            timed("part:queue_table", wall_parts.queue_table, wall.queue(snapshot), now, LANG, None)
     return [_row(case, times, counts, None) for case, times in parts.items()]
 
 
-def _pure_refresh(snapshot: dict, now: datetime) -> None:
-    """What live_update does after reading: geojson, queue rows, tiles, banner, fingerprints."""
-    from dashboards.components import wall_parts
+class _ReplayApi:
+    """Stands in for :class:`dispatch.api.Api` with a snapshot already read: no database."""
 
-    queue = wall.queue(snapshot)
-    alarms = wall.alarms(snapshot, set())
-    values = {
-        "incidents": wall.incidents_geojson(snapshot["tickets"], None),
-        "crews": wall.crews_geojson(snapshot["crews"]),
-        "kpis": snapshot["kpis"],
-        "alarms": [a["key"] for a in alarms],
-    }
-    for value in values.values():
-        hash(json.dumps(value, sort_keys=True, default=str))
-    wall_parts.queue_table(queue, now, LANG, None)
-    wall_parts.kpi_tiles(snapshot["kpis"], LANG)
-    wall_parts.alarm_banner(alarms, LANG)
+    def __init__(self, snapshot: dict, now: datetime, recommend=None) -> None:
+        self._snapshot, self._now, self.recommend = snapshot, now, recommend
+
+    def clock(self) -> datetime:
+        return self._now
+
+    def snapshot(self, _cur, _now) -> dict:
+        return self._snapshot
+
+    @contextlib.contextmanager
+    def uow(self):
+        yield SimpleNamespace(cur=None)
 
 
-def _time_panel(case: str, api: Api, picks: list[int], counts: dict) -> dict:
+def _time_panel(
+    case: str, api: Api, picks: list[int], outputs: list[tuple[str, str]], counts: dict
+) -> dict:
     started = time.perf_counter()
     wall_callbacks.show_incident(api, picks[0], LANG)  # loads the pipe network once
     _say(f"{case}: first call (cold) {(time.perf_counter() - started) * 1e3:.0f} ms")
@@ -267,11 +326,11 @@ def _time_panel(case: str, api: Api, picks: list[int], counts: dict) -> dict:
         started = time.perf_counter()
         out = wall_callbacks.show_incident(api, ticket_id, LANG)
         times.append((time.perf_counter() - started) * 1e3)
-        sizes.append(_payload_bytes(PANEL_OUTPUTS, out))
+        sizes.append(_payload_bytes(outputs, out))
     return _row(case, times, counts, int(np.mean(sizes)), {"payload_bytes_max": max(sizes)})
 
 
-def _payload_bytes(outputs: tuple, values: tuple) -> int:
+def _payload_bytes(outputs: list[tuple[str, str]], values: tuple) -> int:
     """Bytes of the JSON body Dash answers a callback with, for the outputs it sends."""
     response: dict = {}
     for (component, prop), value in zip(outputs, values, strict=True):

@@ -140,6 +140,8 @@ _MESSAGES: dict[str, tuple[str, str]] = {
     "panel.assign_failed": ("派单失败", "Assignment failed"),
     "panel.reassign": ("改派", "Reassign"),
     "panel.cancel": ("取消工单", "Cancel ticket"),
+    "panel.cancelled": ("工单已取消", "Ticket cancelled"),
+    "alarm.sound": ("告警声音", "Alarm sound"),
     "panel.reason": ("原因", "Reason"),
     "panel.reason_required": ("请填写原因", "A reason is required"),
     "panel.isolation": ("关阀方案", "Isolation plan"),

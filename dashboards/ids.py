@@ -47,3 +47,6 @@ QUEUE_ROW = "queue-row"  # pattern-matching id type: {"type": QUEUE_ROW, "index"
 ASSIGN_BUTTON = "assign-button"  # {"type": ASSIGN_BUTTON, "index": crew_id}
 VIDEO_TILE = "video-tile"  # {"type": VIDEO_TILE, "index": camera_id}
 VIDEO_LARGE = "wall-video-large"
+CANCEL_REASON = "wall-cancel-reason"
+CANCEL_BUTTON = "wall-cancel-button"
+PANEL_VERSION = "wall-panel-version"  # dcc.Store: bumped after an action changed the ticket

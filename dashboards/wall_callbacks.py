@@ -14,6 +14,7 @@ from dashboards.components import wall_parts
 from dashboards.i18n import format_clock, t
 from dispatch import services, wall
 from dispatch.errors import DispatchError
+from dispatch.recommend import CrewRecommender, uncovered_km
 from dispatch.services import Actor
 
 
@@ -23,6 +24,8 @@ def live_update(api, lang: str, selected, acked: list, seen: dict) -> tuple:
     now = api.clock()
     with api.uow() as uow:
         snapshot = wall.wall_snapshot(uow.cur, now)
+    if isinstance(api.recommend, CrewRecommender):
+        snapshot["kpis"]["uncovered_km"] = uncovered_km(api.recommend, snapshot["crews"])
     queue = wall.queue(snapshot)
     alarms = wall.alarms(snapshot, set(acked or []))
     values = {
@@ -89,10 +92,11 @@ def ask_to_assign(triggered, clicks, selected, lang: str) -> tuple:
     )
 
 
-def assign_confirmed(api, pending, lang: str, user: dict | None) -> str:
-    """Assign the confirmed crew, with the ETA and road route it is recommended with now."""
+def assign_confirmed(api, pending, lang: str, user: dict | None) -> tuple:
+    """Assign the confirmed crew, with the ETA and road route it is recommended with now;
+    returns (notice, whether the panel must be redrawn)."""
     if not pending:
-        return no_update
+        return no_update, False
     actor = _actor(user)
     try:
         with api.uow() as uow:
@@ -115,8 +119,26 @@ def assign_confirmed(api, pending, lang: str, user: dict | None) -> str:
                 route=offer.get("route"),
             )
     except DispatchError as exc:
-        return f"{t('panel.assign_failed', lang)}: {exc}"
-    return t("panel.assigned", lang)
+        return f"{t('panel.assign_failed', lang)}: {exc}", False
+    return t("panel.assigned", lang), True
+
+
+def cancel_ticket(
+    api, n_clicks, selected, reason: str | None, lang: str, user: dict | None
+) -> tuple:
+    """Cancel with the typed reason; returns (notice, whether the panel must be redrawn)."""
+    if not n_clicks or selected is None:
+        return no_update, False
+    if not (reason or "").strip():
+        return t("panel.reason_required", lang), False
+    try:
+        with api.uow() as uow:
+            services.transition_ticket(
+                uow, int(selected), "cancelled", _actor(user), api.clock(), reason=reason.strip()
+            )
+    except DispatchError as exc:
+        return f"{t('panel.cancel', lang)}: {exc}", False
+    return t("panel.cancelled", lang), True
 
 
 def acknowledge(api, n_clicks, acked: list, user: dict | None) -> list:
@@ -169,7 +191,7 @@ def register_wall_callbacks(app, api) -> None:
         Output(ids.LAYER_SELECTION, "data"),
         Output(ids.VIDEO, "children"),
         Input(ids.SELECTED, "data"),
-        Input(ids.NOTICE, "children"),
+        Input(ids.PANEL_VERSION, "data"),
         State(ids.LANG, "data"),
     )
     def _panel(selected, _, lang):
@@ -188,14 +210,31 @@ def register_wall_callbacks(app, api) -> None:
         return ask_to_assign(ctx.triggered_id, clicks, selected, lang)
 
     @app.callback(
+        Output(ids.NOTICE, "children", allow_duplicate=True),
+        Output(ids.PANEL_VERSION, "data", allow_duplicate=True),
+        Input(ids.CANCEL_BUTTON, "n_clicks"),
+        State(ids.SELECTED, "data"),
+        State(ids.CANCEL_REASON, "value"),
+        State(ids.LANG, "data"),
+        State(ids.PANEL_VERSION, "data"),
+        prevent_initial_call=True,
+    )
+    def _cancel(n_clicks, selected, reason, lang, version):
+        notice, changed = cancel_ticket(api, n_clicks, selected, reason, lang, session.get("user"))
+        return notice, (version or 0) + 1 if changed else no_update
+
+    @app.callback(
         Output(ids.NOTICE, "children"),
+        Output(ids.PANEL_VERSION, "data"),
         Input(ids.CONFIRM, "submit_n_clicks"),
         State(ids.PENDING, "data"),
         State(ids.LANG, "data"),
+        State(ids.PANEL_VERSION, "data"),
         prevent_initial_call=True,
     )
-    def _assign(_, pending, lang):
-        return assign_confirmed(api, pending, lang, session.get("user"))
+    def _assign(_, pending, lang, version):
+        notice, changed = assign_confirmed(api, pending, lang, session.get("user"))
+        return notice, (version or 0) + 1 if changed else no_update
 
     @app.callback(
         Output(ids.ACKED, "data"),

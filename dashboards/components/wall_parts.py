@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from dash import html
+from dash import dcc, html
 
 from dashboards import ids
 from dashboards.i18n import (
@@ -39,6 +39,11 @@ def kpi_tiles(kpis: dict, lang: str) -> list:
         tile("kpi.crews_available", kpis["crews_available"]),
         tile("kpi.crews_busy", kpis["crews_busy"]),
         tile("kpi.crews_stale", kpis["crews_stale"], alert=kpis["crews_stale"] > 0),
+        tile(
+            "kpi.uncovered_areas",
+            None if kpis.get("uncovered_km") is None else f"{kpis['uncovered_km']:.1f} km",
+            alert=bool(kpis.get("uncovered_km")),
+        ),
     ]
 
 
@@ -194,6 +199,26 @@ def incident_panel(detail: dict | None, lang: str) -> list:
                     className="panel-critical",
                 )
             )
+    if ticket["status"] not in ("closed", "cancelled"):
+        parts.append(
+            html.Div(
+                [
+                    dcc.Input(
+                        id=ids.CANCEL_REASON,
+                        placeholder=t("panel.reason", lang),
+                        type="text",
+                        debounce=False,
+                    ),
+                    html.Button(
+                        t("panel.cancel", lang),
+                        id=ids.CANCEL_BUTTON,
+                        n_clicks=0,
+                        className="panel-cancel",
+                    ),
+                ],
+                className="panel-actions",
+            )
+        )
     parts.append(html.H3(t("panel.history", lang)))
     parts.append(
         html.Ul(
@@ -235,6 +260,7 @@ def header(lang: str, user: dict | None) -> html.Header:
                 [
                     html.Span(f"{user['username']} ({user['role']})" if user else ""),
                     html.A(t("lang.switch", lang), href=f"/lang/{other}", className="wall-lang"),
+                    html.Button("🔔", title=t("alarm.sound", lang), className="wall-sound"),
                     html.A(t("logout", lang), href="/logout", className="wall-logout"),
                 ],
                 className="wall-user",

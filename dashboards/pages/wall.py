@@ -23,6 +23,7 @@ def wall_page(lang: str, user: dict | None, bounds, *, online_tiles: bool = Fals
             dcc.Store(id=ids.ACKED, data=[]),
             dcc.Store(id=ids.SEEN, data={}),
             dcc.Store(id=ids.PENDING, data=None),
+            dcc.Store(id=ids.PANEL_VERSION, data=0),
             dcc.Interval(id=ids.TICK, interval=REFRESH_MS, n_intervals=0),
             dcc.ConfirmDialog(id=ids.CONFIRM),
             header(lang, user),

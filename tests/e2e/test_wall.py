@@ -50,6 +50,21 @@ def browser():
             instance.close()
 
 
+def _select(page, row, number: str) -> None:
+    """Click a queue row until the panel shows its ticket: the queue is redrawn every second,
+    so a click may land on a row that is being replaced."""
+    from playwright.sync_api import expect
+
+    for _ in range(5):
+        row.click()
+        try:
+            expect(page.locator(".panel-title")).to_contain_text(number, timeout=3_000)
+            return
+        except AssertionError:
+            continue
+    expect(page.locator(".panel-title")).to_contain_text(number)
+
+
 def _open_ticket(base: str, body: dict) -> dict:
     def post(path, data, token=None):
         headers = {"Content-Type": "application/json"}
@@ -176,3 +191,39 @@ def test_the_wall_fills_a_4k_screen(wall, browser, artifacts_dir):
 
     assert size == 32  # large type for the queue and KPIs from across the room
     assert map_box["width"] > 2000 and map_box["height"] > 1200
+
+
+def test_a_ticket_is_cancelled_from_the_panel_only_with_a_reason(wall, browser):
+    from playwright.sync_api import expect
+
+    base, dsn = wall
+    created = _open_ticket(
+        base,
+        {**LEAK, "type": "meter_fault", "lon": 24.9435, "lat": 60.1668, "address": "Bulevardi 16b"},
+    )
+    page = _page(browser, base, [], lang=None)
+    row = page.locator(".queue-row:not(.queue-head)").filter(has_text="Bulevardi 16b")
+    _select(page, row, created["ticket"]["number"])
+    page.locator(".panel-cancel").click()
+    expect(page.locator(".wall-notice")).to_have_text("请填写原因", timeout=5_000)
+
+    page.fill("#wall-cancel-reason", "customer called back: false alarm")
+    page.locator(".panel-cancel").click()
+
+    expect(row).to_have_count(0, timeout=5_000)
+    status = fetch_value(
+        dsn, "SELECT status FROM tickets WHERE id = %s", (created["ticket"]["id"],)
+    )
+    assert status == "cancelled"
+
+
+def test_the_uncovered_area_tile_and_the_sound_switch_are_there(wall, browser):
+    from playwright.sync_api import expect
+
+    base, _ = wall
+    page = _page(browser, base, [])
+
+    expect(page.locator(".kpi-tile")).to_have_count(8, timeout=5_000)
+    expect(page.locator(".kpi-tile").last).to_contain_text("km")
+    page.locator(".wall-sound").click()
+    expect(page.locator(".wall-sound")).to_have_class("wall-sound wall-sound-on")

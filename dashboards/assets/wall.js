@@ -1,0 +1,51 @@
+/*
+ * Small client-side behaviours of the wall screen that need no server round trip:
+ * a click on a camera tile enlarges it; an alarm plays a tone when the sound is switched on
+ * (WebAudio, no audio file, works offline). The sound setting is kept in this browser.
+ */
+(function () {
+    "use strict";
+    var SOUND_KEY = "gasdispatch.sound";
+
+    document.addEventListener("click", function (event) {
+        var tile = event.target.closest && event.target.closest(".video-tile");
+        if (tile) {
+            tile.classList.toggle("video-large");
+        }
+        var toggle = event.target.closest && event.target.closest(".wall-sound");
+        if (toggle) {
+            var on = localStorage.getItem(SOUND_KEY) !== "on";
+            localStorage.setItem(SOUND_KEY, on ? "on" : "off");
+            toggle.classList.toggle("wall-sound-on", on);
+            if (on) { beep(); }
+        }
+    });
+
+    function beep() {
+        var Context = window.AudioContext || window.webkitAudioContext;
+        if (!Context) { return; }
+        var audio = new Context();
+        [0, 0.35].forEach(function (start) {
+            var tone = audio.createOscillator();
+            var gain = audio.createGain();
+            tone.frequency.value = 880;
+            gain.gain.value = 0.2;
+            tone.connect(gain).connect(audio.destination);
+            tone.start(audio.currentTime + start);
+            tone.stop(audio.currentTime + start + 0.2);
+        });
+    }
+
+    // A new alarm banner (its text changes) sounds once, when the sound is on.
+    var last = "";
+    setInterval(function () {
+        var banner = document.querySelector(".alarm-banner");
+        var text = banner ? banner.textContent : "";
+        var toggle = document.querySelector(".wall-sound");
+        if (toggle) {
+            toggle.classList.toggle("wall-sound-on", localStorage.getItem(SOUND_KEY) === "on");
+        }
+        if (text && text !== last && localStorage.getItem(SOUND_KEY) === "on") { beep(); }
+        last = text;
+    }, 1000);
+}());
