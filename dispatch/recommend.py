@@ -143,3 +143,27 @@ def isolation_dispatch(recommender: CrewRecommender, valves: list[dict]) -> dict
         )
     etas = [r["eta_s"] for r in rows]
     return {"valves": rows, "expected_isolation_s": None if None in etas else max(etas)}
+
+
+def uncovered_km(
+    recommender: CrewRecommender, crews: list[dict], *, target_s: float = 30 * 60
+) -> float:
+    """Kilometres of street no available, fresh crew reaches within ``target_s`` seconds."""
+    from routing.coverage import uncovered_streets
+
+    ready = [c for c in crews if c["status"] == "available" and not c["stale"] and c["lon"]]
+    graph = recommender.graph
+    with recommender._lock:
+        positions = recommender.router.edge_index.snap(
+            [c["lon"] for c in ready], [c["lat"] for c in ready]
+        )
+    if not ready:
+        return round(
+            float(
+                graph.edge_length_m[graph.edge_twin < 0].sum()
+                + graph.edge_length_m[graph.edge_twin >= 0].sum() / 2
+            )
+            / 1000,
+            1,
+        )
+    return round(uncovered_streets(graph, positions, target_s=target_s).length_m / 1000, 1)
