@@ -173,12 +173,23 @@
             var p = feature.properties || {};
             var colors = hideoutOf(context).crewColors || {};
             // A stale crew (no fix for 5 min) is drawn hollow with a dashed red ring.
-            return circle(latlng, context, "crews", {
+            var dot = circle(latlng, context, "crews", {
                 radius: 8, className: "gm-crew gm-crew-" + p.status + (p.stale ? " gm-crew-stale" : ""),
                 color: p.stale ? "#ff2d55" : "#ffffff", weight: 2.5,
                 dashArray: p.stale ? "3 3" : null,
                 fillColor: colors[p.status] || "#ffffff", fillOpacity: p.stale ? 0.25 : 1
             });
+            if (p.heading_deg === null || p.heading_deg === undefined) { return dot; }
+            // A small arrow beside the dot shows which way the crew is heading.
+            var arrow = L.marker(latlng, {
+                pane: pane(context.map, "crews"), interactive: false, keyboard: false,
+                icon: L.divIcon({
+                    className: "gm-crew-heading", iconSize: [28, 28], iconAnchor: [14, 14],
+                    html: "<div style=\"transform: rotate(" + Number(p.heading_deg) +
+                          "deg)\">&#9650;</div>"
+                })
+            });
+            return L.featureGroup([arrow, dot]);
         },
         pointIncident: function (feature, latlng, context) {
             var p = feature.properties || {};

@@ -260,7 +260,7 @@ def header(lang: str, user: dict | None) -> html.Header:
                 [
                     html.Span(f"{user['username']} ({user['role']})" if user else ""),
                     html.A(t("lang.switch", lang), href=f"/lang/{other}", className="wall-lang"),
-                    html.Button("🔔", title=t("alarm.sound", lang), className="wall-sound"),
+                    html.Button(t("alarm.sound", lang), className="wall-sound"),
                     html.A(t("logout", lang), href="/logout", className="wall-logout"),
                 ],
                 className="wall-user",
