@@ -139,13 +139,16 @@ def demo_template(pg_server, make_database, helsinki_territory) -> str:
 @pytest.fixture
 def fresh_demo_dsn(pg_server, demo_template, make_database) -> str:
     """A private copy of the demo database (territory, crews, demo users), for tests that
-    change it. The crews' fixes are made current, as if they had just reported in."""
+    change it. The crews' fixes are made recent, as if they had reported in a minute ago."""
     dsn = make_database(template=demo_template)
     conn = connect(dsn)
     try:
         with conn, conn.cursor() as cur:
-            cur.execute("UPDATE crew_positions SET recorded_at = now()")
-            cur.execute("UPDATE crew_latest_positions SET recorded_at = now()")
+            # A minute ago: fresh (stale only after 5 min), and older than any fix a test sends.
+            cur.execute("UPDATE crew_positions SET recorded_at = now() - interval '1 minute'")
+            cur.execute(
+                "UPDATE crew_latest_positions SET recorded_at = now() - interval '1 minute'"
+            )
     finally:
         conn.close()
     return dsn

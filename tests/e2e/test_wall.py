@@ -30,7 +30,7 @@ def wall(demo_template, make_database):
     from tests.dbutil import execute
 
     dsn = make_database(template=demo_template)
-    execute(dsn, "UPDATE crew_latest_positions SET recorded_at = now()")
+    execute(dsn, "UPDATE crew_latest_positions SET recorded_at = now() - interval '1 minute'")
     api = Api(dsn, recommend=recommender_for_territory(dsn))
     with serving(dsn, api=api) as url:
         yield url, dsn
