@@ -34,9 +34,11 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import json
 import os
 import random
+import signal
 import sys
 import time
 import uuid
@@ -86,6 +88,21 @@ def callback_outputs(name: str) -> list[tuple[str, str]]:
     return found[name]
 
 
+class BenchClock:
+    """The time the load was made at, moving on with real time and put back by :meth:`rewind`
+    before each measured call: however long the run, every call sees the fixes as fresh and the
+    deadlines as near as they were made (a crew's fix is stale after 5 minutes)."""
+
+    def __init__(self, start: datetime) -> None:
+        self.start, self._anchor = start, time.monotonic()
+
+    def rewind(self) -> None:
+        self._anchor = time.monotonic()
+
+    def __call__(self) -> datetime:
+        return self.start + timedelta(seconds=time.monotonic() - self._anchor)
+
+
 class SteppingClock:
     """A clock that moves on by ``step`` each time it is read: the wall's interval ticks."""
 
@@ -109,6 +126,11 @@ def main(argv: list[str] | None = None) -> int:
         help="closed tickets over the past year besides today's 40 (default 0)",
     )
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--gc-freeze",
+        action="store_true",
+        help="gc.freeze() once everything long-lived is loaded (as a server could at start-up)",
+    )
     args = parser.parse_args(argv)
     runs = 50 if args.quick else 200
 
@@ -118,10 +140,12 @@ def main(argv: list[str] | None = None) -> int:
     load_at_start = round(os.getloadavg()[0], 2)
     name = f"gd_bench_{uuid.uuid4().hex[:10]}"
     _say(f"server: {server.description}; database {name}")
+    # A `kill` unwinds like Ctrl-C does, so the database is dropped then too.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
     try:
         dsn = ensure_database(server, name)
-        _prepare(dsn, args)
-        results = _measure(dsn, runs, random.Random(args.seed))
+        loaded_at = _prepare(dsn, args)
+        results = _measure(dsn, runs, random.Random(args.seed), loaded_at, gc_freeze=args.gc_freeze)
     finally:
         drop_database(server, name)
         _say(f"dropped database {name}")
@@ -130,6 +154,7 @@ def main(argv: list[str] | None = None) -> int:
         "runs": runs,
         "quick": args.quick,
         "history_tickets": args.history,
+        "gc_freeze": args.gc_freeze,
         "server": server.description,
         "cpus": os.cpu_count(),
         "load_average_1min": {"start": load_at_start, "end": round(os.getloadavg()[0], 2)},
@@ -138,7 +163,9 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _prepare(dsn: str, args: argparse.Namespace) -> None:
+def _prepare(dsn: str, args: argparse.Namespace) -> datetime:
+    """Migrate, load the demo territory and the benchmark's load; returns the time the load
+    is made for (fixes fresh and deadlines near as of then)."""
     from gis.demo.store import store_territory
     from gis.demo.territory import build_territory
     from gis.migrations import migrate
@@ -165,22 +192,34 @@ def _prepare(dsn: str, args: argparse.Namespace) -> None:
         f"added {len(crews)} crews, {len(tickets)} open tickets, {today} closed today, "
         f"{history} closed before"
     )
+    return now
 
 
-def _measure(dsn: str, runs: int, rng: random.Random) -> list[dict]:
+def _measure(
+    dsn: str, runs: int, rng: random.Random, loaded_at: datetime, *, gc_freeze: bool = False
+) -> list[dict]:
     from dispatch.recommend import recommender_for_territory
 
     refresh_outputs, panel_outputs = callback_outputs("_refresh"), callback_outputs("_panel")
+    clock = BenchClock(loaded_at)
     # As `dispatch serve` makes it: with the road recommender when the road graph is at hand.
     recommend = recommender_for_territory(dsn)
     if recommend is None:
         _say("no road graph for the territory: no recommendations, no coverage figure")
-    api = Api(dsn, recommend=recommend)
+    else:
+        recommend.clock = clock  # it judges the fixes' age by its own clock
+    api = Api(dsn, recommend=recommend, clock=clock)
     with api.uow() as uow:
         open_ids = bench_data.open_ticket_ids(uow.cur)
         crews = bench_data.count_crews(uow.cur)
     counts = {"crews": crews, "incidents": len(open_ids)}
     selected = rng.choice(open_ids)
+    _describe_load(api)
+    api.analyst.network()  # the pipe network, loaded once as a server does on first use
+    if gc_freeze:
+        gc.collect()
+        gc.freeze()  # the collector no longer walks what was loaded at start-up
+        _say(f"gc.freeze(): {gc.get_freeze_count()} objects set aside")
     results = []
 
     def refresh(seen: dict, on: Api = api) -> tuple:
@@ -189,7 +228,7 @@ def _measure(dsn: str, runs: int, rng: random.Random) -> list[dict]:
     ticking = Api(
         dsn,
         recommend=recommend,
-        clock=SteppingClock(datetime.now(UTC), timedelta(milliseconds=REFRESH_MS)),
+        clock=SteppingClock(loaded_at, timedelta(milliseconds=REFRESH_MS)),
     )
     cases = {
         "live_update_full": lambda _seen: refresh({}),
@@ -197,18 +236,40 @@ def _measure(dsn: str, runs: int, rng: random.Random) -> list[dict]:
         "live_update_steady_same_second": refresh,
     }
     if recommend is not None:
-        plain = Api(dsn)
+        plain = Api(dsn, clock=clock)
         cases["live_update_full_without_recommender"] = lambda _seen: refresh({}, plain)
-    results += _time_refreshes(cases, runs, refresh_outputs, counts)
-    results += _time_parts(api, runs, counts, selected)
+    results += _time_refreshes(cases, runs, refresh_outputs, counts, clock.rewind)
+    results += _time_parts(api, runs, counts, selected, clock.rewind)
 
     picks = [rng.choice(open_ids) for _ in range(runs)]
-    results.append(_time_panel("show_incident", Api(dsn), picks, panel_outputs, counts))
+    plain = Api(dsn, clock=clock)
+    results.append(_time_panel("show_incident", plain, picks, panel_outputs, counts, clock.rewind))
     if recommend is not None:
         results.append(
-            _time_panel("show_incident_with_recommendations", api, picks, panel_outputs, counts)
+            _time_panel(
+                "show_incident_with_recommendations",
+                api,
+                picks,
+                panel_outputs,
+                counts,
+                clock.rewind,
+            )
         )
     return results
+
+
+def _describe_load(api: Api) -> None:
+    """One line on what the wall shows of the load, to check it looks like a busy day."""
+    with api.uow() as uow:
+        snap = wall.wall_snapshot(uow.cur, api.clock())
+    tickets, figures = snap["tickets"], snap["kpis"]
+    _say(
+        f"the wall shows {len(tickets)} open tickets ({figures['open_p1']} P1, "
+        f"{figures['at_risk']} at risk, {sum(t['missed'] for t in tickets)} missed), "
+        f"{sum(t['crew_id'] is not None for t in tickets)} with a crew, "
+        f"{len(wall.alarms(snap, set()))} alarms; crews: {figures['crews_available']} available, "
+        f"{figures['crews_busy']} busy, {figures['crews_stale']} stale"
+    )
 
 
 def _time_refreshes(
@@ -216,12 +277,14 @@ def _time_refreshes(
     runs: int,
     outputs: list[tuple[str, str]],
     counts: dict,
+    rewind: Callable[[], None],
 ) -> list[dict]:
     """Time the refresh cases in turn, one call of each per round, so that a change in the
     machine's load weighs on every case alike. Each case keeps its own ``seen``."""
     seen: dict[str, dict] = {case: {} for case in cases}
     for _ in range(WARM_UP):
         for case, call in cases.items():
+            rewind()
             seen[case] = call(seen[case])[-1]
     times: dict[str, list[float]] = {case: [] for case in cases}
     encode: dict[str, list[float]] = {case: [] for case in cases}
@@ -230,6 +293,7 @@ def _time_refreshes(
     by_output = {case: {f"{c}.{p}": [] for c, p in outputs} for case in cases}
     for _ in range(runs):
         for case, call in cases.items():
+            rewind()
             started = time.perf_counter()
             out = call(seen[case])
             times[case].append((time.perf_counter() - started) * 1e3)
@@ -255,7 +319,9 @@ def _time_refreshes(
     return rows
 
 
-def _time_parts(api: Api, runs: int, counts: dict, selected: int) -> list[dict]:
+def _time_parts(
+    api: Api, runs: int, counts: dict, selected: int, rewind: Callable[[], None]
+) -> list[dict]:
     """The pieces of a refresh: each read of the wall's read model alone, the whole snapshot
     (reads and dicts), and live_update on a snapshot already read (the pure rest: GeoJSON,
     fingerprints, queue rows, tiles, banner), with the queue table alone."""
@@ -277,6 +343,7 @@ def _time_parts(api: Api, runs: int, counts: dict, selected: int) -> list[dict]:
     with api.uow() as uow:
         cur = uow.cur
         for _ in range(runs):
+            rewind()
             now = api.clock()
             day_start = now.replace(hour=0, minute=0, second=0, microsecond=0)
             timed("part:wall_tickets_query", repo.wall_tickets, cur)
@@ -316,13 +383,20 @@ class _ReplayApi:
 
 
 def _time_panel(
-    case: str, api: Api, picks: list[int], outputs: list[tuple[str, str]], counts: dict
+    case: str,
+    api: Api,
+    picks: list[int],
+    outputs: list[tuple[str, str]],
+    counts: dict,
+    rewind: Callable[[], None],
 ) -> dict:
+    rewind()
     started = time.perf_counter()
     wall_callbacks.show_incident(api, picks[0], LANG)  # loads the pipe network once
     _say(f"{case}: first call (cold) {(time.perf_counter() - started) * 1e3:.0f} ms")
     times, sizes = [], []
     for ticket_id in picks:
+        rewind()
         started = time.perf_counter()
         out = wall_callbacks.show_incident(api, ticket_id, LANG)
         times.append((time.perf_counter() - started) * 1e3)

@@ -147,6 +147,10 @@ def alarms(snapshot: dict, acknowledged: set[str]) -> list[dict]:
     return [a for a in out if a["key"] not in acknowledged]
 
 
+#: Rows the queue shows; the rest are counted (a wall screen cannot show more to the room).
+QUEUE_ROWS = 40
+
+
 def queue(snapshot: dict) -> list[dict]:
     """The incident queue: priority first, then the nearest arrival deadline."""
     far = "9999-12-31T00:00:00+00:00"
@@ -274,7 +278,7 @@ def crews_geojson(crews: list[dict]) -> dict:
                     "status": c["status"],
                     "stale": c["stale"],
                     "heading_deg": c["heading"],
-                    "fix_age_s": c["fix_age_s"],
+                    # No fix age here: it changes every second and would resend every crew.
                 },
             }
             for c in crews

@@ -15,6 +15,7 @@ from dashboards.i18n import (
     t,
     ticket_type_label,
 )
+from dispatch.wall import QUEUE_ROWS
 
 
 def kpi_tiles(kpis: dict, lang: str) -> list:
@@ -96,7 +97,8 @@ def queue_table(tickets: list[dict], now: datetime, lang: str, selected: int | N
         className="queue-row queue-head",
     )
     rows = []
-    for ticket in tickets:
+    shown, hidden = tickets[:QUEUE_ROWS], len(tickets) - QUEUE_ROWS
+    for ticket in shown:
         since = (now - datetime.fromisoformat(ticket["received_at"])).total_seconds()
         due = ticket["arrival_due_at"]
         left = None if due is None else (datetime.fromisoformat(due) - now).total_seconds()
@@ -130,7 +132,8 @@ def queue_table(tickets: list[dict], now: datetime, lang: str, selected: int | N
                 role="button",
             )
         )
-    return [head, *rows]
+    more = [html.Div(f"+{hidden}", className="queue-more")] if hidden > 0 else []
+    return [head, *rows, *more]
 
 
 def _countdown(seconds: float, lang: str) -> str:
