@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from statistics import median
 
 from dispatch import repository as repo
+from dispatch.views import crew_view
 
 AT_RISK_SHARE = 0.8
 STALE_AFTER_S = 300.0
@@ -20,7 +21,7 @@ def wall_snapshot(cur, now: datetime, *, stale_after_s: float = STALE_AFTER_S) -
     """Open tickets, crews and today's figures, as JSON-ready dicts (times ISO 8601)."""
     rows = repo.wall_tickets(cur)
     tickets = [_ticket(row, now) for row in rows]
-    crews = [_crew(row, now, stale_after_s) for row in repo.list_crews(cur)]
+    crews = [crew_view(row, now, stale_after_s) for row in repo.list_crews(cur)]
     day_start = now.replace(hour=0, minute=0, second=0, microsecond=0)
     arrivals = repo.arrivals_since(cur, day_start)
     return {
@@ -74,23 +75,6 @@ def _ticket(row: dict, now: datetime) -> dict:
         "missed": share is not None and share >= 1.0,
         "lon": row["lon"],
         "lat": row["lat"],
-    }
-
-
-def _crew(row: dict, now: datetime, stale_after_s: float) -> dict:
-    age = None if row["recorded_at"] is None else (now - row["recorded_at"]).total_seconds()
-    return {
-        "id": row["id"],
-        "code": row["code"],
-        "name": row["name"],
-        "status": row["status"],
-        "skills": list(row["skills"]),
-        "lon": row["lon"],
-        "lat": row["lat"],
-        "heading": row["heading_deg"],
-        "fix_age_s": None if age is None else round(age),
-        "stale": age is None or age > stale_after_s,
-        "active_ticket_id": row["active_ticket_id"],
     }
 
 
@@ -277,7 +261,7 @@ def crews_geojson(crews: list[dict]) -> dict:
                     "code": c["code"],
                     "status": c["status"],
                     "stale": c["stale"],
-                    "heading_deg": c["heading"],
+                    "heading_deg": c["heading_deg"],
                     # No fix age here: it changes every second and would resend every crew.
                 },
             }

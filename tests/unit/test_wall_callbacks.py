@@ -98,7 +98,7 @@ def crew(
         "skills": ["emergency"],
         "lon": lon,
         "lat": 60.16,
-        "heading": 90.0,
+        "heading_deg": 90.0,
         "fix_age_s": 900 if stale else 20,
         "stale": stale,
         "active_ticket_id": active_ticket_id,
