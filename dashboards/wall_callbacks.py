@@ -12,8 +12,8 @@ from flask import session
 from dashboards import ids
 from dashboards.components import wall_parts
 from dashboards.i18n import format_clock, t
-from dispatch import services, wall
-from dispatch.errors import DispatchError
+from dispatch import auth, services, wall
+from dispatch.errors import DispatchError, Unauthenticated
 from dispatch.recommend import CrewRecommender, uncovered_km
 from dispatch.services import Actor
 
@@ -97,8 +97,8 @@ def assign_confirmed(api, pending, lang: str, user: dict | None) -> tuple:
     returns (notice, whether the panel must be redrawn)."""
     if not pending:
         return no_update, False
-    actor = _actor(user)
     try:
+        actor = _actor(user, "tickets.assign")
         with api.uow() as uow:
             detail = wall.incident_detail(uow.cur, pending["ticket"], recommend=api.recommend)
             offer = next(
@@ -132,9 +132,10 @@ def cancel_ticket(
     if not (reason or "").strip():
         return t("panel.reason_required", lang), False
     try:
+        actor = _actor(user, "tickets.transition")
         with api.uow() as uow:
             services.transition_ticket(
-                uow, int(selected), "cancelled", _actor(user), api.clock(), reason=reason.strip()
+                uow, int(selected), "cancelled", actor, api.clock(), reason=reason.strip()
             )
     except DispatchError as exc:
         return f"{t('panel.cancel', lang)}: {exc}", False
@@ -148,14 +149,18 @@ def acknowledge(api, n_clicks, acked: list, user: dict | None) -> list:
     with api.uow() as uow:
         snapshot = wall.wall_snapshot(uow.cur, now)
         alarms = wall.alarms(snapshot, set(acked or []))
-        wall.acknowledge(uow.cur, alarms, _actor(user).username, now)
+        wall.acknowledge(uow.cur, alarms, _actor(user, "tickets.get").username, now)
     return sorted(set(acked or []) | {a["key"] for a in alarms})
 
 
-def _actor(user: dict | None) -> Actor:
+def _actor(user: dict | None, action: str) -> Actor:
+    """The logged-in user, allowed ``action`` by the same permission table as the API: the wall
+    screen is another door to the same services, so it checks the same roles."""
     if not user:
-        return Actor("anonymous", "manager")  # read-only: services refuse it what it may not do
-    return Actor(user["username"], user["role"], user.get("crew_id"))
+        raise Unauthenticated("log in at /login first", None)
+    actor = Actor(user["username"], user["role"], user.get("crew_id"))
+    auth.require(actor, action)
+    return actor
 
 
 def register_wall_callbacks(app, api) -> None:

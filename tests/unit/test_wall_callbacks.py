@@ -705,3 +705,34 @@ def test_show_incident_for_a_ticket_that_is_gone_shows_the_empty_panel(monkeypat
     assert text_of(panel) == t("panel.none_selected", "en")
     assert selection["features"] == []
     assert video == []
+
+
+class _NoDatabase:
+    """An api whose database must not be touched: the role check comes first."""
+
+    def clock(self):
+        return datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
+
+    def uow(self):
+        raise AssertionError("the database was reached before the role was checked")
+
+
+@pytest.mark.parametrize("role", ["manager", "crew_lead", "hotline_agent"])
+def test_the_wall_refuses_an_assignment_to_a_role_the_api_would_refuse(role):
+    from dashboards.wall_callbacks import assign_confirmed
+
+    user = {"username": "someone", "role": role, "crew_id": 1 if role == "crew_lead" else None}
+
+    notice, changed = assign_confirmed(_NoDatabase(), {"ticket": 1, "crew": 2}, "en", user)
+
+    assert changed is False and f"role {role} may not tickets assign" in notice
+
+
+def test_the_wall_refuses_a_cancellation_to_a_manager():
+    from dashboards.wall_callbacks import cancel_ticket
+
+    user = {"username": "boss", "role": "manager"}
+
+    notice, changed = cancel_ticket(_NoDatabase(), 1, 5, "duplicate", "en", user)
+
+    assert changed is False and "role manager may not tickets transition" in notice
