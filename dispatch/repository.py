@@ -184,6 +184,19 @@ def ticket_events(cur, ticket_id: int) -> list[dict]:
     return list(cur.fetchall())
 
 
+def deadline_alerts_raised(cur, ticket_ids: list[int]) -> dict[int, set[tuple[str, str]]]:
+    """For each ticket, the (clock, kind) deadline alerts already in its event log."""
+    cur.execute(
+        "SELECT ticket_id, data->>'clock' AS clock, event_type FROM ticket_events"
+        " WHERE ticket_id = ANY(%s) AND event_type IN ('deadline_at_risk', 'deadline_missed')",
+        (ticket_ids,),
+    )
+    raised: dict[int, set[tuple[str, str]]] = {}
+    for row in cur.fetchall():
+        raised.setdefault(int(row["ticket_id"]), set()).add((row["clock"], row["event_type"]))
+    return raised
+
+
 def list_tickets(
     cur,
     *,

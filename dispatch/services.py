@@ -342,13 +342,11 @@ def check_clocks(uow: UnitOfWork, now: datetime, actor: Actor) -> list[dict]:
     """Raise "deadline at risk" (80 %) and "deadline missed" events that are due, once each."""
     cur = uow.cur
     raised = []
-    for row in repo.list_tickets(cur, open_only=True, limit=10_000):
-        events = repo.ticket_events(cur, row["id"])
-        already = {
-            (e["data"].get("clock"), e["event_type"])
-            for e in events
-            if e["event_type"] in ("deadline_at_risk", "deadline_missed")
-        }
+    rows = repo.list_tickets(cur, open_only=True, limit=10_000)
+    # One read of what was raised before, not one per ticket: this runs every few seconds.
+    earlier = repo.deadline_alerts_raised(cur, [row["id"] for row in rows])
+    for row in rows:
+        already = earlier.get(row["id"], set())
         due = {
             "arrival": row["arrival_due_at"],
             "make_safe": row["make_safe_due_at"],
