@@ -16,8 +16,7 @@ import dash
 from dash import html
 from flask import has_request_context, session
 
-from dashboards import ids
-from dashboards.components.network_map import build_network_map
+from dashboards.i18n import t
 from dashboards.layers import LayerSource, register_routes
 from dashboards.login import install_login
 from dashboards.pages.wall import wall_page
@@ -33,7 +32,11 @@ log = logging.getLogger(__name__)
 
 ASSETS_DIR = Path(__file__).resolve().with_name("assets")
 TITLE = "Gas dispatch · Network map"
-NO_TERRITORY_MESSAGE = "No territory loaded yet: run `dispatch demo load`."
+
+
+def no_territory_message(lang: str) -> str:
+    return f"{t('common.no_territory', lang)}: dispatch demo load"
+
 
 Bounds = list[list[float]]
 
@@ -82,41 +85,13 @@ def build_wall(
     the logged-in user, with the map fitted to the territory."""
     lang = session.get("lang", "zh-CN") if has_request_context() else "zh-CN"
     user = session.get("user") if has_request_context() else None
-    try:
-        bounds = read_bounds(dsn)
-    except DatabaseUnavailable as exc:
-        log.warning("wall laid out without bounds: %s", exc)
-        bounds = None
-    return wall_page(lang, user, bounds, online_tiles=online_tiles)
-
-
-def build_page(
-    dsn: str,
-    *,
-    online_tiles: bool = False,
-    read_bounds: Callable[[str], Bounds | None] = queries.territory_bounds,
-) -> html.Div:
-    """The page: a header, an alert when the map cannot show the territory, and the map fitted to
-    the territory's bounds (EPSG:4326) read now through ``read_bounds``."""
     alert = None
     try:
         bounds = read_bounds(dsn)
     except DatabaseUnavailable as exc:
-        log.warning("map laid out without bounds: %s", exc)
-        bounds, alert = None, f"Database unavailable: {exc}"
+        log.warning("wall laid out without bounds: %s", exc)
+        bounds, alert = None, f"{t('common.database_unavailable', lang)}: {exc}"
     else:
         if bounds is None:
-            alert = NO_TERRITORY_MESSAGE
-    header = html.Header(
-        id=ids.HEADER,
-        className="gm-header",
-        children=[
-            html.H1(TITLE, className="gm-title"),
-            html.Div(alert, id=ids.ALERT, className="gm-alert", hidden=alert is None),
-        ],
-    )
-    return html.Div(
-        [header, build_network_map(bounds, online_tiles=online_tiles)],
-        id=ids.PAGE,
-        className="gm-page",
-    )
+            alert = no_territory_message(lang)
+    return wall_page(lang, user, bounds, online_tiles=online_tiles, alert=alert)

@@ -1,8 +1,6 @@
 """Component ids of the dashboards, in one place so callbacks and tests agree on them."""
 
 # Page frame
-PAGE = "page"
-HEADER = "header"
 ALERT = "alert"
 
 # Network map

@@ -14,7 +14,10 @@ from dashboards.i18n import LANGUAGES, t
 REFRESH_MS = 1000
 
 
-def wall_page(lang: str, user: dict | None, bounds, *, online_tiles: bool = False) -> html.Div:
+def wall_page(
+    lang: str, user: dict | None, bounds, *, online_tiles: bool = False, alert: str | None = None
+) -> html.Div:
+    """The whole screen; ``alert`` (when the map cannot show the territory) heads it."""
     lang = lang if lang in LANGUAGES else "zh-CN"
     return html.Div(
         [
@@ -27,6 +30,7 @@ def wall_page(lang: str, user: dict | None, bounds, *, online_tiles: bool = Fals
             dcc.Interval(id=ids.TICK, interval=REFRESH_MS, n_intervals=0),
             dcc.ConfirmDialog(id=ids.CONFIRM),
             header(lang, user),
+            html.Div(alert, id=ids.ALERT, className="wall-alert", hidden=alert is None),
             html.Div(id=ids.ALARMS, className="wall-alarms"),
             html.Div(id=ids.KPIS, className="wall-kpis"),
             html.Main(

@@ -6,7 +6,8 @@ import dash
 import dash_leaflet as dl
 
 from dashboards import ids
-from dashboards.app import NO_TERRITORY_MESSAGE, build_page, create_app
+from dashboards.app import build_wall, create_app, no_territory_message
+from dashboards.i18n import t
 from gis.errors import DatabaseUnavailable
 
 DEAD_DSN = "postgresql://postgres@127.0.0.1:1/x"
@@ -30,22 +31,22 @@ def unreachable(dsn: str):
 
 
 def test_the_page_fits_the_map_to_the_territory_and_shows_no_alert():
-    page = build_page("dsn", read_bounds=lambda dsn: HELSINKI)
+    page = build_wall("dsn", read_bounds=lambda dsn: HELSINKI)
     assert find(page, ids.MAP).bounds == HELSINKI
     assert find(page, ids.ALERT).hidden is True
 
 
 def test_the_page_says_when_no_territory_is_loaded():
-    page = build_page("dsn", read_bounds=lambda dsn: None)
+    page = build_wall("dsn", read_bounds=lambda dsn: None)
     alert = find(page, ids.ALERT)
-    assert alert.children == NO_TERRITORY_MESSAGE
+    assert alert.children == no_territory_message("zh-CN")
     assert alert.hidden is False
 
 
 def test_the_page_still_renders_with_an_alert_when_the_database_is_down():
-    page = build_page("dsn", read_bounds=unreachable)
+    page = build_wall("dsn", read_bounds=unreachable)
     assert isinstance(find(page, ids.MAP), dl.Map)
-    assert "Database unavailable" in find(page, ids.ALERT).children
+    assert t("common.database_unavailable", "zh-CN") in find(page, ids.ALERT).children
     assert "Connection refused" in find(page, ids.ALERT).children
 
 
