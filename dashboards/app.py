@@ -24,7 +24,7 @@ from dashboards.video import register_video_routes
 from dashboards.wall_callbacks import register_wall_callbacks
 from dispatch import sessions
 from dispatch.api import Api, create_blueprint
-from gis import queries
+from gis import map_layers
 from gis.config import load_storage_settings
 from gis.errors import DatabaseUnavailable
 
@@ -79,7 +79,7 @@ def build_wall(
     dsn: str,
     *,
     online_tiles: bool = False,
-    read_bounds: Callable[[str], Bounds | None] = queries.territory_bounds,
+    read_bounds: Callable[[str], Bounds | None] = map_layers.territory_bounds,
 ) -> html.Div:
     """The dispatcher's wall screen in the user's language (chosen at ``/lang/<code>``), for
     the logged-in user, with the map fitted to the territory."""

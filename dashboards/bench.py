@@ -4,8 +4,8 @@ The target: the server-side work of one refresh of the dispatcher's wall stays a
 150 ms p95 with 500 crews and 200 open incidents. This makes a throw-away database on the
 server the product itself would use (:func:`gis.database.resolve_server`), migrates it, loads
 the Helsinki demo territory, adds crews up to ``--crews`` and ``--incidents`` open tickets
-(:mod:`dispatch.bench_data`), then times the wall's plain callback functions as Dash calls
-them:
+(:mod:`dispatch.simulation.bench_repository`), then times the wall's plain callback functions
+as Dash calls them:
 
 * ``live_update_full``: :func:`dashboards.wall_callbacks.live_update` with an empty ``seen``
   each time, so every output is sent (a page just opened, the worst case), on an
@@ -54,9 +54,10 @@ from plotly.io.json import to_json_plotly
 from dashboards import wall_callbacks
 from dashboards.components import wall_parts
 from dashboards.pages.wall import REFRESH_MS
-from dispatch import bench_data, wall
 from dispatch import repository as repo
+from dispatch import wall_read_model
 from dispatch.api import Api
+from dispatch.simulation import bench_repository
 from dispatch.unit_of_work import UnitOfWork
 
 LANG = "zh-CN"
@@ -179,15 +180,15 @@ def _prepare(dsn: str, args: argparse.Namespace) -> datetime:
     rng = random.Random(args.seed)
     now = datetime.now(UTC)
     with UnitOfWork(dsn) as uow:
-        crews = bench_data.add_crews(uow.cur, total=args.crews, now=now, rng=rng)
-        tickets = bench_data.add_open_tickets(uow.cur, count=args.incidents, now=now, rng=rng)
+        crews = bench_repository.add_crews(uow.cur, total=args.crews, now=now, rng=rng)
+        tickets = bench_repository.add_open_tickets(uow.cur, count=args.incidents, now=now, rng=rng)
         day_start = now.replace(hour=0, minute=0, second=0, microsecond=0)
-        today = bench_data.add_closed_tickets(uow.cur, count=40, since=day_start, now=now)
-        history = bench_data.add_closed_tickets(
+        today = bench_repository.add_closed_tickets(uow.cur, count=40, since=day_start, now=now)
+        history = bench_repository.add_closed_tickets(
             uow.cur, count=args.history, since=now - timedelta(days=365), now=day_start
         )
     with UnitOfWork(dsn) as uow:
-        bench_data.analyze(uow.cur)
+        bench_repository.analyze(uow.cur)
     _say(
         f"added {len(crews)} crews, {len(tickets)} open tickets, {today} closed today, "
         f"{history} closed before"
@@ -198,7 +199,7 @@ def _prepare(dsn: str, args: argparse.Namespace) -> datetime:
 def _measure(
     dsn: str, runs: int, rng: random.Random, loaded_at: datetime, *, gc_freeze: bool = False
 ) -> list[dict]:
-    from dispatch.recommend import recommender_for_territory
+    from dispatch.crew_recommender import recommender_for_territory
 
     refresh_outputs, panel_outputs = callback_outputs("_refresh"), callback_outputs("_panel")
     clock = BenchClock(loaded_at)
@@ -210,8 +211,8 @@ def _measure(
         recommend.clock = clock  # it judges the fixes' age by its own clock
     api = Api(dsn, recommend=recommend, clock=clock)
     with api.uow() as uow:
-        open_ids = bench_data.open_ticket_ids(uow.cur)
-        crews = bench_data.count_crews(uow.cur)
+        open_ids = bench_repository.open_ticket_ids(uow.cur)
+        crews = bench_repository.count_crews(uow.cur)
     counts = {"crews": crews, "incidents": len(open_ids)}
     selected = rng.choice(open_ids)
     _describe_load(api)
@@ -261,13 +262,14 @@ def _measure(
 def _describe_load(api: Api) -> None:
     """One line on what the wall shows of the load, to check it looks like a busy day."""
     with api.uow() as uow:
-        snap = wall.wall_snapshot(uow.cur, api.clock())
+        snap = wall_read_model.wall_snapshot(uow.cur, api.clock())
     tickets, figures = snap["tickets"], snap["kpis"]
     _say(
         f"the wall shows {len(tickets)} open tickets ({figures['open_p1']} P1, "
         f"{figures['at_risk']} at risk, {sum(t['missed'] for t in tickets)} missed), "
         f"{sum(t['crew_id'] is not None for t in tickets)} with a crew, "
-        f"{len(wall.alarms(snap, set()))} alarms; crews: {figures['crews_available']} available, "
+        f"{len(wall_read_model.alarms(snap, set()))} alarms; "
+        f"crews: {figures['crews_available']} available, "
         f"{figures['crews_busy']} busy, {figures['crews_stale']} stale"
     )
 
@@ -349,9 +351,9 @@ def _time_parts(
             timed("part:wall_tickets_query", repo.wall_tickets, cur)
             timed("part:list_crews_query", repo.list_crews, cur)
             timed("part:arrivals_since_query", repo.arrivals_since, cur, day_start)
-            snapshot = timed("part:wall_snapshot", wall.wall_snapshot, cur, now)
+            snapshot = timed("part:wall_snapshot", wall_read_model.wall_snapshot, cur, now)
             replay = _ReplayApi(snapshot, now, api.recommend)
-            with mock.patch.object(wall, "wall_snapshot", replay.snapshot):
+            with mock.patch.object(wall_read_model, "wall_snapshot", replay.snapshot):
                 timed(
                     "part:live_update_without_db",
                     wall_callbacks.live_update,
@@ -361,7 +363,14 @@ def _time_parts(
                     [],
                     {},
                 )
-            timed("part:queue_table", wall_parts.queue_table, wall.queue(snapshot), now, LANG, None)
+            timed(
+                "part:queue_table",
+                wall_parts.queue_table,
+                wall_read_model.queue(snapshot),
+                now,
+                LANG,
+                None,
+            )
     return [_row(case, times, counts, None) for case, times in parts.items()]
 
 

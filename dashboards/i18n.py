@@ -2,7 +2,7 @@
 
     t("panel.assign", "zh-CN")             -> "派单"
     t("panel.confirm_assign", "en", crew=7) -> "Assign crew 7 to this ticket?"
-    ticket_type_label("gas_leak", "zh-CN") -> "漏气/闻到燃气味"   (from dispatch.tickets)
+    ticket_type_label("gas_leak", "zh-CN") -> "漏气/闻到燃气味"   (from dispatch.ticket_model)
     format_duration(725, "zh-CN")           -> "12分05秒"
 
 Nothing here raises on a missing word: an unknown message id, language or code falls back to
@@ -19,7 +19,7 @@ import math
 from datetime import datetime, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from dispatch.tickets import STATUSES, TICKET_TYPES
+from dispatch.ticket_model import STATUSES, TICKET_TYPES
 
 log = logging.getLogger(__name__)
 
@@ -45,14 +45,14 @@ SKILL_TERMS: dict[str, tuple[str, str]] = {
     "meter": ("表具", "Meters"),
     "installation": ("安装", "Installation"),
 }
-#: Ticket categories (``dispatch.tickets.category_of``) -> (zh-CN, en).
+#: Ticket categories (``dispatch.ticket_model.category_of``) -> (zh-CN, en).
 CATEGORY_TERMS: dict[str, tuple[str, str]] = {
     "emergency": ("抢险", "Emergency"),
     "repair": ("维修", "Repair"),
     "scheduled": ("预约服务", "Scheduled service"),
     "non_field": ("非现场", "Non-field"),
 }
-#: Ticket statuses (``dispatch.tickets.STATUSES``) -> (zh-CN, en).
+#: Ticket statuses (``dispatch.ticket_model.STATUSES``) -> (zh-CN, en).
 STATUS_TERMS: dict[str, tuple[str, str]] = {
     "new": ("新建", "New"),
     "assigned": ("已派单", "Assigned"),
@@ -71,7 +71,7 @@ PRIORITY_TERMS: dict[int, tuple[str, str]] = {
     3: ("三级", "P3"),
     4: ("四级", "P4"),
 }
-# English names of the ticket types; the Chinese ones come from dispatch.tickets.TICKET_TYPES.
+# English names of the ticket types; the Chinese ones come from dispatch.ticket_model.TICKET_TYPES.
 _TICKET_TYPE_EN: dict[str, str] = {
     "gas_leak": "Gas leak / odour",
     "third_party_damage": "Third-party damage",
@@ -159,7 +159,7 @@ _MESSAGES: dict[str, tuple[str, str]] = {
     "kpi.crews_busy": ("忙碌班组", "Crews busy"),
     "kpi.crews_stale": ("定位中断班组", "Crews stale"),
     "kpi.uncovered_areas": ("无班组覆盖区域", "Uncovered areas"),
-    # alarms ("alarm.<kind>" for every kind dispatch.wall raises)
+    # alarms ("alarm.<kind>" for every kind dispatch.wall_read_model raises)
     "alarm.title": ("告警", "Alarms"),
     "alarm.new_p1": ("新一级工单", "New P1 ticket"),
     "alarm.deadline_at_risk": ("到场时限告急", "Deadline at risk"),
@@ -205,7 +205,7 @@ def _build_texts() -> dict[str, dict[str, str]]:
     for prefix, table in tables.items():
         for code, (zh, en) in table.items():
             texts[f"{prefix}.{code}"] = {ZH: zh, EN: en}
-    for status in STATUSES:  # a status added to dispatch.tickets still gets a label
+    for status in STATUSES:  # a status added to dispatch.ticket_model still gets a label
         texts.setdefault(f"status.{status}", {ZH: status, EN: status.replace("_", " ")})
     return texts
 
@@ -245,13 +245,13 @@ def _label(prefix: str, code: object, lang: str | None) -> str:
 
 
 def ticket_type_label(ticket_type: str, lang: str | None) -> str:
-    """The name of a ticket type (a key of ``dispatch.tickets.TICKET_TYPES``); the code itself
+    """The name of a ticket type (a key of ``dispatch.ticket_model.TICKET_TYPES``); the code itself
     when unknown."""
     return _label("ticket_type", ticket_type, lang)
 
 
 def status_label(status: str, lang: str | None) -> str:
-    """The name of a ticket status (one of ``dispatch.tickets.STATUSES``)."""
+    """The name of a ticket status (one of ``dispatch.ticket_model.STATUSES``)."""
     return _label("status", status, lang)
 
 

@@ -9,7 +9,7 @@
 Static layers (streets, pipes, districts, ...) are read once per app instance and then served
 from memory with ``Cache-Control`` and an ``ETag``; live layers (crews) are read on every request
 and never cached. Static layers are also kept gzip-compressed and sent so to browsers that accept
-it (a city's streets shrink about tenfold). No SQL here: reading goes through :mod:`gis.queries`.
+it (a city's streets shrink about tenfold). No SQL here: reading goes through :mod:`gis.map_layers`.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from typing import Any
 
 import flask
 
-from gis import queries
+from gis import map_layers
 from gis.errors import DatabaseUnavailable
 
 log = logging.getLogger(__name__)
@@ -66,7 +66,7 @@ def _serialise(collection: dict[str, Any], *, live: bool) -> LayerBody:
 class LayerSource:
     """The layers of one app instance: static ones cached after their first read.
 
-    ``read_layer(dsn, name)`` and ``check_database(dsn)`` default to :mod:`gis.queries`; tests
+    ``read_layer(dsn, name)`` and ``check_database(dsn)`` default to :mod:`gis.map_layers`; tests
     pass fakes to run without a database.
     """
 
@@ -74,10 +74,10 @@ class LayerSource:
         self,
         dsn: str,
         *,
-        layer_names: Iterable[str] = queries.LAYER_NAMES,
+        layer_names: Iterable[str] = map_layers.LAYER_NAMES,
         live_layers: Iterable[str] = LIVE_LAYERS,
-        read_layer: Callable[[str, str], dict[str, Any]] = queries.read_layer,
-        check_database: Callable[[str], None] = queries.check_database,
+        read_layer: Callable[[str, str], dict[str, Any]] = map_layers.read_layer,
+        check_database: Callable[[str], None] = map_layers.check_database,
     ) -> None:
         self._dsn = dsn
         self.layer_names: tuple[str, ...] = tuple(layer_names)

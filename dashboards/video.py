@@ -12,7 +12,7 @@ blinking LIVE mark. Text uses a system font when one is found (a CJK one first, 
 Liberation for accented street names), else Pillow's own Latin-only font. The scene's static
 background is rendered once per camera and kept (a small LRU cache per app); only the pan, the
 vehicle and the text are drawn per frame (about 5 ms of CPU). The camera is read once per
-request through :func:`gis.camera_queries.read_camera`, which closes its connection before the
+request through :func:`gis.cameras.read_camera`, which closes its connection before the
 first frame: a stream holds no database connection. A stream ends when the client goes away
 (the server closes the generator). No SQL here.
 """
@@ -34,7 +34,7 @@ import flask
 import numpy as np
 from PIL import Image, ImageChops, ImageDraw, ImageFont
 
-from gis import camera_queries
+from gis import cameras
 from gis.errors import DatabaseUnavailable
 
 log = logging.getLogger(__name__)
@@ -307,7 +307,7 @@ def _text(
 class VideoFeeds:
     """The video of one app instance: reads cameras, renders frames and counts open streams.
 
-    ``read_camera(dsn, camera_id)`` defaults to :func:`gis.camera_queries.read_camera`, ``now``
+    ``read_camera(dsn, camera_id)`` defaults to :func:`gis.cameras.read_camera`, ``now``
     to the server's local time and ``sleep`` to :func:`time.sleep`; tests pass fakes.
     """
 
@@ -316,7 +316,7 @@ class VideoFeeds:
         dsn: str,
         *,
         fps: float = MAX_FPS,
-        read_camera: Callable[[str, int], dict[str, Any] | None] = camera_queries.read_camera,
+        read_camera: Callable[[str, int], dict[str, Any] | None] = cameras.read_camera,
         now: Callable[[], datetime] = local_now,
         sleep: Callable[[float], None] = time.sleep,
         renderer: FrameRenderer | None = None,
@@ -432,7 +432,7 @@ def register_video_routes(
     dsn: str,
     *,
     fps: float = MAX_FPS,
-    read_camera: Callable[[str, int], dict[str, Any] | None] = camera_queries.read_camera,
+    read_camera: Callable[[str, int], dict[str, Any] | None] = cameras.read_camera,
     now: Callable[[], datetime] = local_now,
 ) -> VideoFeeds:
     """Add ``/video/cameras/<id>.mjpg`` and ``/video/cameras/<id>.jpg`` to ``server``, reading

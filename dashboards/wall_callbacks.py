@@ -12,10 +12,10 @@ from flask import session
 from dashboards import ids
 from dashboards.components import wall_parts
 from dashboards.i18n import format_clock, t
-from dispatch import auth, services, wall
+from dispatch import auth, ticket_service, wall_read_model
+from dispatch.actor import Actor
+from dispatch.crew_recommender import CrewRecommender, uncovered_km
 from dispatch.errors import DispatchError, Unauthenticated
-from dispatch.recommend import CrewRecommender, uncovered_km
-from dispatch.services import Actor
 
 
 def live_update(api, lang: str, selected, acked: list, seen: dict) -> tuple:
@@ -23,15 +23,15 @@ def live_update(api, lang: str, selected, acked: list, seen: dict) -> tuple:
     the same as last time is not sent again (``no_update``)."""
     now = api.clock()
     with api.uow() as uow:
-        snapshot = wall.wall_snapshot(uow.cur, now)
+        snapshot = wall_read_model.wall_snapshot(uow.cur, now)
     if isinstance(api.recommend, CrewRecommender):
         snapshot["kpis"]["uncovered_km"] = uncovered_km(api.recommend, snapshot["crews"])
-    queue = wall.queue(snapshot)
-    alarms = wall.alarms(snapshot, set(acked or []))
+    queue = wall_read_model.queue(snapshot)
+    alarms = wall_read_model.alarms(snapshot, set(acked or []))
     values = {
         "routes": snapshot["routes"],
-        "incidents": wall.incidents_geojson(snapshot["tickets"], selected),
-        "crews": wall.crews_geojson(snapshot["crews"]),
+        "incidents": wall_read_model.incidents_geojson(snapshot["tickets"], selected),
+        "crews": wall_read_model.crews_geojson(snapshot["crews"]),
         "kpis": snapshot["kpis"],
         "alarms": [a["key"] for a in alarms],
     }
@@ -67,16 +67,16 @@ def select_from(triggered, clicks, map_click) -> int | None:
 
 def show_incident(api, selected, lang: str) -> tuple:
     if selected is None:
-        return wall_parts.incident_panel(None, lang), wall.selection_geojson(None), []
+        return wall_parts.incident_panel(None, lang), wall_read_model.selection_geojson(None), []
     with api.uow() as uow:
-        detail = wall.incident_detail(
+        detail = wall_read_model.incident_detail(
             uow.cur, int(selected), analyst=api.analyst, recommend=api.recommend
         )
     if detail is None:
-        return wall_parts.incident_panel(None, lang), wall.selection_geojson(None), []
+        return wall_parts.incident_panel(None, lang), wall_read_model.selection_geojson(None), []
     return (
         wall_parts.incident_panel(detail, lang),
-        wall.selection_geojson(detail),
+        wall_read_model.selection_geojson(detail),
         wall_parts.video_wall(detail["cameras"], lang),
     )
 
@@ -100,7 +100,9 @@ def assign_confirmed(api, pending, lang: str, user: dict | None) -> tuple:
     try:
         actor = _actor(user, "tickets.assign")
         with api.uow() as uow:
-            detail = wall.incident_detail(uow.cur, pending["ticket"], recommend=api.recommend)
+            detail = wall_read_model.incident_detail(
+                uow.cur, pending["ticket"], recommend=api.recommend
+            )
             offer = next(
                 (
                     r
@@ -109,7 +111,7 @@ def assign_confirmed(api, pending, lang: str, user: dict | None) -> tuple:
                 ),
                 {},
             )
-            services.assign_crew(
+            ticket_service.assign_crew(
                 uow,
                 pending["ticket"],
                 pending["crew"],
@@ -134,7 +136,7 @@ def cancel_ticket(
     try:
         actor = _actor(user, "tickets.transition")
         with api.uow() as uow:
-            services.transition_ticket(
+            ticket_service.transition_ticket(
                 uow, int(selected), "cancelled", actor, api.clock(), reason=reason.strip()
             )
     except DispatchError as exc:
@@ -147,9 +149,9 @@ def acknowledge(api, n_clicks, acked: list, user: dict | None) -> list:
         return no_update
     now: datetime = api.clock()
     with api.uow() as uow:
-        snapshot = wall.wall_snapshot(uow.cur, now)
-        alarms = wall.alarms(snapshot, set(acked or []))
-        wall.acknowledge(uow.cur, alarms, _actor(user, "tickets.get").username, now)
+        snapshot = wall_read_model.wall_snapshot(uow.cur, now)
+        alarms = wall_read_model.alarms(snapshot, set(acked or []))
+        wall_read_model.acknowledge(uow.cur, alarms, _actor(user, "tickets.get").username, now)
     return sorted(set(acked or []) | {a["key"] for a in alarms})
 
 

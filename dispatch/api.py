@@ -16,16 +16,24 @@ from flask import Blueprint, Response, jsonify, request
 from psycopg2.pool import ThreadedConnectionPool
 from werkzeug.exceptions import HTTPException
 
-from dispatch import aftercare, auth, services, views
+from dispatch import (
+    auth,
+    callback_service,
+    complaint_service,
+    crew_service,
+    json_shapes,
+    ticket_service,
+)
 from dispatch import repository as repo
+from dispatch.actor import Actor
+from dispatch.crew_recommender import CrewRecommender
 from dispatch.errors import DispatchError, InvalidInput, NotFound
-from dispatch.isolation_view import isolation_for_ticket, parse_stuck
-from dispatch.recommend import CrewRecommender
-from dispatch.services import Actor, Recommender, Settings
+from dispatch.isolation_plan import isolation_for_ticket, parse_stuck
+from dispatch.ticket_service import Recommender, Settings
 from dispatch.unit_of_work import UnitOfWork
 from gis.errors import DatabaseUnavailable
 from gis.geocode import search_addresses
-from gis.network_model import NetworkAnalyst
+from gis.leak_analysis import NetworkAnalyst
 
 log = logging.getLogger(__name__)
 PREFIX = "/api/v1"
@@ -359,8 +367,13 @@ class Api:
             existing = repo.idempotent_ticket(uow.cur, user["id"], key)
             if existing is not None:
                 row = repo.get_ticket_row(uow.cur, existing)
-                return {"ticket": views.ticket_view(uow.cur, row, actor), "replayed": True}, 200
-        result = services.open_ticket(uow, body, actor, self.clock(), self.settings, self.recommend)
+                return {
+                    "ticket": json_shapes.ticket_view(uow.cur, row, actor),
+                    "replayed": True,
+                }, 200
+        result = ticket_service.open_ticket(
+            uow, body, actor, self.clock(), self.settings, self.recommend
+        )
         if key:
             repo.remember_idempotency(uow.cur, user["id"], key, result["id"])
         row = repo.get_ticket_row(uow.cur, result["id"])
@@ -370,7 +383,7 @@ class Api:
                 uow.cur, self.analyst, row, recommender=self._valve_router()
             )
         return {
-            "ticket": views.ticket_view(uow.cur, row, actor),
+            "ticket": json_shapes.ticket_view(uow.cur, row, actor),
             "duplicate_of": result["duplicate_of"],
             "recommendations": result["recommendations"],
             "isolation": isolation,
@@ -388,11 +401,11 @@ class Api:
             crew_id=actor.crew_id if actor.role == "crew_lead" else None,
             limit=_limit(args.get("limit")),
         )
-        return {"tickets": [views.ticket_view(uow.cur, r, actor) for r in rows]}, 200
+        return {"tickets": [json_shapes.ticket_view(uow.cur, r, actor) for r in rows]}, 200
 
     def get_ticket(self, uow, actor, body, ticket_id):
         row = self._visible_ticket(uow, actor, ticket_id)
-        view = views.ticket_view(uow.cur, row, actor, full=True)
+        view = json_shapes.ticket_view(uow.cur, row, actor, full=True)
         view["isolation"] = isolation_for_ticket(uow.cur, self.analyst, row)
         return view, 200
 
@@ -418,44 +431,48 @@ class Api:
     def get_events(self, uow, actor, body, ticket_id):
         self._visible_ticket(uow, actor, ticket_id)
         return {
-            "events": [views.event_view(e) for e in repo.ticket_events(uow.cur, ticket_id)]
+            "events": [json_shapes.event_view(e) for e in repo.ticket_events(uow.cur, ticket_id)]
         }, 200
 
     def transition(self, uow, actor, body, ticket_id):
         to = body.get("status")
         if not isinstance(to, str) or not to:
             raise InvalidInput("`status` is required", "status")
-        return services.transition_ticket(
+        return ticket_service.transition_ticket(
             uow, ticket_id, to, actor, self.clock(), reason=body.get("reason")
         ), 200
 
     def assign(self, uow, actor, body, ticket_id):
-        return services.assign_crew(
+        return ticket_service.assign_crew(
             uow, ticket_id, body.get("crew_id"), actor, self.clock(), reason=body.get("reason")
         ), 200
 
     def link(self, uow, actor, body, ticket_id):
-        return services.link_duplicate(
+        return ticket_service.link_duplicate(
             uow, ticket_id, body.get("parent_id"), actor, self.clock()
         ), 200
 
     def unlink(self, uow, actor, body, ticket_id):
-        return services.unlink_duplicate(uow, ticket_id, actor, self.clock()), 200
+        return ticket_service.unlink_duplicate(uow, ticket_id, actor, self.clock()), 200
 
     def list_crews(self, uow, actor, body):
         now = self.clock()
         return {
-            "crews": [views.crew_view(r, now, STALE_AFTER_S) for r in repo.list_crews(uow.cur)]
+            "crews": [
+                json_shapes.crew_view(r, now, STALE_AFTER_S) for r in repo.list_crews(uow.cur)
+            ]
         }, 200
 
     def post_position(self, uow, actor, body, crew_id):
-        return services.record_position(uow, crew_id, body, actor, self.clock(), self.settings), 201
+        return crew_service.record_position(
+            uow, crew_id, body, actor, self.clock(), self.settings
+        ), 201
 
     def post_crew_status(self, uow, actor, body, crew_id):
-        return services.set_crew_status(uow, crew_id, body.get("status"), actor), 200
+        return crew_service.set_crew_status(uow, crew_id, body.get("status"), actor), 200
 
     def check_clocks(self, uow, actor, body):
-        return {"raised": services.check_clocks(uow, self.clock(), actor)}, 200
+        return {"raised": ticket_service.check_clocks(uow, self.clock(), actor)}, 200
 
     def kpis(self, uow, actor, body):
         rows = repo.list_tickets(uow.cur, limit=100_000)
@@ -477,7 +494,7 @@ class Api:
         ]
         minutes = sorted((r["arrived_at"] - r["received_at"]).total_seconds() / 60 for r in today)
         within = sum(1 for r in today if r["arrived_at"] <= r["arrival_due_at"])
-        views_ = [views.crew_view(c, now, STALE_AFTER_S) for c in crews]
+        views_ = [json_shapes.crew_view(c, now, STALE_AFTER_S) for c in crews]
         return {
             "open_p1": open_p1,
             "arrivals_today": len(today),
@@ -491,7 +508,7 @@ class Api:
     def openapi(self, uow, actor, body):
         return openapi_document(), 200
 
-    # --- aftercare: callbacks and complaints ---
+    # --- call-backs and complaints ---
 
     def draw_callbacks(self, uow, actor, body):
         now = self.clock()
@@ -499,23 +516,25 @@ class Api:
         seed = body.get("seed")
         if seed is None:
             seed = int(day.strftime("%Y%m%d"))
-        result = aftercare.draw_daily_callbacks(uow, day, seed, actor, now=now)
+        result = callback_service.draw_daily_callbacks(uow, day, seed, actor, now=now)
         return result, 200 if result["already_drawn"] else 201
 
     def list_callbacks(self, uow, actor, body):
         day = _date(request.args.get("date"), "date") or self.clock().astimezone(UTC).date()
-        return aftercare.list_callbacks(uow, day, actor, status=request.args.get("status")), 200
+        return callback_service.list_callbacks(
+            uow, day, actor, status=request.args.get("status")
+        ), 200
 
     def callback_satisfaction(self, uow, actor, body):
         until = _date(request.args.get("until"), "until") or self.clock().astimezone(UTC).date()
         since = _date(request.args.get("since"), "since") or until - timedelta(days=29)
-        return aftercare.satisfaction_report(uow, since, until), 200
+        return callback_service.satisfaction_report(uow, since, until), 200
 
     def record_callback(self, uow, actor, body, callback_id):
-        return aftercare.record_callback(uow, callback_id, body, actor, self.clock()), 200
+        return callback_service.record_callback(uow, callback_id, body, actor, self.clock()), 200
 
     def create_complaint(self, uow, actor, body):
-        result = aftercare.open_complaint(
+        result = complaint_service.open_complaint(
             uow,
             body,
             actor,
@@ -529,7 +548,7 @@ class Api:
         level = args.get("level")
         if level is not None and level not in ("1", "2"):
             raise InvalidInput("`level` must be 1 or 2", "level")
-        complaints = aftercare.list_complaints(
+        complaints = complaint_service.list_complaints(
             uow,
             actor,
             self.clock(),
@@ -542,18 +561,18 @@ class Api:
         return {"complaints": complaints}, 200
 
     def get_complaint(self, uow, actor, body, complaint_id):
-        return aftercare.get_complaint(uow, complaint_id, actor, self.clock()), 200
+        return complaint_service.get_complaint(uow, complaint_id, actor, self.clock()), 200
 
     def dispatch_complaint(self, uow, actor, body, complaint_id):
-        return aftercare.dispatch_complaint(
+        return complaint_service.dispatch_complaint(
             uow, complaint_id, body.get("department"), actor, self.clock()
         ), 200
 
     def investigate_complaint(self, uow, actor, body, complaint_id):
-        return aftercare.investigate(uow, complaint_id, actor, self.clock()), 200
+        return complaint_service.investigate(uow, complaint_id, actor, self.clock()), 200
 
     def reply_complaint(self, uow, actor, body, complaint_id):
-        return aftercare.reply(
+        return complaint_service.reply(
             uow,
             complaint_id,
             body.get("reply"),
@@ -563,20 +582,22 @@ class Api:
         ), 200
 
     def complaint_callback(self, uow, actor, body, complaint_id):
-        return aftercare.record_complaint_callback(
+        return complaint_service.record_complaint_callback(
             uow, complaint_id, body.get("result"), actor, self.clock()
         ), 200
 
     def close_complaint(self, uow, actor, body, complaint_id):
-        return aftercare.close_complaint(
+        return complaint_service.close_complaint(
             uow, complaint_id, actor, self.clock(), classification=_classification(body)
         ), 200
 
     def escalate_complaint(self, uow, actor, body, complaint_id):
-        return aftercare.escalate(uow, complaint_id, body.get("reason"), actor, self.clock()), 200
+        return complaint_service.escalate(
+            uow, complaint_id, body.get("reason"), actor, self.clock()
+        ), 200
 
     def check_overdue_complaints(self, uow, actor, body):
-        return {"raised": aftercare.check_overdue_complaints(uow, self.clock(), actor)}, 200
+        return {"raised": complaint_service.check_overdue_complaints(uow, self.clock(), actor)}, 200
 
     def geocode(self, uow, actor, body):
         query = (request.args.get("q") or "").strip()

@@ -12,8 +12,8 @@ import secrets
 from datetime import datetime, timedelta
 
 from dispatch import repository as repo
+from dispatch.actor import Actor
 from dispatch.errors import InvalidInput, PermissionDenied, Unauthenticated
-from dispatch.services import Actor
 from dispatch.unit_of_work import UnitOfWork
 
 ROLES = ("hotline_agent", "dispatcher", "crew_lead", "manager", "admin")

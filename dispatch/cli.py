@@ -267,10 +267,10 @@ def _serve(dsn: str, args: argparse.Namespace) -> int:
     # The CLI is the composition root: the only place in dispatch/ that reaches the web app.
     from dashboards.app import create_app
     from dispatch.api import Api
+    from dispatch.crew_recommender import recommender_for_territory
     from dispatch.mqtt_consumer import PositionConsumer, load_mqtt_settings
-    from dispatch.recommend import recommender_for_territory
-    from dispatch.services import Settings
     from dispatch.ticker import Ticker
+    from dispatch.ticket_service import Settings
 
     settings = Settings(auto_dispatch_after_s=args.auto_dispatch_after)
     api = Api(dsn, settings=settings, recommend=recommender_for_territory(dsn))
@@ -286,7 +286,7 @@ def _serve(dsn: str, args: argparse.Namespace) -> int:
     _say(f"control room at http://{args.host}:{args.port}/")
     simulator = None
     if args.simulate:
-        from dispatch.simulator import Simulator
+        from dispatch.simulation.simulator import Simulator
 
         try:
             simulator = Simulator(

@@ -7,7 +7,7 @@ Crews publish each fix to ``crews/<id>/position`` with a JSON object::
 
 ``lon``/``lat`` in degrees (EPSG:4326), ``time`` ISO 8601 with a zone, ``speed`` in m/s,
 ``heading`` in degrees clockwise from north. :class:`PositionConsumer` translates every message
-into one call of :func:`dispatch.services.record_position` in its own transaction; everything
+into one call of :func:`dispatch.crew_service.record_position` in its own transaction; everything
 the rules refuse (bad topic, malformed JSON, a latitude of 95, a time in the future, an unknown
 crew) is logged with its reason and counted, and the consumer carries on. It reconnects by
 itself when the broker goes away and subscribes again on every connect.
@@ -34,9 +34,9 @@ from urllib.parse import urlsplit
 import paho.mqtt.client as mqtt
 from psycopg2.pool import ThreadedConnectionPool
 
-from dispatch import services
+from dispatch import crew_service
+from dispatch.actor import Actor
 from dispatch.errors import DispatchError, InvalidInput
-from dispatch.services import Actor
 from dispatch.unit_of_work import UnitOfWork
 from gis.errors import DatabaseUnavailable
 
@@ -141,7 +141,7 @@ def encode_fix(fix: Mapping[str, Any]) -> bytes:
 
 
 class PositionConsumer:
-    """Subscribes to crews' fixes and stores each through :func:`services.record_position`.
+    """Subscribes to crews' fixes and stores each through :func:`crew_service.record_position`.
 
     ``dsn`` is a libpq DSN (a connection per fix) or the app's connection pool. ``clock`` returns
     the current time (aware datetime; default UTC now) used to refuse fixes from the future.
@@ -298,7 +298,7 @@ class PositionConsumer:
         try:
             crew_id, fix = parse_message(topic, payload)
             with UnitOfWork(self._source) as uow:
-                result = services.record_position(uow, crew_id, fix, MQTT_ACTOR, self._clock())
+                result = crew_service.record_position(uow, crew_id, fix, MQTT_ACTOR, self._clock())
         except DispatchError as err:
             log.warning("rejected GPS fix on %s: %s", topic, err)
             with self._changed:

@@ -1,5 +1,5 @@
 """All of dispatch's SQL. Functions take a cursor inside the caller's transaction (the unit of
-work) and return plain values, dicts or :class:`dispatch.tickets.Ticket`."""
+work) and return plain values, dicts or :class:`dispatch.ticket_model.Ticket`."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from datetime import datetime
 
 import psycopg2.extras
 
-from dispatch.tickets import STEP_TIME, StatusChanged, Ticket
+from dispatch.ticket_model import STEP_TIME, StatusChanged, Ticket
 
 STEP_COLUMNS = (*STEP_TIME.values(), "arrived_at")
 TICKET_COLUMNS = (

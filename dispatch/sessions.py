@@ -8,8 +8,8 @@ from pathlib import Path
 
 from dispatch import auth
 from dispatch import repository as repo
+from dispatch.actor import Actor
 from dispatch.errors import Unauthenticated
-from dispatch.services import Actor
 from dispatch.unit_of_work import UnitOfWork
 
 

@@ -8,9 +8,10 @@ import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from dispatch import services
+from dispatch import ticket_service
+from dispatch.actor import Actor
 from dispatch.errors import DispatchError
-from dispatch.services import Actor, Recommender, Settings
+from dispatch.ticket_service import Recommender, Settings
 from dispatch.unit_of_work import UnitOfWork
 from gis.errors import DatabaseUnavailable
 
@@ -37,9 +38,9 @@ class Ticker:
         """One beat, in its own transactions: clocks first, then auto-dispatch."""
         now = self.clock()
         with UnitOfWork(self.dsn) as uow:
-            raised = services.check_clocks(uow, now, SYSTEM)
+            raised = ticket_service.check_clocks(uow, now, SYSTEM)
         with UnitOfWork(self.dsn) as uow:
-            dispatched = services.auto_dispatch(uow, now, self.settings, self.recommend)
+            dispatched = ticket_service.auto_dispatch(uow, now, self.settings, self.recommend)
         return {"raised": raised, "auto_dispatched": dispatched}
 
     def start(self) -> None:

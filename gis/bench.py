@@ -15,7 +15,7 @@ import time
 
 import numpy as np
 
-from gis.generated_network import grid_network
+from gis.demo.grid_network import grid_network
 from gis.isolation import affected_meters, trace
 
 
@@ -55,9 +55,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _demo(runs: int, rng) -> list[dict]:
+    from gis.cameras import cameras_for
     from gis.database import connect, resolve_database
     from gis.errors import GisError
-    from gis.network_model import NetworkAnalyst, cameras_for, warning_zone
+    from gis.leak_analysis import NetworkAnalyst, warning_zone
 
     try:
         database = resolve_database()

@@ -1,7 +1,7 @@
 """Which valves isolate a leak, and who loses gas: the isolation trace on the pipe network.
 
 Pure numpy/scipy on a :class:`PipeNetwork` (load one from PostGIS with
-:func:`gis.network_model.load_network`, or build one in memory). The valves split the mains
+:func:`gis.leak_analysis.load_network`, or build one in memory). The valves split the mains
 into *pieces*; pieces joined other than through a closable valve form *segments*. A leak's
 segment is cut from every source by closing the valves between it and segments that are still
 fed from a regulator station; segments fed only through the leak's segment lose gas too.

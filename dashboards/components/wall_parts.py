@@ -15,7 +15,7 @@ from dashboards.i18n import (
     t,
     ticket_type_label,
 )
-from dispatch.wall import QUEUE_ROWS
+from dispatch.wall_read_model import QUEUE_ROWS
 
 
 def kpi_tiles(kpis: dict, lang: str) -> list:

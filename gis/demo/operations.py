@@ -12,7 +12,7 @@ import shapely
 from scipy.cluster.vq import kmeans2
 from scipy.spatial import cKDTree
 
-from gis.demo.network import FEEDER_CLASSES, GasNetwork
+from gis.demo.lay_mains import FEEDER_CLASSES, GasNetwork
 
 #: The service territory is the land within this distance of a main (metres).
 TERRITORY_BUFFER_M = 250.0

@@ -15,7 +15,7 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from gis.demo import customers, network, operations, streets
+from gis.demo import customers, lay_mains, operations, streets
 from gis.errors import OsmDataError
 from gis.osm_source import OsmExtract
 
@@ -71,7 +71,7 @@ def build_territory(
         raise OsmDataError(f"`--osm`: {extract.source} has no connected drivable streets")
     step(f"merged {len(roads)} road segments into {len(chains.frame)} street chains")
 
-    gas = network.lay_network(chains, keep, rng)
+    gas = lay_mains.lay_network(chains, keep, rng)
     step(
         f"laid {len(gas.mains)} mains, {len(gas.valves)} valves, "
         f"{len(gas.stations)} regulator stations"

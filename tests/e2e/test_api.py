@@ -105,7 +105,7 @@ def test_a_leak_call_opens_a_p1_ticket_with_its_deadlines_and_logged_creation(cl
 
 
 def test_a_p1_ticket_comes_back_with_crews_recommended_by_road(fresh_demo_dsn, clock):
-    from dispatch.recommend import recommender_for_territory
+    from dispatch.crew_recommender import recommender_for_territory
 
     client = ApiClient(
         fresh_demo_dsn, clock=clock, recommend=recommender_for_territory(fresh_demo_dsn)

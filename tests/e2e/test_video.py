@@ -33,7 +33,7 @@ from dashboards.video import (
     video_url,
 )
 from dispatch.cli import DEMO_PASSWORD
-from gis.camera_queries import read_camera
+from gis.cameras import read_camera
 from gis.database import connect
 
 DEAD_DSN = "postgresql://postgres@127.0.0.1:1/x"

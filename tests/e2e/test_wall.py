@@ -9,7 +9,7 @@ import urllib.request
 import pytest
 
 from dispatch.api import Api
-from dispatch.recommend import recommender_for_territory
+from dispatch.crew_recommender import recommender_for_territory
 from tests.dbutil import fetch_value
 from tests.e2e.conftest import serving
 from tests.e2e.test_map_page import CHROMIUM, CHROMIUM_ARGS, log_in

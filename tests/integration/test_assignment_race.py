@@ -4,8 +4,9 @@ tickets, against the real database. Exactly one wins, every other gets a 409 con
 import threading
 from datetime import UTC, datetime
 
+from dispatch.actor import Actor
 from dispatch.errors import Conflict
-from dispatch.services import Actor, assign_crew
+from dispatch.ticket_service import assign_crew
 from dispatch.unit_of_work import UnitOfWork
 from tests.dbutil import execute, fetch_all, fetch_value
 

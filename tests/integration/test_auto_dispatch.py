@@ -4,9 +4,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from dispatch.recommend import recommender_for_territory
-from dispatch.services import Actor, Settings, open_ticket
+from dispatch.actor import Actor
+from dispatch.crew_recommender import recommender_for_territory
 from dispatch.ticker import Ticker
+from dispatch.ticket_service import Settings, open_ticket
 from dispatch.unit_of_work import UnitOfWork
 from tests.dbutil import execute, fetch_all, fetch_value
 

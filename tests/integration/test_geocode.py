@@ -2,8 +2,9 @@
 
 import pytest
 
+from dispatch.actor import Actor
 from dispatch.errors import InvalidInput
-from dispatch.services import Actor, open_ticket
+from dispatch.ticket_service import open_ticket
 from dispatch.unit_of_work import UnitOfWork
 from gis.geocode import best_match, search_addresses
 

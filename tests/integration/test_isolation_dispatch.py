@@ -1,8 +1,8 @@
 """Isolation plans joined to the crews: who reaches each valve, and when isolation is expected."""
 
-from dispatch.recommend import isolation_dispatch, recommender_for_territory
+from dispatch.crew_recommender import isolation_dispatch, recommender_for_territory
 from gis.database import connect
-from gis.network_model import NetworkAnalyst, plan_geojson, warning_zone
+from gis.leak_analysis import NetworkAnalyst, plan_geojson, warning_zone
 
 LEAK = (24.9466, 60.1712)
 

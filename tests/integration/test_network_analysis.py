@@ -2,8 +2,9 @@
 
 import pytest
 
+from gis.cameras import cameras_for, covers
 from gis.database import connect
-from gis.network_model import NetworkAnalyst, cameras_for, covers, warning_zone
+from gis.leak_analysis import NetworkAnalyst, warning_zone
 
 LEAK = (24.9466, 60.1712)  # on a medium-pressure main in Kluuvi
 

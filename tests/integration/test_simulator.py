@@ -14,9 +14,9 @@ import numpy as np
 import pytest
 from psycopg2.pool import ThreadedConnectionPool
 
-from dispatch.recommend import CrewRecommender, recommender_for_territory
-from dispatch.services import Actor, assign_crew, open_ticket
-from dispatch.simulator import (
+from dispatch.actor import Actor
+from dispatch.crew_recommender import CrewRecommender, recommender_for_territory
+from dispatch.simulation.simulator import (
     TYPE_MIX,
     DefaultPublisher,
     Drive,
@@ -27,6 +27,7 @@ from dispatch.simulator import (
     draw_call,
     record_directly,
 )
+from dispatch.ticket_service import assign_crew, open_ticket
 from dispatch.unit_of_work import UnitOfWork
 from gis.errors import DatabaseUnavailable
 from tests.dbutil import fetch_all, fetch_value
@@ -358,7 +359,7 @@ def test_a_failed_step_is_logged_and_the_next_one_runs(fresh_demo_dsn, pool, cap
     sim = Simulator(
         pool, recommender=None, rate_per_hour=0, clock=Ticking(), publish=publish, interval_s=0.05
     )
-    with caplog.at_level(logging.WARNING, logger="dispatch.simulator"):
+    with caplog.at_level(logging.WARNING, logger="dispatch.simulation.simulator"):
         sim.start()
         try:
             assert delivered.wait(10)

@@ -25,8 +25,8 @@ from dashboards.i18n import (
     t,
     ticket_type_label,
 )
-from dispatch.services import CREW_STATUSES
-from dispatch.tickets import SKILL_FOR_TYPE, STATUSES, TICKET_TYPES
+from dispatch.crew_service import CREW_STATUSES
+from dispatch.ticket_model import SKILL_FOR_TYPE, STATUSES, TICKET_TYPES
 
 DASHBOARDS = Path(__file__).resolve().parents[2] / "dashboards"
 BEIJING = timezone(timedelta(hours=8))

@@ -19,7 +19,7 @@ from dashboards.components.network_map import (
     WORLD_ZOOM,
     build_network_map,
 )
-from gis.queries import LAYER_NAMES, PRESSURE_CLASSES
+from gis.map_layers import LAYER_NAMES, PRESSURE_CLASSES
 
 HELSINKI = [[60.16, 24.93], [60.175, 24.96]]
 

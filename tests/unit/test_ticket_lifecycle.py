@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 import pytest
 
 from dispatch.errors import IllegalTransition, InvalidInput
-from dispatch.tickets import STATUSES, TICKET_TYPES, TRANSITIONS, Ticket, default_priority
+from dispatch.ticket_model import STATUSES, TICKET_TYPES, TRANSITIONS, Ticket, default_priority
 
 T0 = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
 

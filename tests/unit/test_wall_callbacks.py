@@ -16,8 +16,8 @@ from dashboards import ids, wall_callbacks
 from dashboards.components import wall_parts
 from dashboards.i18n import t
 from dispatch import repository as repo
-from dispatch import wall
-from dispatch.tickets import category_of
+from dispatch import wall_read_model
+from dispatch.ticket_model import category_of
 
 NOW = datetime(2024, 5, 10, 10, 0, tzinfo=UTC)
 
@@ -56,7 +56,7 @@ def ticket(
     eta_in_min: float | None = None,
     lon: float | None = 24.94,
 ) -> dict:
-    """An open ticket as :func:`dispatch.wall.wall_snapshot` gives it."""
+    """An open ticket as :func:`dispatch.wall_read_model.wall_snapshot` gives it."""
     return {
         "id": ticket_id,
         "number": f"T20240510-{ticket_id:06d}",
@@ -89,7 +89,7 @@ def crew(
     active_ticket_id: int | None = None,
     lon: float = 24.93,
 ) -> dict:
-    """A crew as :func:`dispatch.wall.wall_snapshot` gives it."""
+    """A crew as :func:`dispatch.wall_read_model.wall_snapshot` gives it."""
     return {
         "id": crew_id,
         "code": f"E-{crew_id:02d}",
@@ -111,7 +111,7 @@ def snapshot(tickets: list[dict], crews: list[dict], arrivals: list[dict] | None
         "crews": crews,
         "routes": {"type": "FeatureCollection", "features": []},
         "timezone": "Europe/Helsinki",
-        "kpis": wall.kpis(tickets, crews, arrivals or []),
+        "kpis": wall_read_model.kpis(tickets, crews, arrivals or []),
     }
 
 
@@ -170,7 +170,7 @@ def refresh_outputs() -> list[str]:
 
 def live(monkeypatch, snap: dict, seen: dict, *, lang: str = "zh-CN", api=None) -> dict:
     """live_update on ``snap`` (read instead of the database), by output id."""
-    monkeypatch.setattr(wall, "wall_snapshot", lambda cur, now: copy.deepcopy(snap))
+    monkeypatch.setattr(wall_read_model, "wall_snapshot", lambda cur, now: copy.deepcopy(snap))
     result = wall_callbacks.live_update(api or FakeApi(), lang, None, [], seen)
     return dict(zip(refresh_outputs(), result, strict=True))
 
@@ -291,7 +291,7 @@ def test_the_refresh_speaks_the_pages_language(monkeypatch):
 def test_an_unassigned_p1_ticket_raises_an_alarm_and_an_assigned_one_does_not():
     snap = snapshot([ticket(1, priority=1), ticket(2, priority=1, status="assigned")], [])
 
-    assert [a["key"] for a in wall.alarms(snap, set())] == ["new-p1:1"]
+    assert [a["key"] for a in wall_read_model.alarms(snap, set())] == ["new-p1:1"]
 
 
 def test_a_deadline_at_risk_and_a_missed_one_raise_alarms_of_their_own_kinds():
@@ -304,7 +304,7 @@ def test_a_deadline_at_risk_and_a_missed_one_raise_alarms_of_their_own_kinds():
         [],
     )
 
-    found = {(a["kind"], a["ticket_id"]) for a in wall.alarms(snap, set())}
+    found = {(a["kind"], a["ticket_id"]) for a in wall_read_model.alarms(snap, set())}
 
     assert found == {("deadline_at_risk", 1), ("deadline_missed", 2)}
 
@@ -315,7 +315,7 @@ def test_a_stale_crew_alarms_only_while_it_holds_an_active_job():
         [crew(1, stale=True, active_ticket_id=5), crew(2, stale=True), crew(3, active_ticket_id=6)],
     )
 
-    alarms = wall.alarms(snap, set())
+    alarms = wall_read_model.alarms(snap, set())
 
     assert [(a["key"], a["ticket_id"], a["text"]) for a in alarms] == [("stale:1:5", 5, "E-01")]
 
@@ -323,7 +323,7 @@ def test_a_stale_crew_alarms_only_while_it_holds_an_active_job():
 def test_acknowledged_alarms_are_left_out_and_the_others_stay():
     snap = snapshot([ticket(1, priority=1), ticket(2, priority=1)], [])
 
-    alarms = wall.alarms(snap, {"new-p1:1", "some-old-key"})
+    alarms = wall_read_model.alarms(snap, {"new-p1:1", "some-old-key"})
 
     assert [a["key"] for a in alarms] == ["new-p1:2"]
 
@@ -338,7 +338,7 @@ def test_the_queue_puts_priority_first_then_the_nearest_deadline_then_no_deadlin
         ticket(6, priority=1, due_in_min=10, received_min_ago=30),
     ]
 
-    order = [t_["id"] for t_ in wall.queue(snapshot(tickets, []))]
+    order = [t_["id"] for t_ in wall_read_model.queue(snapshot(tickets, []))]
 
     assert order == [6, 3, 2, 4, 5, 1]
 
@@ -357,7 +357,7 @@ def test_the_figures_count_p1_and_at_risk_tickets_and_crews_by_state():
         crew(5, status="off_duty"),
     ]
 
-    figures = wall.kpis(tickets, crews, [])
+    figures = wall_read_model.kpis(tickets, crews, [])
 
     assert figures == {
         "open_p1": 2,
@@ -373,7 +373,7 @@ def test_the_figures_count_p1_and_at_risk_tickets_and_crews_by_state():
 def test_todays_median_arrival_is_in_minutes_and_the_share_within_target_is_a_fraction():
     arrivals = [arrival(6, 12), arrival(7, 20), arrival(8, 45), arrival(9, 31)]
 
-    figures = wall.kpis([], [], arrivals)
+    figures = wall_read_model.kpis([], [], arrivals)
 
     assert figures["median_arrival_min"] == 25.5  # median of 12, 20, 31, 45
     assert figures["within_target_share"] == 0.5  # 12 and 20 within 30 minutes
@@ -410,7 +410,7 @@ def test_a_ticket_is_at_risk_from_80_percent_of_its_window_and_missed_from_100(m
     monkeypatch.setattr(repo, "arrivals_since", lambda cur, since: [])
     monkeypatch.setattr(repo, "territory_timezone", lambda cur: "UTC")
 
-    tickets = {x["id"]: x for x in wall.wall_snapshot(None, NOW)["tickets"]}
+    tickets = {x["id"]: x for x in wall_read_model.wall_snapshot(None, NOW)["tickets"]}
 
     assert [(tickets[i]["at_risk"], tickets[i]["missed"]) for i in (1, 2, 3, 4)] == [
         (False, False),
@@ -670,7 +670,7 @@ def test_show_incident_without_a_selection_reads_nothing(monkeypatch):
     def no_read(*_args, **_kwargs):
         raise AssertionError("read the database without a selection")
 
-    monkeypatch.setattr(wall, "incident_detail", no_read)
+    monkeypatch.setattr(wall_read_model, "incident_detail", no_read)
 
     panel, selection, video = wall_callbacks.show_incident(FakeApi(), None, "en")
 
@@ -686,7 +686,7 @@ def test_show_incident_draws_the_warning_zone_and_the_valves_and_shows_the_camer
         asked.append(ticket_id)
         return DETAIL
 
-    monkeypatch.setattr(wall, "incident_detail", detail)
+    monkeypatch.setattr(wall_read_model, "incident_detail", detail)
 
     panel, selection, video = wall_callbacks.show_incident(FakeApi(), "9", "zh-CN")
 
@@ -698,7 +698,7 @@ def test_show_incident_draws_the_warning_zone_and_the_valves_and_shows_the_camer
 
 
 def test_show_incident_for_a_ticket_that_is_gone_shows_the_empty_panel(monkeypatch):
-    monkeypatch.setattr(wall, "incident_detail", lambda *a, **k: None)
+    monkeypatch.setattr(wall_read_model, "incident_detail", lambda *a, **k: None)
 
     panel, selection, video = wall_callbacks.show_incident(FakeApi(), 404, "en")
 

@@ -1,11 +1,10 @@
 """Use cases of the control room. Each takes a unit of work (one transaction), the acting
 user and the current time (injected, so clocks can be tested), and returns plain dicts.
-Domain rules live in :mod:`dispatch.tickets` and :mod:`dispatch.clocks`; SQL in
+Domain rules live in :mod:`dispatch.ticket_model` and :mod:`dispatch.clocks`; SQL in
 :mod:`dispatch.repository`."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -13,24 +12,13 @@ from datetime import datetime, timedelta
 import psycopg2
 
 from dispatch import repository as repo
+from dispatch.actor import Actor
 from dispatch.clocks import ClockPolicy, deadlines, due_alerts
 from dispatch.errors import Conflict, IllegalTransition, InvalidInput, NotFound, PermissionDenied
-from dispatch.tickets import DUPLICATE_PRONE, TRANSITIONS, category_of, default_priority
+from dispatch.input_fields import float_field, int_field, phone_field, text_field, time_field
+from dispatch.ticket_model import DUPLICATE_PRONE, TRANSITIONS, category_of, default_priority
 from dispatch.unit_of_work import UnitOfWork
 from gis.geocode import best_match, search_addresses
-
-CREW_STATUSES = ("available", "busy", "off_duty", "out_of_service")
-#: A GPS fix implying more than this speed since the previous one is refused (m/s, ~250 km/h).
-MAX_PLAUSIBLE_SPEED_MPS = 70.0
-#: A fix time this far ahead of the server clock is refused (seconds of tolerated skew).
-MAX_CLOCK_SKEW_S = 30.0
-
-
-@dataclass(frozen=True)
-class Actor:
-    username: str
-    role: str
-    crew_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -59,9 +47,9 @@ def open_ticket(
     """Create a work order; link it to an open one when it is a duplicate call; for a P1
     ticket, return the nearest eligible crews by road in the same answer."""
     cur = uow.cur
-    ticket_type = _text(data, "type", required=True)
+    ticket_type = text_field(data, "type", required=True)
     category = category_of(ticket_type)
-    priority = _int(data, "priority", default=default_priority(ticket_type), lo=1, hi=4)
+    priority = int_field(data, "priority", default=default_priority(ticket_type), lo=1, hi=4)
     lon, lat, meter = _locate(cur, data, required=category != "non_field")
     if lon is not None:
         inside = repo.territory_contains(cur, lon, lat)
@@ -69,24 +57,24 @@ def open_ticket(
             raise InvalidInput(
                 f"`lon`, `lat`: ({lon:.5f}, {lat:.5f}) is outside the service territory", "lon"
             )
-    jurisdiction = _text(data, "jurisdiction") or "urban"
+    jurisdiction = text_field(data, "jurisdiction") or "urban"
     due = deadlines(ticket_type, category, priority, jurisdiction, now, settings.policy)
     row = {
         "ticket_type": ticket_type,
         "priority": priority,
         "lon": lon,
         "lat": lat,
-        "address": _text(data, "address") or (meter["address"] if meter else None),
-        "description": _text(data, "description") or "",
-        "account_no": meter["account_no"] if meter else _text(data, "account_no"),
+        "address": text_field(data, "address") or (meter["address"] if meter else None),
+        "description": text_field(data, "description") or "",
+        "account_no": meter["account_no"] if meter else text_field(data, "account_no"),
         "meter_id": meter["id"] if meter else None,
-        "caller_name": _text(data, "caller_name"),
-        "caller_phone": _phone(data),
-        "receiving_department": _text(data, "receiving_department"),
+        "caller_name": text_field(data, "caller_name"),
+        "caller_phone": phone_field(data),
+        "receiving_department": text_field(data, "receiving_department"),
         "taken_by": actor.username,
         "received_at": now,
-        "appointment_at": _time(data, "appointment_at"),
-        "promised_reply_at": _time(data, "promised_reply_at"),
+        "appointment_at": time_field(data, "appointment_at"),
+        "promised_reply_at": time_field(data, "promised_reply_at"),
         "jurisdiction": jurisdiction,
         "arrival_due_at": due.arrival_due_at,
         "make_safe_due_at": due.make_safe_due_at,
@@ -183,7 +171,7 @@ def assign_crew(
     at most one active emergency job: the crew row is locked for the check, and a partial
     unique index in the database refuses a second one even so."""
     cur = uow.cur
-    crew_id = _int({"crew_id": crew_id}, "crew_id", required=True, lo=1)
+    crew_id = int_field({"crew_id": crew_id}, "crew_id", required=True, lo=1)
     ticket = _load(cur, ticket_id, actor, lock=True)
     if "assigned" not in ticket.allowed_next():
         raise IllegalTransition(ticket.status, "assigned", ticket.allowed_next())
@@ -233,7 +221,7 @@ def link_duplicate(
     uow: UnitOfWork, ticket_id: int, parent_id: object, actor: Actor, now: datetime
 ) -> dict:
     cur = uow.cur
-    parent_id = _int({"parent_id": parent_id}, "parent_id", required=True, lo=1)
+    parent_id = int_field({"parent_id": parent_id}, "parent_id", required=True, lo=1)
     if parent_id == ticket_id:
         raise InvalidInput("`parent_id`: a ticket cannot be a duplicate of itself", "parent_id")
     child = repo.get_ticket_row(cur, ticket_id, for_update=True)
@@ -271,71 +259,6 @@ def unlink_duplicate(uow: UnitOfWork, ticket_id: int, actor: Actor, now: datetim
             data={"other_ticket_id": other},
         )
     return {"id": ticket_id, "duplicate_of": None}
-
-
-def record_position(
-    uow: UnitOfWork,
-    crew_id: object,
-    fix: dict,
-    actor: Actor,
-    now: datetime,
-    settings: Settings = Settings(),
-) -> dict:
-    """Store a GPS fix (history and latest). A fix within the arrival radius of one of the
-    crew's active tickets stops that ticket's response clock."""
-    cur = uow.cur
-    crew_id = _int({"crew_id": crew_id}, "crew_id", required=True, lo=1)
-    if actor.role == "crew_lead" and actor.crew_id != crew_id:
-        raise PermissionDenied("a crew lead may only report its own crew's position", "crew_id")
-    lon = _float(fix, "lon", required=True, lo=-180, hi=180)
-    lat = _float(fix, "lat", required=True, lo=-90, hi=90)
-    at = _time(fix, "time", required=True)
-    if at > now + timedelta(seconds=MAX_CLOCK_SKEW_S):
-        raise InvalidInput("`time` is in the future", "time")
-    speed = _float(fix, "speed", lo=0, hi=MAX_PLAUSIBLE_SPEED_MPS)
-    heading = _float(fix, "heading", lo=0, hi=360)
-    heading = None if heading is None else heading % 360
-    crew = repo.get_crew(cur, crew_id)
-    if crew is None:
-        raise NotFound(f"`crew_id`: no crew {crew_id}", "crew_id")
-    if crew["recorded_at"] is not None and crew["lon"] is not None:
-        seconds = abs((at - crew["recorded_at"]).total_seconds())
-        metres = _haversine_m(crew["lon"], crew["lat"], lon, lat)
-        if metres > 100 and metres / max(seconds, 1.0) > MAX_PLAUSIBLE_SPEED_MPS:
-            raise InvalidInput(
-                f"`lon`: a jump of {metres:.0f} m in {seconds:.0f} s is not plausible", "lon"
-            )
-    repo.insert_position(
-        cur, crew_id, lon=lon, lat=lat, recorded_at=at, speed_mps=speed, heading_deg=heading
-    )
-    arrived = repo.tickets_within(
-        cur, crew_id, lon=lon, lat=lat, radius_m=settings.arrival_radius_m
-    )
-    for ticket_id in arrived:
-        row = repo.get_ticket_row(cur, ticket_id, for_update=True)
-        if row["arrived_at"] is None or row["arrived_at"] > at:
-            repo.set_arrival(cur, ticket_id, at)
-            repo.append_event(
-                cur,
-                ticket_id,
-                at=at,
-                actor=actor.username,
-                event_type="arrived_by_gps",
-                data={"crew_id": crew_id},
-            )
-    return {"crew_id": crew_id, "recorded_at": at.isoformat(), "arrived_at_tickets": arrived}
-
-
-def set_crew_status(uow: UnitOfWork, crew_id: object, status: str, actor: Actor) -> dict:
-    crew_id = _int({"crew_id": crew_id}, "crew_id", required=True, lo=1)
-    if status not in CREW_STATUSES:
-        raise InvalidInput(f"`status` must be one of {', '.join(CREW_STATUSES)}", "status")
-    if actor.role == "crew_lead" and actor.crew_id != crew_id:
-        raise PermissionDenied("a crew lead may only change its own crew", "crew_id")
-    if repo.get_crew(uow.cur, crew_id, for_update=True) is None:
-        raise NotFound(f"`crew_id`: no crew {crew_id}", "crew_id")
-    repo.set_crew_status(uow.cur, crew_id, status)
-    return {"crew_id": crew_id, "status": status}
 
 
 def check_clocks(uow: UnitOfWork, now: datetime, actor: Actor) -> list[dict]:
@@ -422,9 +345,6 @@ def auto_dispatch(
     return done
 
 
-# --- helpers -----------------------------------------------------------------------------------
-
-
 def _link(
     cur, ticket_id: int, parent_id: int, actor: Actor, now: datetime, *, automatic: bool
 ) -> None:
@@ -475,17 +395,17 @@ def _locate(cur, data: dict, *, required: bool):
     """The ticket's point: lon/lat, else the meter found by account or meter number, else the
     address when the offline geocoder finds one clear match (never a silent guess)."""
     if data.get("lon") is not None or data.get("lat") is not None:
-        lon = _float(data, "lon", required=True, lo=-180, hi=180)
-        lat = _float(data, "lat", required=True, lo=-90, hi=90)
+        lon = float_field(data, "lon", required=True, lo=-180, hi=180)
+        lat = float_field(data, "lat", required=True, lo=-90, hi=90)
         return lon, lat, None
-    account, meter_no = _text(data, "account_no"), _text(data, "meter_no")
+    account, meter_no = text_field(data, "account_no"), text_field(data, "meter_no")
     if account or meter_no:
         meter = repo.find_meter(cur, account_no=account, meter_no=meter_no)
         if meter is None:
             name = "account_no" if account else "meter_no"
             raise NotFound(f"`{name}`: no customer with {name} {account or meter_no!r}", name)
         return float(meter["lon"]), float(meter["lat"]), meter
-    address = _text(data, "address")
+    address = text_field(data, "address")
     if address and required:
         candidates = search_addresses(cur, address, limit=5)
         best = best_match(candidates)
@@ -506,102 +426,3 @@ def _locate(cur, data: dict, *, required: bool):
             "`lon` and `lat` are required (or an `account_no`, `meter_no` or `address`)", "lon"
         )
     return None, None, None
-
-
-def _text(data: dict, name: str, *, required: bool = False) -> str | None:
-    value = data.get(name)
-    if value is None or (isinstance(value, str) and not value.strip()):
-        if required:
-            raise InvalidInput(f"`{name}` is required", name)
-        return None
-    if not isinstance(value, str):
-        raise InvalidInput(f"`{name}` must be a string", name)
-    if len(value) > 2000:
-        raise InvalidInput(f"`{name}` is longer than 2000 characters", name)
-    return value.strip()
-
-
-def _phone(data: dict) -> str | None:
-    phone = _text(data, "caller_phone")
-    if phone is not None and not (
-        6 <= len(phone) <= 20 and all(c.isdigit() or c in "+- " for c in phone)
-    ):
-        raise InvalidInput("`caller_phone` must be 6 to 20 digits", "caller_phone")
-    return phone
-
-
-def _float(
-    data: dict,
-    name: str,
-    *,
-    required: bool = False,
-    lo: float | None = None,
-    hi: float | None = None,
-) -> float | None:
-    value = data.get(name)
-    if value is None:
-        if required:
-            raise InvalidInput(f"`{name}` is required", name)
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        raise InvalidInput(f"`{name}` must be a number", name)
-    try:
-        number = float(value)
-    except ValueError:
-        raise InvalidInput(f"`{name}` must be a number", name) from None
-    if not math.isfinite(number):
-        raise InvalidInput(f"`{name}` must be a finite number", name)
-    if (lo is not None and number < lo) or (hi is not None and number > hi):
-        raise InvalidInput(f"`{name}` must be between {lo:g} and {hi:g}", name)
-    return number
-
-
-def _int(
-    data: dict,
-    name: str,
-    *,
-    required: bool = False,
-    default: int | None = None,
-    lo: int | None = None,
-    hi: int | None = None,
-) -> int | None:
-    value = data.get(name)
-    if value is None:
-        if required:
-            raise InvalidInput(f"`{name}` is required", name)
-        return default
-    if isinstance(value, bool) or not isinstance(value, int | str):
-        raise InvalidInput(f"`{name}` must be an integer", name)
-    try:
-        number = int(value)
-    except ValueError:
-        raise InvalidInput(f"`{name}` must be an integer", name) from None
-    if (lo is not None and number < lo) or (hi is not None and number > hi):
-        bounds = f"at least {lo}" if hi is None else f"between {lo} and {hi}"
-        raise InvalidInput(f"`{name}` must be {bounds}", name)
-    return number
-
-
-def _time(data: dict, name: str, *, required: bool = False) -> datetime | None:
-    value = data.get(name)
-    if value is None:
-        if required:
-            raise InvalidInput(f"`{name}` is required", name)
-        return None
-    if isinstance(value, datetime):
-        parsed = value
-    else:
-        try:
-            parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-        except ValueError:
-            raise InvalidInput(f"`{name}` must be an ISO 8601 time", name) from None
-    if parsed.tzinfo is None:
-        raise InvalidInput(f"`{name}` must carry a time zone (e.g. +08:00 or Z)", name)
-    return parsed
-
-
-def _haversine_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * 6_371_008.8 * math.asin(math.sqrt(a))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from gis import queries
+from gis import map_layers
 from gis.database import connect
 from gis.errors import DatabaseUnavailable
 
@@ -34,10 +34,10 @@ def positions(coordinates) -> list[list[float]]:
 
 @pytest.fixture(scope="module")
 def demo_layers(demo_dsn) -> dict[str, dict]:
-    return {name: queries.read_layer(demo_dsn, name) for name in queries.LAYER_NAMES}
+    return {name: map_layers.read_layer(demo_dsn, name) for name in map_layers.LAYER_NAMES}
 
 
-@pytest.mark.parametrize("name", queries.LAYER_NAMES)
+@pytest.mark.parametrize("name", map_layers.LAYER_NAMES)
 def test_every_demo_layer_is_a_feature_collection_of_its_geometry_type(demo_layers, name):
     collection = demo_layers[name]
     assert collection["type"] == "FeatureCollection"
@@ -49,7 +49,7 @@ def test_every_demo_layer_is_a_feature_collection_of_its_geometry_type(demo_laye
 
 
 def test_demo_features_are_in_wgs84_inside_the_territory_bounds(demo_dsn, demo_layers):
-    (south, west), (north, east) = queries.territory_bounds(demo_dsn)
+    (south, west), (north, east) = map_layers.territory_bounds(demo_dsn)
     assert 60.0 < south < north < 60.4 and 24.7 < west < east < 25.3  # central Helsinki
     slack = 0.01  # degrees: streets and buildings may poke out of the territory outline
     for name in ("mains", "valves", "meters", "crews"):
@@ -75,7 +75,7 @@ def test_mains_carry_pressure_class_diameter_material_and_status(demo_layers):
         "material",
         "status",
     }
-    ranks = [queries.PRESSURE_CLASSES.index(f["properties"]["pressure_class"]) for f in features]
+    ranks = [map_layers.PRESSURE_CLASSES.index(f["properties"]["pressure_class"]) for f in features]
     assert ranks == sorted(ranks), "higher pressure classes are listed (drawn) last"
     assert len({f["properties"]["pressure_class"] for f in features}) >= 2
 
@@ -104,23 +104,23 @@ def test_cameras_do_not_expose_their_stream_url(demo_layers):
 def test_a_layer_reads_the_same_through_a_dsn_or_an_open_connection(demo_dsn, demo_layers):
     conn = connect(demo_dsn)
     try:
-        assert queries.read_districts(conn) == demo_layers["districts"]
+        assert map_layers.read_districts(conn) == demo_layers["districts"]
     finally:
         conn.close()
 
 
 def test_an_unknown_layer_name_is_refused_naming_the_argument(demo_dsn):
     with pytest.raises(ValueError, match="`name` must be one of"):
-        queries.read_layer(demo_dsn, "pipes; DROP TABLE gas_mains")
+        map_layers.read_layer(demo_dsn, "pipes; DROP TABLE gas_mains")
 
 
 def test_an_empty_database_gives_empty_collections_and_no_bounds(migrated_dsn):
-    for name in queries.LAYER_NAMES:
-        assert queries.read_layer(migrated_dsn, name) == {
+    for name in map_layers.LAYER_NAMES:
+        assert map_layers.read_layer(migrated_dsn, name) == {
             "type": "FeatureCollection",
             "features": [],
         }
-    assert queries.territory_bounds(migrated_dsn) is None
+    assert map_layers.territory_bounds(migrated_dsn) is None
 
 
 def _insert_two_mains(cur) -> None:
@@ -145,8 +145,8 @@ def test_without_a_territory_the_bounds_are_the_extent_of_the_mains(migrated_dsn
     try:
         with conn.cursor() as cur:
             _insert_two_mains(cur)
-        assert queries.territory_bounds(conn) == [[60.10, 24.90], [60.20, 25.00]]
-        mains = queries.read_mains(conn)["features"]
+        assert map_layers.territory_bounds(conn) == [[60.10, 24.90], [60.20, 25.00]]
+        mains = map_layers.read_mains(conn)["features"]
         assert [f["id"] for f in mains] == [2, 1]  # low pressure first
     finally:
         conn.rollback()
@@ -162,7 +162,7 @@ def test_the_territory_outline_wins_over_the_extent_of_the_mains(migrated_dsn):
                 "INSERT INTO territory (name, source, seed, geom) VALUES ('T', 'test', 1,"
                 " ST_Multi(ST_MakeEnvelope(24.80, 60.05, 25.10, 60.25, 4326)))"
             )
-        assert queries.territory_bounds(conn) == [[60.05, 24.80], [60.25, 25.10]]
+        assert map_layers.territory_bounds(conn) == [[60.05, 24.80], [60.25, 25.10]]
     finally:
         conn.rollback()
         conn.close()
@@ -186,7 +186,7 @@ def test_a_crew_appears_at_its_latest_fix_and_not_before_its_first(migrated_dsn)
                 " (1, '2024-05-01T10:00:00Z', 10, ST_SetSRID(ST_MakePoint(24.91, 60.11), 4326)),"
                 " (1, '2024-05-01T10:05:00Z', 90, ST_SetSRID(ST_MakePoint(24.92, 60.12), 4326))"
             )
-        (crew,) = queries.read_crews(conn)["features"]
+        (crew,) = map_layers.read_crews(conn)["features"]
         assert crew["id"] == 1
         assert crew["geometry"]["coordinates"] == [24.92, 60.12]
         assert crew["properties"]["status"] == "busy"
@@ -205,7 +205,7 @@ def test_coordinates_are_rounded_to_about_a_tenth_of_a_metre(migrated_dsn):
                 "INSERT INTO depots (id, name, geom)"
                 " VALUES (1, 'D', ST_SetSRID(ST_MakePoint(24.123456789, 60.987654321), 4326))"
             )
-        (depot,) = queries.read_depots(conn)["features"]
+        (depot,) = map_layers.read_depots(conn)["features"]
         assert depot["geometry"]["coordinates"] == [24.123457, 60.987654]
     finally:
         conn.rollback()
@@ -213,15 +213,15 @@ def test_coordinates_are_rounded_to_about_a_tenth_of_a_metre(migrated_dsn):
 
 
 def test_the_health_check_passes_on_a_live_database(migrated_dsn):
-    assert queries.database_ok(migrated_dsn) is True
+    assert map_layers.database_ok(migrated_dsn) is True
 
 
 def test_the_health_check_fails_with_a_one_line_reason_on_a_dead_server():
-    assert queries.database_ok(DEAD_DSN) is False
+    assert map_layers.database_ok(DEAD_DSN) is False
     with pytest.raises(DatabaseUnavailable, match=r"unreachable \(127\.0\.0\.1:1/x\)"):
-        queries.check_database(DEAD_DSN)
+        map_layers.check_database(DEAD_DSN)
 
 
 def test_reading_a_layer_from_a_dead_server_says_the_database_is_unavailable():
     with pytest.raises(DatabaseUnavailable, match="unreachable"):
-        queries.read_mains(DEAD_DSN)
+        map_layers.read_mains(DEAD_DSN)

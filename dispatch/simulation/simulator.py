@@ -8,17 +8,17 @@ territory, through the same services the people use:
   order of a type drawn from :data:`TYPE_MIX` (leaks most common, then meter, indoor-leak and
   appliance repairs; rarely a fire), at a customer's meter (found by account number, as the
   hotline does) or at a random point on a gas main under a street, with an invented caller
-  (:mod:`gis.demo.people`). Opened by :func:`services.open_ticket` as
+  (:mod:`gis.demo.people`). Opened by :func:`ticket_service.open_ticket` as
   ``Actor("simulator", "hotline_agent")``.
 - **Dispatch**: a share ``auto_assign_share`` of field tickets is given at once to the first
-  recommended crew that can take it (:func:`services.assign_crew`, ``automatic=True``, as
+  recommended crew that can take it (:func:`ticket_service.assign_crew`, ``automatic=True``, as
   ``Actor("simulator", "dispatcher")``). The rest wait for a person (or the server's
   auto-dispatch); an empty recommendation leaves the ticket waiting too.
 - **Crews** work every assigned ticket, whoever assigned it: accepted about a minute after the
   assignment, en route right after, on site when the drive ends, made safe a few minutes later
   (emergencies), repaired 10-30 minutes later depending on the type, closed shortly after
   (see :data:`REPAIR_MIN` and the ``*_AFTER_S`` ranges). Each step is a
-  :func:`services.transition_ticket` as ``Actor("simulator", "dispatcher")``: crew leads
+  :func:`ticket_service.transition_ticket` as ``Actor("simulator", "dispatcher")``: crew leads
   normally move their own jobs, the simulator stands in for them as a dispatcher may.
 - **Driving** follows the road route: the recommendation's ``route`` for crews the simulator
   assigned, otherwise one routed for that crew (:meth:`routing.nearest.Router.nearest_crews`
@@ -33,7 +33,7 @@ Fixes go through ``publish(crew_id, fix)`` (``fix`` as in :mod:`dispatch.mqtt_co
 default (:class:`DefaultPublisher`) they are published over MQTT with
 :func:`dispatch.mqtt_consumer.publish_fix` when the broker of ``MQTT_URL`` answers, to be
 stored by the server's :class:`~dispatch.mqtt_consumer.PositionConsumer`; else they are stored
-directly by :func:`services.record_position` (:func:`record_directly`). Posting them to the
+directly by :func:`crew_service.record_position` (:func:`record_directly`). Posting them to the
 HTTP API (``POST /api/v1/crews/<id>/positions``) would be equivalent: all three end in the same
 service.
 
@@ -61,12 +61,13 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 from psycopg2.pool import ThreadedConnectionPool
 
+from dispatch import crew_service, ticket_service
 from dispatch import repository as repo
-from dispatch import services
-from dispatch import sim_queries as sq
+from dispatch.actor import Actor
 from dispatch.errors import Conflict, DispatchError
-from dispatch.services import Actor, Recommender, Settings
-from dispatch.tickets import SKILL_FOR_TYPE, STEP_TIME, TICKET_TYPES, category_of
+from dispatch.simulation import simulation_repository as sq
+from dispatch.ticket_model import SKILL_FOR_TYPE, STEP_TIME, TICKET_TYPES, category_of
+from dispatch.ticket_service import Recommender, Settings
 from dispatch.unit_of_work import UnitOfWork
 from gis.demo.people import synthetic_mobiles, synthetic_names
 from gis.errors import DatabaseUnavailable
@@ -170,7 +171,7 @@ _EARTH_RADIUS_M = 6_371_008.8
 
 
 def record_directly(dsn: Source, settings: Settings | None = None) -> Publish:
-    """A publisher that stores each fix with :func:`services.record_position` in its own
+    """A publisher that stores each fix with :func:`crew_service.record_position` in its own
     transaction, as ``DISPATCHER``, taking the fix's own time as the server's (the simulator
     never reports the future). Raises what the service raises (a
     :class:`~dispatch.errors.DispatchError` for a fix it refuses)."""
@@ -180,7 +181,7 @@ def record_directly(dsn: Source, settings: Settings | None = None) -> Publish:
     def publish(crew_id: int, fix: dict) -> None:
         at = datetime.fromisoformat(fix["time"])
         with UnitOfWork(dsn) as uow:
-            services.record_position(uow, crew_id, fix, DISPATCHER, at, settings)
+            crew_service.record_position(uow, crew_id, fix, DISPATCHER, at, settings)
 
     return publish
 
@@ -341,7 +342,8 @@ class Call:
 @dataclass
 class Sites:
     """Where calls can come from: mains (ids and lengths in metres, a main is picked with
-    probability by length) and meters (see :func:`dispatch.sim_queries.meter_sites`)."""
+    probability by length) and meters (see
+    :func:`dispatch.simulation.simulation_repository.meter_sites`)."""
 
     main_ids: np.ndarray
     main_length_m: np.ndarray
@@ -417,7 +419,7 @@ class Simulator:
       database restart costs only the steps while it is down) or a connection pool (cheaper
       per transaction, but a pool keeps its broken connections after a restart).
     - ``recommender``: ``(lon, lat, skill) -> ranked crews`` with ``route`` and ``eta_s``, e.g.
-      a :class:`dispatch.recommend.CrewRecommender`, whose road graph also routes the crews
+      a :class:`dispatch.crew_recommender.CrewRecommender`, whose road graph also routes the crews
       that people assign; or None: nothing is auto-assigned and crews drive straight lines.
     - ``rate_per_hour``: calls an hour, before ``speedup``.
     - ``auto_assign_share``: share of field tickets the simulator assigns itself (0 to 1).
@@ -425,7 +427,7 @@ class Simulator:
     - ``seed``: same seed and database, same calls and jobs.
     - ``clock``: returns the current aware datetime (default: UTC now).
     - ``publish``: ``(crew_id, fix) -> None`` (default: :class:`DefaultPublisher`).
-    - ``settings``: the server's, for :func:`services.open_ticket` and directly stored fixes.
+    - ``settings``: the server's, for :func:`ticket_service.open_ticket` and directly stored fixes.
     - ``first_call_within_s``: the first call comes at most this many seconds after the first
       step, so a demo comes alive at once (None: a plain exponential wait).
     - ``interval_s``: wall-clock seconds between steps once started.
@@ -649,7 +651,7 @@ class Simulator:
                         return
                     lon, lat = point["lon"], point["lat"]
                     data.update(lon=lon, lat=lat, address=point["street_name"])
-                opened = services.open_ticket(uow, data, HOTLINE, at, self.settings)
+                opened = ticket_service.open_ticket(uow, data, HOTLINE, at, self.settings)
         except DispatchError as exc:
             log.warning("simulator: a %s call was refused: %s", call.ticket_type, exc)
             counts["errors"] += 1
@@ -676,7 +678,7 @@ class Simulator:
         for crew in ranked:
             try:
                 with UnitOfWork(self.dsn) as uow:
-                    services.assign_crew(
+                    ticket_service.assign_crew(
                         uow,
                         ticket_id,
                         crew["crew_id"],
@@ -714,7 +716,7 @@ class Simulator:
             self._send_fix(job.crew_id, at, lon, lat, 0.0, heading, counts)
         try:
             with UnitOfWork(self.dsn) as uow:
-                services.transition_ticket(uow, job.ticket_id, to, DISPATCHER, at)
+                ticket_service.transition_ticket(uow, job.ticket_id, to, DISPATCHER, at)
         except DispatchError as exc:
             # Someone else moved the ticket: the next step's sync takes up its new state.
             log.warning("simulator: ticket %s to %s refused: %s", job.ticket_id, to, exc)

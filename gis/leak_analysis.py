@@ -1,5 +1,6 @@
 """The gas network as the analyses see it, read from PostGIS, and the questions asked of it for
-a leak: isolation plan, warning zone, cameras. Coordinates EPSG:4326; distances metres."""
+a leak: isolation plan and warning zone (cameras: :mod:`gis.cameras`). Coordinates EPSG:4326;
+distances metres."""
 
 from __future__ import annotations
 
@@ -223,49 +224,6 @@ def warning_zone(
         "meters": int(meters),
         "cameras": list(cameras),
     }
-
-
-def cameras_for(cur, lon: float, lat: float, *, limit: int = 4) -> list[dict]:
-    """Cameras whose field of view (position, bearing, angle, range) covers the point, nearest
-    first; then the nearest other cameras, to fill ``limit``."""
-    cur.execute(
-        "SELECT id, name, stream_url, bearing_deg, fov_deg, range_m,"
-        " ST_Distance(geom::geography, p::geography),"
-        " degrees(ST_Azimuth(geom, p)) FROM cameras,"
-        " (SELECT ST_SetSRID(ST_MakePoint(%s, %s), 4326) AS p) q"
-        " ORDER BY geom <-> p LIMIT 50",
-        (lon, lat),
-    )
-    ranked = []
-    for row in cur.fetchall():
-        cam_id, name, url, bearing, fov, rng, dist, azimuth = _values(row)
-        seen = dist < 1 or covers(bearing, fov, rng, azimuth or 0.0, dist)
-        ranked.append(
-            {
-                "id": cam_id,
-                "name": name,
-                "stream_url": url,
-                "distance_m": round(dist, 1),
-                "covers": bool(seen),
-            }
-        )
-    ranked.sort(key=lambda c: (not c["covers"], c["distance_m"]))
-    return ranked[:limit]
-
-
-def _angle_between(a: float, b: float) -> float:
-    """Smallest angle between two bearings, degrees."""
-    return abs((a - b + 180.0) % 360.0 - 180.0)
-
-
-def covers(
-    camera_bearing: float, fov: float, range_m: float, azimuth: float, distance_m: float
-) -> bool:
-    """Whether a camera pointing at ``camera_bearing`` with an opening of ``fov`` degrees and a
-    reach of ``range_m`` sees a point at ``azimuth`` degrees and ``distance_m`` metres."""
-    if not (math.isfinite(distance_m) and distance_m >= 0):
-        raise ValueError("`distance_m` must be a non-negative number")
-    return distance_m <= range_m and _angle_between(azimuth, camera_bearing) <= fov / 2
 
 
 def plan_geojson(cur, plan: dict, zone: dict | None = None) -> dict:

@@ -28,7 +28,7 @@ from fractions import Fraction
 from types import MappingProxyType
 
 from dispatch.errors import InvalidInput
-from dispatch.tickets import TICKET_TYPES
+from dispatch.ticket_model import TICKET_TYPES
 
 #: Share of finished jobs called back, per ticket type (1.0 = every job). Read-only; to change
 #: it pass another mapping, e.g. ``quotas={**QUOTAS, "meter_fault": 0.2}``. Field types not

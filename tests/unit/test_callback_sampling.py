@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from dispatch.callbacks import (
+from dispatch.callback_sampling import (
     QUOTAS,
     CallbackAnswer,
     FinishedJob,

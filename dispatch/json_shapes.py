@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from dispatch import repository as repo
+from dispatch.actor import Actor
 from dispatch.auth import mask_name, mask_phone, sees_personal_data
-from dispatch.services import Actor
-from dispatch.tickets import TRANSITIONS
+from dispatch.ticket_model import TRANSITIONS
 
 
 def ticket_view(cur, row: dict, actor: Actor, *, full: bool = False) -> dict:
@@ -45,23 +45,23 @@ def ticket_view(cur, row: dict, actor: Actor, *, full: bool = False) -> dict:
         "personal_data_masked": not unmasked,
         "receiving_department": row["receiving_department"],
         "taken_by": row["taken_by"],
-        "received_at": _iso(row["received_at"]),
-        "appointment_at": _iso(row["appointment_at"]),
+        "received_at": iso_time(row["received_at"]),
+        "appointment_at": iso_time(row["appointment_at"]),
         "jurisdiction": row["jurisdiction"],
-        "arrival_due_at": _iso(row["arrival_due_at"]),
-        "make_safe_due_at": _iso(row["make_safe_due_at"]),
-        "reply_due_at": _iso(row["reply_due_at"]),
+        "arrival_due_at": iso_time(row["arrival_due_at"]),
+        "make_safe_due_at": iso_time(row["make_safe_due_at"]),
+        "reply_due_at": iso_time(row["reply_due_at"]),
         "crew_id": row["crew_id"],
         "duplicate_of": row["parent_ticket_id"],
         "version": row["version"],
-        "steps": {c.removesuffix("_at"): _iso(row[c]) for c in repo.STEP_COLUMNS},
+        "steps": {c.removesuffix("_at"): iso_time(row[c]) for c in repo.STEP_COLUMNS},
     }
     if full:
         view["caller_list"] = [
             {
                 "name": c["caller_name"] if unmasked else mask_name(c["caller_name"]),
                 "phone": c["caller_phone"] if unmasked else mask_phone(c["caller_phone"]),
-                "called_at": _iso(c["called_at"]),
+                "called_at": iso_time(c["called_at"]),
                 "from_ticket_id": c["from_ticket_id"],
             }
             for c in callers
@@ -72,7 +72,7 @@ def ticket_view(cur, row: dict, actor: Actor, *, full: bool = False) -> dict:
 def event_view(row: dict) -> dict:
     return {
         "id": row["id"],
-        "at": _iso(row["at"]),
+        "at": iso_time(row["at"]),
         "actor": row["actor"],
         "event_type": row["event_type"],
         "from_status": row["from_status"],
@@ -95,12 +95,12 @@ def crew_view(row: dict, now: datetime, max_fix_age_s: float) -> dict:
         "lat": row["lat"],
         "heading_deg": row["heading_deg"],
         "speed_mps": row["speed_mps"],
-        "position_at": _iso(row["recorded_at"]),
+        "position_at": iso_time(row["recorded_at"]),
         "fix_age_s": None if age is None else round(age, 1),
         "stale": age is None or age > max_fix_age_s,
         "active_ticket_id": row.get("active_ticket_id"),
     }
 
 
-def _iso(value: datetime | None) -> str | None:
+def iso_time(value: datetime | None) -> str | None:
     return None if value is None else value.isoformat()

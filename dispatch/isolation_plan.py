@@ -9,7 +9,8 @@ routed, who reaches each valve and the expected time to isolation.
 from __future__ import annotations
 
 from dispatch.errors import InvalidInput
-from gis.network_model import NetworkAnalyst, cameras_for, warning_zone
+from gis.cameras import cameras_for
+from gis.leak_analysis import NetworkAnalyst, warning_zone
 
 #: The warning-zone situation each emergency type implies.
 SITUATION_BY_TYPE = {
@@ -59,7 +60,7 @@ def isolation_for_ticket(
         "cameras_covering": [c["id"] for c in cameras if c["covers"]],
     }
     if recommender is not None:
-        from dispatch.recommend import isolation_dispatch
+        from dispatch.crew_recommender import isolation_dispatch
 
         result["valve_crews"] = isolation_dispatch(recommender, plan["valves"])
     return result

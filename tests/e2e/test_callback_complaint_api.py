@@ -10,10 +10,10 @@ from urllib.parse import quote
 import psycopg2
 import pytest
 
-from dispatch.aftercare import draw_daily_callbacks
+from dispatch.actor import Actor
 from dispatch.api import ROUTES
 from dispatch.auth import PERMISSIONS, ROLES
-from dispatch.services import Actor
+from dispatch.callback_service import draw_daily_callbacks
 from dispatch.unit_of_work import UnitOfWork
 from tests.dbutil import execute, fetch_all, fetch_value, table_counts
 from tests.e2e.api_client import ApiClient, MovableClock

@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from dispatch.complaints import (
+from dispatch.complaint_model import (
     Complaint,
     ComplaintEscalated,
     ComplaintStatusChanged,

@@ -19,9 +19,9 @@ from datetime import datetime, timedelta
 import psycopg2.extras
 
 from dispatch import repository as repo
-from dispatch import sim_queries
 from dispatch.clocks import ClockPolicy, deadlines
-from dispatch.tickets import SKILL_FOR_TYPE, category_of, default_priority
+from dispatch.simulation import simulation_repository
+from dispatch.ticket_model import SKILL_FOR_TYPE, category_of, default_priority
 from gis.demo.operations import CREW_KINDS, SHIFTS
 
 ACTOR = "bench"
@@ -281,7 +281,7 @@ def count_crews(cur) -> int:
 
 
 def _mains(cur) -> tuple[list[int], list[float]]:
-    rows = sim_queries.gas_main_lengths(cur)
+    rows = simulation_repository.gas_main_lengths(cur)
     if not rows:
         msg = "`gas_mains`: the database has no main in service; load a territory first"
         raise ValueError(msg)
@@ -293,7 +293,7 @@ def _random_point(cur, mains: tuple[list[int], list[float]], rng: random.Random)
     """A point on a main drawn in proportion to length: ``{"lon", "lat", "street_name"}``."""
     ids, lengths = mains
     main_id = rng.choices(ids, lengths)[0]
-    point = sim_queries.point_along_main(cur, main_id, rng.random())
+    point = simulation_repository.point_along_main(cur, main_id, rng.random())
     assert point is not None  # the id came from the table a moment ago
     return point
 

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from statistics import median
 
 from dispatch import repository as repo
-from dispatch.views import crew_view
+from dispatch.json_shapes import crew_view
 
 AT_RISK_SHARE = 0.8
 STALE_AFTER_S = 300.0
@@ -147,8 +147,8 @@ def queue(snapshot: dict) -> list[dict]:
 def incident_detail(cur, ticket_id: int, *, analyst=None, recommend=None) -> dict | None:
     """The selected incident for the panel: the ticket, crews recommended by road, the
     isolation plan (emergencies), the cameras covering it and the event history."""
-    from dispatch.isolation_view import isolation_for_ticket
-    from gis.network_model import cameras_for
+    from dispatch.isolation_plan import isolation_for_ticket
+    from gis.cameras import cameras_for
 
     row = repo.get_ticket_row(cur, ticket_id)
     if row is None:
@@ -166,7 +166,7 @@ def incident_detail(cur, ticket_id: int, *, analyst=None, recommend=None) -> dic
     }
     recommendations, isolation, cameras = [], None, []
     if row["lon"] is not None and row["status"] in ("new", "assigned", "accepted", "en_route"):
-        from dispatch.tickets import SKILL_FOR_TYPE
+        from dispatch.ticket_model import SKILL_FOR_TYPE
 
         if recommend is not None:
             recommendations = recommend(
