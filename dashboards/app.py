@@ -16,6 +16,7 @@ import dash
 from dash import html
 from flask import has_request_context, session
 
+from dashboards.event_stream import register_event_stream
 from dashboards.i18n import t
 from dashboards.layers import LayerSource, register_routes
 from dashboards.login import install_login
@@ -24,6 +25,8 @@ from dashboards.video import register_video_routes
 from dashboards.wall_callbacks import register_wall_callbacks
 from dispatch import sessions
 from dispatch.api import Api, create_blueprint
+from dispatch.event_feed import EventFeed
+from dispatch.wall_live_state import WallLiveState
 from gis import map_layers
 from gis.config import load_storage_settings
 from gis.errors import DatabaseUnavailable
@@ -42,7 +45,12 @@ Bounds = list[list[float]]
 
 
 def create_app(
-    dsn: str, *, online_tiles: bool = False, api: Api | None = None, secret_key: str | None = None
+    dsn: str,
+    *,
+    online_tiles: bool = False,
+    api: Api | None = None,
+    secret_key: str | None = None,
+    feed: EventFeed | None = None,
 ) -> dash.Dash:
     """The control room app reading the database at ``dsn``.
 
@@ -50,7 +58,8 @@ def create_app(
     layer; without it the app needs nothing beyond itself and the database. Run it with
     ``create_app(dsn).run(host=..., port=...)``. The JSON API under ``/api/v1`` is served by
     the same server (``api`` configures it; by default without crew recommendations). Pages
-    need a log-in (``/login``); ``secret_key`` signs the session cookie.
+    need a log-in (``/login``); ``secret_key`` signs the session cookie. ``feed`` follows the
+    outbox for the live screens (made here when not given; started at the first request).
     """
     app = dash.Dash(
         __name__,
@@ -70,8 +79,14 @@ def create_app(
     register_video_routes(app.server, dsn)
     api = api or Api(dsn)
     app.server.register_blueprint(create_blueprint(api))
+    feed = feed or EventFeed(dsn)
+    app.server.extensions["event_feed"] = feed  # so whoever serves the app can stop it
+    live = WallLiveState(api.uow)
+    feed.subscribe(live.apply)
+    app.server.before_request(feed.start)  # at the first request, not at creation
+    register_event_stream(app.server, feed)
     app.layout = lambda: build_wall(dsn, online_tiles=online_tiles)
-    register_wall_callbacks(app, api)
+    register_wall_callbacks(app, api, live)
     return app
 
 

@@ -9,15 +9,16 @@ as Dash calls them:
 
 * ``live_update_full``: :func:`dashboards.wall_callbacks.live_update` with an empty ``seen``
   each time, so every output is sent (a page just opened, the worst case), on an
-  :class:`dispatch.api.Api` made as ``dispatch serve`` makes it (with the road recommender when
-  the territory's road graph is at hand); ``live_update_full_without_recommender`` the same
-  without it;
+  :class:`dispatch.api.Api` made as ``dispatch serve`` makes it (with the road router when
+  the territory's road graph is at hand, for the uncovered-streets figure) and the process's
+  :class:`dispatch.wall_live_state.WallLiveState` (read once, then from memory);
+  ``live_update_full_without_coverage`` the same without the router;
 * ``live_update_steady_1s_ticks``: each call given the ``seen`` of the one before, the clock
   advancing one second per call as the page's 1 Hz interval does;
 * ``live_update_steady_same_second``: the same back to back on the real clock, nothing
   changing in between;
-* ``show_incident`` for random open tickets (the panel: isolation plan, cameras, events),
-  without crew recommendations and, with the road graph, with them;
+* ``show_incident`` for random open tickets (the panel: the stored recommendations and
+  isolation plan, cameras, events; nothing is routed or traced);
 * ``part:*``: the pieces of a refresh (each read-model query, the whole snapshot, live_update
   on a snapshot already read, the queue table), to find what is slow.
 
@@ -34,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import copy
 import gc
 import json
 import os
@@ -45,7 +47,6 @@ import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
-from unittest import mock
 
 import numpy as np
 from dash import no_update
@@ -59,6 +60,7 @@ from dispatch import wall_read_model
 from dispatch.api import Api
 from dispatch.simulation import bench_repository
 from dispatch.unit_of_work import UnitOfWork
+from dispatch.wall_live_state import WallLiveState
 
 LANG = "zh-CN"
 WARM_UP = 3
@@ -199,24 +201,22 @@ def _prepare(dsn: str, args: argparse.Namespace) -> datetime:
 def _measure(
     dsn: str, runs: int, rng: random.Random, loaded_at: datetime, *, gc_freeze: bool = False
 ) -> list[dict]:
-    from dispatch.crew_recommender import recommender_for_territory
+    from dispatch.territory_ports import ports_for_territory
 
     refresh_outputs, panel_outputs = callback_outputs("_refresh"), callback_outputs("_panel")
     clock = BenchClock(loaded_at)
-    # As `dispatch serve` makes it: with the road recommender when the road graph is at hand.
-    recommend = recommender_for_territory(dsn)
-    if recommend is None:
-        _say("no road graph for the territory: no recommendations, no coverage figure")
-    else:
-        recommend.clock = clock  # it judges the fixes' age by its own clock
-    api = Api(dsn, recommend=recommend, clock=clock)
+    # As `dispatch serve` makes it: with the road router when the road graph is at hand.
+    ports = ports_for_territory(dsn)
+    if ports.router is None:
+        _say("no road graph for the territory: no coverage figure")
+    api = Api(dsn, ports=ports, clock=clock)
+    live = WallLiveState(api.uow)
     with api.uow() as uow:
         open_ids = bench_repository.open_ticket_ids(uow.cur)
         crews = bench_repository.count_crews(uow.cur)
     counts = {"crews": crews, "incidents": len(open_ids)}
     selected = rng.choice(open_ids)
     _describe_load(api)
-    api.analyst.network()  # the pipe network, loaded once as a server does on first use
     if gc_freeze:
         gc.collect()
         gc.freeze()  # the collector no longer walks what was loaded at start-up
@@ -224,38 +224,25 @@ def _measure(
     results = []
 
     def refresh(seen: dict, on: Api = api) -> tuple:
-        return wall_callbacks.live_update(on, LANG, selected, [], seen)
+        return wall_callbacks.live_update(on, live, LANG, selected, [], seen)
 
     ticking = Api(
-        dsn,
-        recommend=recommend,
-        clock=SteppingClock(loaded_at, timedelta(milliseconds=REFRESH_MS)),
+        dsn, ports=ports, clock=SteppingClock(loaded_at, timedelta(milliseconds=REFRESH_MS))
     )
     cases = {
         "live_update_full": lambda _seen: refresh({}),
         "live_update_steady_1s_ticks": lambda seen: refresh(seen, ticking),
         "live_update_steady_same_second": refresh,
     }
-    if recommend is not None:
+    if ports.router is not None:
         plain = Api(dsn, clock=clock)
-        cases["live_update_full_without_recommender"] = lambda _seen: refresh({}, plain)
+        cases["live_update_full_without_coverage"] = lambda _seen: refresh({}, plain)
     results += _time_refreshes(cases, runs, refresh_outputs, counts, clock.rewind)
     results += _time_parts(api, runs, counts, selected, clock.rewind)
 
     picks = [rng.choice(open_ids) for _ in range(runs)]
     plain = Api(dsn, clock=clock)
     results.append(_time_panel("show_incident", plain, picks, panel_outputs, counts, clock.rewind))
-    if recommend is not None:
-        results.append(
-            _time_panel(
-                "show_incident_with_recommendations",
-                api,
-                picks,
-                panel_outputs,
-                counts,
-                clock.rewind,
-            )
-        )
     return results
 
 
@@ -352,17 +339,17 @@ def _time_parts(
             timed("part:list_crews_query", repo.list_crews, cur)
             timed("part:arrivals_since_query", repo.arrivals_since, cur, day_start)
             snapshot = timed("part:wall_snapshot", wall_read_model.wall_snapshot, cur, now)
-            replay = _ReplayApi(snapshot, now, api.recommend)
-            with mock.patch.object(wall_read_model, "wall_snapshot", replay.snapshot):
-                timed(
-                    "part:live_update_without_db",
-                    wall_callbacks.live_update,
-                    replay,
-                    LANG,
-                    selected,
-                    [],
-                    {},
-                )
+            replay = _ReplayApi(snapshot, now, api.ports)
+            timed(
+                "part:live_update_without_db",
+                wall_callbacks.live_update,
+                replay,
+                replay,
+                LANG,
+                selected,
+                [],
+                {},
+            )
             timed(
                 "part:queue_table",
                 wall_parts.queue_table,
@@ -377,14 +364,14 @@ def _time_parts(
 class _ReplayApi:
     """Stands in for :class:`dispatch.api.Api` with a snapshot already read: no database."""
 
-    def __init__(self, snapshot: dict, now: datetime, recommend=None) -> None:
-        self._snapshot, self._now, self.recommend = snapshot, now, recommend
+    def __init__(self, snapshot: dict, now: datetime, ports) -> None:
+        self._snapshot, self._now, self.ports = snapshot, now, ports
 
     def clock(self) -> datetime:
         return self._now
 
-    def snapshot(self, _cur, _now) -> dict:
-        return self._snapshot
+    def snapshot(self, _now) -> dict:
+        return copy.deepcopy(self._snapshot)
 
     @contextlib.contextmanager
     def uow(self):

@@ -23,7 +23,8 @@ LAYER_OSM_TILES = "layer-osm-tiles"
 
 # The dispatcher's wall screen
 WALL = "wall"
-TICK = "wall-tick"  # dcc.Interval driving live updates
+TICK = "wall-tick"  # dcc.Interval driving live updates (clocks, countdowns)
+EVENTS = "wall-events"  # dcc.Store: the last outbox id pushed to this page (assets/wall.js)
 LANG = "wall-lang"  # dcc.Store: the page's language (from ?lang=)
 SELECTED = "wall-selected"  # dcc.Store: the selected ticket id
 ACKED = "wall-acked"  # dcc.Store: acknowledged alarm keys

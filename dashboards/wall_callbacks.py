@@ -14,18 +14,17 @@ from dashboards.components import wall_parts
 from dashboards.i18n import format_clock, t
 from dispatch import auth, ticket_service, wall_read_model
 from dispatch.actor import Actor
-from dispatch.crew_recommender import CrewRecommender, uncovered_km
 from dispatch.errors import DispatchError, Unauthenticated
 
 
-def live_update(api, lang: str, selected, acked: list, seen: dict) -> tuple:
-    """Everything that changes by itself, from one database read. An output whose content is
-    the same as last time is not sent again (``no_update``)."""
+def live_update(api, live, lang: str, selected, acked: list, seen: dict) -> tuple:
+    """Everything that changes by itself, from the process's live state (``live``, a
+    :class:`dispatch.wall_live_state.WallLiveState`: no database read unless an event came).
+    An output whose content is the same as last time is not sent again (``no_update``)."""
     now = api.clock()
-    with api.uow() as uow:
-        snapshot = wall_read_model.wall_snapshot(uow.cur, now)
-    if isinstance(api.recommend, CrewRecommender):
-        snapshot["kpis"]["uncovered_km"] = uncovered_km(api.recommend, snapshot["crews"])
+    snapshot = live.snapshot(now)
+    if api.ports.router is not None:
+        snapshot["kpis"]["uncovered_km"] = api.ports.router.uncovered_km(snapshot["crews"])
     queue = wall_read_model.queue(snapshot)
     alarms = wall_read_model.alarms(snapshot, set(acked or []))
     values = {
@@ -69,9 +68,7 @@ def show_incident(api, selected, lang: str) -> tuple:
     if selected is None:
         return wall_parts.incident_panel(None, lang), wall_read_model.selection_geojson(None), []
     with api.uow() as uow:
-        detail = wall_read_model.incident_detail(
-            uow.cur, int(selected), analyst=api.analyst, recommend=api.recommend
-        )
+        detail = wall_read_model.incident_detail(uow, int(selected))
     if detail is None:
         return wall_parts.incident_panel(None, lang), wall_read_model.selection_geojson(None), []
     return (
@@ -93,32 +90,21 @@ def ask_to_assign(triggered, clicks, selected, lang: str) -> tuple:
 
 
 def assign_confirmed(api, pending, lang: str, user: dict | None) -> tuple:
-    """Assign the confirmed crew, with the ETA and road route it is recommended with now;
-    returns (notice, whether the panel must be redrawn)."""
+    """Assign the confirmed crew, with the ETA and road route stored for it (routed again only
+    when stale); returns (notice, whether the panel must be redrawn)."""
     if not pending:
         return no_update, False
     try:
         actor = _actor(user, "tickets.assign")
         with api.uow() as uow:
-            detail = wall_read_model.incident_detail(
-                uow.cur, pending["ticket"], recommend=api.recommend
-            )
-            offer = next(
-                (
-                    r
-                    for r in (detail or {}).get("recommendations", [])
-                    if r["crew_id"] == pending["crew"]
-                ),
-                {},
-            )
             ticket_service.assign_crew(
                 uow,
                 pending["ticket"],
                 pending["crew"],
                 actor,
                 api.clock(),
-                eta_s=offer.get("eta_s"),
-                route=offer.get("route"),
+                settings=api.settings,
+                ports=api.ports,
             )
     except DispatchError as exc:
         return f"{t('panel.assign_failed', lang)}: {exc}", False
@@ -165,7 +151,7 @@ def _actor(user: dict | None, action: str) -> Actor:
     return actor
 
 
-def register_wall_callbacks(app, api) -> None:
+def register_wall_callbacks(app, api, live) -> None:
     @app.callback(
         Output(ids.LAYER_ROUTES, "data"),
         Output(ids.LAYER_INCIDENTS, "data"),
@@ -176,13 +162,14 @@ def register_wall_callbacks(app, api) -> None:
         Output(ids.CLOCK, "children"),
         Output(ids.SEEN, "data"),
         Input(ids.TICK, "n_intervals"),
+        Input(ids.EVENTS, "data"),
         State(ids.LANG, "data"),
         State(ids.SELECTED, "data"),
         State(ids.ACKED, "data"),
         State(ids.SEEN, "data"),
     )
-    def _refresh(_, lang, selected, acked, seen):
-        return live_update(api, lang, selected, acked, seen)
+    def _refresh(_tick, _event, lang, selected, acked, seen):
+        return live_update(api, live, lang, selected, acked, seen)
 
     @app.callback(
         Output(ids.SELECTED, "data"),

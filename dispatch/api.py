@@ -26,10 +26,10 @@ from dispatch import (
 )
 from dispatch import repository as repo
 from dispatch.actor import Actor
-from dispatch.crew_recommender import CrewRecommender
-from dispatch.errors import DispatchError, InvalidInput, NotFound
-from dispatch.isolation_plan import isolation_for_ticket, parse_stuck
-from dispatch.ticket_service import Recommender, Settings
+from dispatch.errors import DispatchError, InvalidInput
+from dispatch.isolation_plan import NetworkIsolationPlanner, parse_stuck
+from dispatch.ports import Ports
+from dispatch.ticket_service import Settings
 from dispatch.unit_of_work import UnitOfWork
 from gis.errors import DatabaseUnavailable
 from gis.geocode import search_addresses
@@ -313,7 +313,8 @@ ROUTES = [
 
 
 class Api:
-    """State of one API instance: its pool, settings, clock and recommender."""
+    """State of one API instance: its pool, settings, clock and the ports of the territory
+    (road routing, isolation plans)."""
 
     def __init__(
         self,
@@ -321,13 +322,13 @@ class Api:
         *,
         settings: Settings | None = None,
         clock: Callable[[], datetime] | None = None,
-        recommend: Recommender | None = None,
+        ports: Ports | None = None,
     ) -> None:
         self.dsn = dsn
         self.settings = settings or Settings()
         self.clock = clock or (lambda: datetime.now(UTC))
-        self.recommend = recommend
-        self.analyst = NetworkAnalyst(dsn)  # reads the network on first use, not here
+        # Without ports given: isolation plans (they need only the database), no road routing.
+        self.ports = ports or Ports(isolation=NetworkIsolationPlanner(NetworkAnalyst(dsn)))
         self._pool: ThreadedConnectionPool | None = None
 
     @property
@@ -357,82 +358,39 @@ class Api:
         return auth.issue_token(uow, body.get("username"), body.get("password"), self.clock()), 200
 
     def create_ticket(self, uow, actor, body):
-        key = request.headers.get("Idempotency-Key")
-        if key:
-            if len(key) > 200:
-                raise InvalidInput(
-                    "`Idempotency-Key` is longer than 200 characters", "Idempotency-Key"
-                )
-            user = repo.get_user(uow.cur, actor.username)
-            existing = repo.idempotent_ticket(uow.cur, user["id"], key)
-            if existing is not None:
-                row = repo.get_ticket_row(uow.cur, existing)
-                return {
-                    "ticket": json_shapes.ticket_view(uow.cur, row, actor),
-                    "replayed": True,
-                }, 200
-        result = ticket_service.open_ticket(
-            uow, body, actor, self.clock(), self.settings, self.recommend
+        answer = ticket_service.open_ticket(
+            uow,
+            body,
+            actor,
+            self.clock(),
+            self.settings,
+            self.ports,
+            idempotency_key=request.headers.get("Idempotency-Key") or None,
         )
-        if key:
-            repo.remember_idempotency(uow.cur, user["id"], key, result["id"])
-        row = repo.get_ticket_row(uow.cur, result["id"])
-        isolation = None
-        if result["duplicate_of"] is None:
-            isolation = isolation_for_ticket(
-                uow.cur, self.analyst, row, recommender=self._valve_router()
-            )
-        return {
-            "ticket": json_shapes.ticket_view(uow.cur, row, actor),
-            "duplicate_of": result["duplicate_of"],
-            "recommendations": result["recommendations"],
-            "isolation": isolation,
-        }, 201
+        return answer, 200 if answer.get("replayed") else 201
 
     def list_tickets(self, uow, actor, body):
         args = request.args
-        status = [s for s in args.get("status", "").split(",") if s] or None
-        rows = repo.list_tickets(
-            uow.cur,
-            status=status,
+        tickets = ticket_service.list_tickets(
+            uow,
+            actor,
+            status=[s for s in args.get("status", "").split(",") if s] or None,
             ticket_type=args.get("type"),
             category=args.get("category"),
             open_only=args.get("open", "").lower() in ("1", "true", "yes"),
-            crew_id=actor.crew_id if actor.role == "crew_lead" else None,
             limit=_limit(args.get("limit")),
         )
-        return {"tickets": [json_shapes.ticket_view(uow.cur, r, actor) for r in rows]}, 200
+        return {"tickets": tickets}, 200
 
     def get_ticket(self, uow, actor, body, ticket_id):
-        row = self._visible_ticket(uow, actor, ticket_id)
-        view = json_shapes.ticket_view(uow.cur, row, actor, full=True)
-        view["isolation"] = isolation_for_ticket(uow.cur, self.analyst, row)
-        return view, 200
+        return ticket_service.get_ticket(uow, ticket_id, actor), 200
 
     def get_isolation(self, uow, actor, body, ticket_id):
-        row = self._visible_ticket(uow, actor, ticket_id)
-        plan = isolation_for_ticket(
-            uow.cur,
-            self.analyst,
-            row,
-            stuck=parse_stuck(request.args.get("stuck")),
-            recommender=self._valve_router(),
-        )
-        if plan is None:
-            raise InvalidInput(
-                "only an emergency ticket with a location has an isolation plan", "id"
-            )
-        return plan, 200
-
-    def _valve_router(self):
-        """The crew recommender when it can also route crews to valves."""
-        return self.recommend if isinstance(self.recommend, CrewRecommender) else None
+        stuck = parse_stuck(request.args.get("stuck"))
+        return ticket_service.isolation_plan(uow, ticket_id, actor, self.ports, stuck=stuck), 200
 
     def get_events(self, uow, actor, body, ticket_id):
-        self._visible_ticket(uow, actor, ticket_id)
-        return {
-            "events": [json_shapes.event_view(e) for e in repo.ticket_events(uow.cur, ticket_id)]
-        }, 200
+        return {"events": ticket_service.ticket_events(uow, ticket_id, actor)}, 200
 
     def transition(self, uow, actor, body, ticket_id):
         to = body.get("status")
@@ -444,7 +402,14 @@ class Api:
 
     def assign(self, uow, actor, body, ticket_id):
         return ticket_service.assign_crew(
-            uow, ticket_id, body.get("crew_id"), actor, self.clock(), reason=body.get("reason")
+            uow,
+            ticket_id,
+            body.get("crew_id"),
+            actor,
+            self.clock(),
+            reason=body.get("reason"),
+            settings=self.settings,
+            ports=self.ports,
         ), 200
 
     def link(self, uow, actor, body, ticket_id):
@@ -610,14 +575,6 @@ class Api:
             raise InvalidInput("`limit` must be an integer from 1 to 50", "limit")
         limit = 5 if text is None else int(text)
         return {"candidates": search_addresses(uow.cur, query, limit=limit)}, 200
-
-    def _visible_ticket(self, uow, actor, ticket_id):
-        row = repo.get_ticket_row(uow.cur, ticket_id)
-        if row is None:
-            raise NotFound(f"no ticket {ticket_id}", "id")
-        if actor.role == "crew_lead" and row["crew_id"] != actor.crew_id:
-            raise auth.PermissionDenied("a crew lead sees only its own crew's jobs", "id")
-        return row
 
 
 def create_blueprint(api: Api) -> Blueprint:

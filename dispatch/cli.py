@@ -264,57 +264,36 @@ def _add_user(dsn: str, args: argparse.Namespace) -> int:
 
 
 def _serve(dsn: str, args: argparse.Namespace) -> int:
-    # The CLI is the composition root: the only place in dispatch/ that reaches the web app.
-    from dashboards.app import create_app
-    from dispatch.api import Api
-    from dispatch.crew_recommender import recommender_for_territory
-    from dispatch.mqtt_consumer import PositionConsumer, load_mqtt_settings
-    from dispatch.ticker import Ticker
+    # The command line is an entry point: it hands over to the composition root, the only place
+    # that builds the web app together with dispatch's background parts.
+    from dashboards.composition_root import SimulatorOptions, build_control_room
     from dispatch.ticket_service import Settings
 
     settings = Settings(auto_dispatch_after_s=args.auto_dispatch_after)
-    api = Api(dsn, settings=settings, recommend=recommender_for_territory(dsn))
-    _say("crew recommendations: " + ("by road" if api.recommend else "off (no road graph)"))
-    if settings.auto_dispatch_after_s is not None:
-        _say(f"auto-dispatch after {settings.auto_dispatch_after_s:g} s without a dispatcher")
-    Ticker(dsn, settings, api.recommend).start()
-    broker = load_mqtt_settings()
-    positions = PositionConsumer(dsn, host=broker.host, port=broker.port)
-    positions.start()  # keeps retrying in the background when no broker answers
-    _say(f"GPS fixes: HTTP POST and MQTT crews/<id>/position at {broker.host}:{broker.port}")
-    app = create_app(dsn, online_tiles=args.online_tiles, api=api)
-    _say(f"control room at http://{args.host}:{args.port}/")
-    simulator = None
+    simulate = None
     if args.simulate:
-        from dispatch.simulation.simulator import Simulator
-
-        try:
-            simulator = Simulator(
-                dsn,
-                recommender=api.recommend,
-                rate_per_hour=args.simulate_rate,
-                auto_assign_share=args.simulate_auto_share,
-                speedup=args.simulate_speedup,
-                seed=args.simulate_seed,
-                settings=settings,
-            )
-        except ValueError as exc:  # a bad --simulate-* value, named in the message
-            print(f"error: {exc}", file=sys.stderr)
-            return EXIT_BAD_INPUT
-        simulator.start()
-        _say(
-            f"simulator: {args.simulate_rate:g} calls/h x {args.simulate_speedup:g}, "
-            f"{args.simulate_auto_share:.0%} assigned automatically"
+        simulate = SimulatorOptions(
+            rate_per_hour=args.simulate_rate,
+            speedup=args.simulate_speedup,
+            auto_assign_share=args.simulate_auto_share,
+            seed=args.simulate_seed,
         )
+    try:
+        room = build_control_room(dsn, settings, online_tiles=args.online_tiles, simulate=simulate)
+    except ValueError as exc:  # a bad --simulate-* value, named in the message
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    for note in room.notes:
+        _say(note)
+    _say(f"control room at http://{args.host}:{args.port}/")
+    room.start()
     # Everything loaded so far lives as long as the server: keep the garbage collector from
     # walking it on every collection (it showed as the wall refresh's slowest moments).
     gc.freeze()
     try:
-        app.run(host=args.host, port=args.port, debug=False, threaded=True)
+        room.app.run(host=args.host, port=args.port, debug=False, threaded=True)
     finally:
-        if simulator is not None:
-            simulator.stop()
-        positions.stop()
+        room.stop()
     return 0
 
 

@@ -1,18 +1,17 @@
-"""Crew recommendations for a new ticket: the live crews from the database, routed by road.
+"""The road-routing port of the ticket use cases: crews given as rows, routed on the road graph.
 
-Connects dispatch's data (crews and their latest fixes) to ``routing`` (pure): the road graph
-is loaded once, at start-up, from the extract the territory was built from.
+No database here: the caller hands in the crews it read in its own transaction, and the graph
+is loaded once at start-up (:func:`road_router_for_source`) from the extract the territory was
+built from. Coordinates EPSG:4326; times seconds; distances metres.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from datetime import UTC, datetime
+import threading
+from datetime import datetime
 from pathlib import Path
 
-from dispatch import repository as repo
-from dispatch.unit_of_work import UnitOfWork
 from routing.build import load_road_graph
 from routing.crews import DEFAULT_MAX_FIX_AGE_S, prepare_crews
 from routing.errors import RoutingError
@@ -22,148 +21,160 @@ from routing.nearest import Router
 log = logging.getLogger(__name__)
 
 
-class CrewRecommender:
-    """Callable ``(lon, lat, skill) -> [crew dicts]``, best first, with the excluded crews'
-    reasons. One router per instance: call it from one thread at a time (a lock guards it)."""
+class RoadCrewRouter:
+    """Implements :class:`dispatch.ports.CrewRouter`. One :class:`routing.nearest.Router` per
+    instance, guarded by a lock: safe to share between threads."""
 
     def __init__(
-        self, dsn: str, graph: RoadGraph, *, k: int = 3, clock: Callable[[], datetime] | None = None
+        self, graph: RoadGraph, *, k: int = 3, max_fix_age_s: float = DEFAULT_MAX_FIX_AGE_S
     ) -> None:
-        import threading
-
-        self.dsn, self.graph, self.k = dsn, graph, k
+        self.graph, self.k, self.max_fix_age_s = graph, k, max_fix_age_s
         self.router = Router(graph)
-        self.clock = clock or (lambda: datetime.now(UTC))
         self._lock = threading.Lock()
 
-    def __call__(self, lon: float, lat: float, skill: str | None) -> list[dict]:
-        with UnitOfWork(self.dsn) as uow:
-            crews = repo.list_crews(uow.cur)
-        now = self.clock()
+    def recommend(
+        self, lon: float, lat: float, skill: str | None, crews: list[dict], now: datetime
+    ) -> list[dict]:
         usable = [c for c in crews if c["lon"] is not None]
         if not usable:
             return []
+        fix_age = [
+            1e12 if c["recorded_at"] is None else (now - c["recorded_at"]).total_seconds()
+            for c in usable
+        ]
+        return self._rank(lon, lat, skill, usable, fix_age, k=self.k, status=None)
+
+    def route_crew(self, lon: float, lat: float, crew: dict) -> dict | None:
+        if crew["lon"] is None:
+            return None
+        # The dispatcher chose this crew: route it whatever its status or fix age.
+        ranked = self._rank(lon, lat, None, [crew], [0.0], k=1, status="available")
+        return ranked[0] if ranked else None
+
+    def valve_crews(self, valves: list[dict], crews: list[dict]) -> dict:
+        """Each valve's nearest available crew by road and, sending a different crew to each
+        valve where there are enough (batch assignment), the expected time until the last
+        valve is reached — shown next to the ETA at the leak."""
+        from routing.matrix import assign_batch, travel_time_matrix
+
+        if not valves:
+            return {"valves": [], "expected_isolation_s": 0.0}
+        ready = [c for c in crews if c["lon"] is not None and c["status"] == "available"]
+        if not ready:
+            return {
+                "valves": [{"valve_id": v["id"], "crew_id": None, "eta_s": None} for v in valves],
+                "expected_isolation_s": None,
+            }
         with self._lock:
             snaps = self.router.edge_index.snap(
-                [c["lon"] for c in usable], [c["lat"] for c in usable]
+                [c["lon"] for c in ready], [c["lat"] for c in ready]
             )
             crew_set = prepare_crews(
                 self.graph,
                 snaps,
-                ids=[c["id"] for c in usable],
-                lon=[c["lon"] for c in usable],
-                lat=[c["lat"] for c in usable],
-                status=[c["status"] for c in usable],
-                skills=[c["skills"] for c in usable],
-                fix_age_s=[(now - c["recorded_at"]).total_seconds() for c in usable],
+                ids=[c["id"] for c in ready],
+                lon=[c["lon"] for c in ready],
+                lat=[c["lat"] for c in ready],
+            )
+            targets = self.router.edge_index.snap(
+                [v["lon"] for v in valves], [v["lat"] for v in valves]
+            )
+            matrix = travel_time_matrix(self.graph, crew_set, targets)
+        plan = assign_batch(matrix, [1] * len(valves))
+        chosen = {col: (row, seconds) for row, col, seconds in plan.pairs}
+        rows = []
+        for j, valve in enumerate(valves):
+            nearest = int(matrix[:, j].argmin())
+            row, seconds = chosen.get(j, (nearest, float(matrix[nearest, j])))
+            finite = seconds != float("inf")
+            rows.append(
+                {
+                    "valve_id": valve["id"],
+                    "crew_id": ready[row]["id"] if finite else None,
+                    "crew_code": ready[row]["code"] if finite else None,
+                    "eta_s": round(seconds, 1) if finite else None,
+                    "own_crew": j in chosen,
+                }
+            )
+        etas = [r["eta_s"] for r in rows]
+        return {"valves": rows, "expected_isolation_s": None if None in etas else max(etas)}
+
+    def uncovered_km(self, crews: list[dict], *, target_s: float = 30 * 60) -> float:
+        """Kilometres of street no available, fresh crew reaches within ``target_s`` seconds
+        (``crews`` as the wall shows them, with ``stale``)."""
+        from routing.coverage import uncovered_streets
+
+        ready = [c for c in crews if c["status"] == "available" and not c["stale"] and c["lon"]]
+        graph = self.graph
+        if not ready:
+            one_way = graph.edge_length_m[graph.edge_twin < 0].sum()
+            both_ways = graph.edge_length_m[graph.edge_twin >= 0].sum() / 2
+            return round(float(one_way + both_ways) / 1000, 1)
+        with self._lock:
+            positions = self._snap(ready)
+        return round(uncovered_streets(graph, positions, target_s=target_s).length_m / 1000, 1)
+
+    def _snap(self, crews: list[dict]):
+        return self.router.edge_index.snap([c["lon"] for c in crews], [c["lat"] for c in crews])
+
+    def _rank(
+        self,
+        lon: float,
+        lat: float,
+        skill: str | None,
+        crews: list[dict],
+        fix_age_s: list[float],
+        *,
+        k: int,
+        status: str | None,
+    ) -> list[dict]:
+        with self._lock:
+            snaps = self.router.edge_index.snap(
+                [c["lon"] for c in crews], [c["lat"] for c in crews]
+            )
+            crew_set = prepare_crews(
+                self.graph,
+                snaps,
+                ids=[c["id"] for c in crews],
+                lon=[c["lon"] for c in crews],
+                lat=[c["lat"] for c in crews],
+                status=[status or c["status"] for c in crews],
+                skills=[c["skills"] for c in crews],
+                fix_age_s=fix_age_s,
             )
             ranking = self.router.nearest_crews(
                 self.router.snap_incident(lon, lat),
                 crew_set,
-                k=self.k,
+                k=k,
                 skill=skill,
-                max_fix_age_s=DEFAULT_MAX_FIX_AGE_S,
+                max_fix_age_s=self.max_fix_age_s if status is None else None,
             )
-        codes = {c["id"]: c["code"] for c in usable}
+            routes = [[list(p) for p in r.route(self.graph).coords] for r in ranking.crews]
+        by_id = {c["id"]: c for c in crews}
         return [
             {
                 "crew_id": r.crew_id,
-                "code": codes[r.crew_id],
+                "code": by_id[r.crew_id]["code"],
                 "eta_s": round(r.eta_s, 1),
                 "travel_time_s": round(r.travel_time_s, 1),
                 "distance_m": round(r.distance_m, 1),
                 "finishes_first": r.finishes_first,
-                "route": [list(p) for p in r.route(self.graph).coords],
+                "route": route,
+                "crew_lon": by_id[r.crew_id]["lon"],
+                "crew_lat": by_id[r.crew_id]["lat"],
             }
-            for r in ranking.crews
+            for r, route in zip(ranking.crews, routes, strict=True)
         ]
 
 
-def recommender_for_territory(dsn: str) -> CrewRecommender | None:
-    """A recommender on the road graph of the extract the territory was loaded from, or None
-    (with a logged reason) when there is no territory or its extract is not at hand."""
-    with UnitOfWork(dsn) as uow:
-        source = repo.territory_source(uow.cur)
+def road_router_for_source(source: str | None, **options) -> RoadCrewRouter | None:
+    """A router on the road graph of the extract at ``source`` (the territory's), or None with
+    a logged reason when it is not at hand."""
     if source is None or not Path(source).is_file():
         log.warning("no crew recommendations: the territory's extract %r is not at hand", source)
         return None
     try:
-        return CrewRecommender(dsn, load_road_graph(source))
+        return RoadCrewRouter(load_road_graph(source), **options)
     except RoutingError as exc:
         log.warning("no road graph: %s", exc)
         return None
-
-
-def isolation_dispatch(recommender: CrewRecommender, valves: list[dict]) -> dict:
-    """For the valves of an isolation plan: each valve's nearest available crew by road and,
-    sending a different crew to each valve where there are enough (batch assignment), the
-    expected time until the last valve is reached — shown next to the ETA at the leak."""
-    from routing.matrix import assign_batch, travel_time_matrix
-
-    if not valves:
-        return {"valves": [], "expected_isolation_s": 0.0}
-    graph, router = recommender.graph, recommender.router
-    with UnitOfWork(recommender.dsn) as uow:
-        crews = [
-            c
-            for c in repo.list_crews(uow.cur)
-            if c["lon"] is not None and c["status"] == "available"
-        ]
-    if not crews:
-        return {
-            "valves": [{"valve_id": v["id"], "crew_id": None, "eta_s": None} for v in valves],
-            "expected_isolation_s": None,
-        }
-    with recommender._lock:
-        snaps = router.edge_index.snap([c["lon"] for c in crews], [c["lat"] for c in crews])
-        crew_set = prepare_crews(
-            graph,
-            snaps,
-            ids=[c["id"] for c in crews],
-            lon=[c["lon"] for c in crews],
-            lat=[c["lat"] for c in crews],
-        )
-        targets = router.edge_index.snap([v["lon"] for v in valves], [v["lat"] for v in valves])
-        matrix = travel_time_matrix(graph, crew_set, targets)
-    plan = assign_batch(matrix, [1] * len(valves))
-    chosen = {col: (row, seconds) for row, col, seconds in plan.pairs}
-    rows = []
-    for j, valve in enumerate(valves):
-        nearest = int(matrix[:, j].argmin())
-        row, seconds = chosen.get(j, (nearest, float(matrix[nearest, j])))
-        finite = seconds != float("inf")
-        rows.append(
-            {
-                "valve_id": valve["id"],
-                "crew_id": crews[row]["id"] if finite else None,
-                "crew_code": crews[row]["code"] if finite else None,
-                "eta_s": round(seconds, 1) if finite else None,
-                "own_crew": j in chosen,
-            }
-        )
-    etas = [r["eta_s"] for r in rows]
-    return {"valves": rows, "expected_isolation_s": None if None in etas else max(etas)}
-
-
-def uncovered_km(
-    recommender: CrewRecommender, crews: list[dict], *, target_s: float = 30 * 60
-) -> float:
-    """Kilometres of street no available, fresh crew reaches within ``target_s`` seconds."""
-    from routing.coverage import uncovered_streets
-
-    ready = [c for c in crews if c["status"] == "available" and not c["stale"] and c["lon"]]
-    graph = recommender.graph
-    with recommender._lock:
-        positions = recommender.router.edge_index.snap(
-            [c["lon"] for c in ready], [c["lat"] for c in ready]
-        )
-    if not ready:
-        return round(
-            float(
-                graph.edge_length_m[graph.edge_twin < 0].sum()
-                + graph.edge_length_m[graph.edge_twin >= 0].sum() / 2
-            )
-            / 1000,
-            1,
-        )
-    return round(uncovered_streets(graph, positions, target_s=target_s).length_m / 1000, 1)

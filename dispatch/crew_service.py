@@ -3,15 +3,14 @@ Each takes a unit of work, the acting user and the current time."""
 
 from __future__ import annotations
 
-import math
 from datetime import datetime, timedelta
 
-from dispatch import repository as repo
 from dispatch.actor import Actor
-from dispatch.errors import InvalidInput, NotFound, PermissionDenied
+from dispatch.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from dispatch.input_fields import float_field, int_field, time_field
 from dispatch.ticket_service import Settings
 from dispatch.unit_of_work import UnitOfWork
+from routing.distance import great_circle_m
 
 CREW_STATUSES = ("available", "busy", "off_duty", "out_of_service")
 
@@ -35,7 +34,6 @@ def record_position(
     """Store a GPS fix (history and latest). A fix within the arrival radius of one of the
     crew's active tickets stops that ticket's response clock."""
     settings = settings or Settings()
-    cur = uow.cur
     crew_id = int_field({"crew_id": crew_id}, "crew_id", required=True, lo=1)
     if actor.role == "crew_lead" and actor.crew_id != crew_id:
         raise PermissionDenied("a crew lead may only report its own crew's position", "crew_id")
@@ -47,35 +45,35 @@ def record_position(
     speed = float_field(fix, "speed", lo=0, hi=MAX_PLAUSIBLE_SPEED_MPS)
     heading = float_field(fix, "heading", lo=0, hi=360)
     heading = None if heading is None else heading % 360
-    crew = repo.get_crew(cur, crew_id)
+    crew = uow.crews.get(crew_id)
     if crew is None:
         raise NotFound(f"`crew_id`: no crew {crew_id}", "crew_id")
     if crew["recorded_at"] is not None and crew["lon"] is not None:
         seconds = abs((at - crew["recorded_at"]).total_seconds())
-        metres = _haversine_m(crew["lon"], crew["lat"], lon, lat)
+        metres = great_circle_m(crew["lon"], crew["lat"], lon, lat)
         if metres > 100 and metres / max(seconds, 1.0) > MAX_PLAUSIBLE_SPEED_MPS:
             raise InvalidInput(
                 f"`lon`: a jump of {metres:.0f} m in {seconds:.0f} s is not plausible", "lon"
             )
-    repo.insert_position(
-        cur, crew_id, lon=lon, lat=lat, recorded_at=at, speed_mps=speed, heading_deg=heading
+    uow.crews.add_position(
+        crew_id, lon=lon, lat=lat, recorded_at=at, speed_mps=speed, heading_deg=heading
     )
-    arrived = repo.tickets_within(
-        cur, crew_id, lon=lon, lat=lat, radius_m=settings.arrival_radius_m
-    )
-    for ticket_id in arrived:
-        row = repo.get_ticket_row(cur, ticket_id, for_update=True)
-        if row["arrived_at"] is None or row["arrived_at"] > at:
-            repo.set_arrival(cur, ticket_id, at)
-            repo.append_event(
-                cur,
-                ticket_id,
-                at=at,
-                actor=actor.username,
-                event_type="arrived_by_gps",
-                data={"crew_id": crew_id},
-            )
-    return {"crew_id": crew_id, "recorded_at": at.isoformat(), "arrived_at_tickets": arrived}
+    near = uow.tickets.active_near(crew_id, lon=lon, lat=lat, radius_m=settings.arrival_radius_m)
+    for ticket_id in near:
+        ticket = uow.tickets.get(ticket_id, lock=True)
+        arrival = ticket.record_arrival(at)
+        if arrival is None:
+            continue  # an earlier arrival stands
+        if not uow.tickets.save(ticket, ticket.version):
+            raise Conflict("the ticket was changed by someone else; send the fix again", "id")
+        uow.events.append(
+            ticket_id,
+            at=at,
+            actor=actor.username,
+            event_type=arrival.event_type,
+            data={"crew_id": crew_id},
+        )
+    return {"crew_id": crew_id, "recorded_at": at.isoformat(), "arrived_at_tickets": near}
 
 
 def set_crew_status(uow: UnitOfWork, crew_id: object, status: str, actor: Actor) -> dict:
@@ -84,14 +82,7 @@ def set_crew_status(uow: UnitOfWork, crew_id: object, status: str, actor: Actor)
         raise InvalidInput(f"`status` must be one of {', '.join(CREW_STATUSES)}", "status")
     if actor.role == "crew_lead" and actor.crew_id != crew_id:
         raise PermissionDenied("a crew lead may only change its own crew", "crew_id")
-    if repo.get_crew(uow.cur, crew_id, for_update=True) is None:
+    if uow.crews.get(crew_id, lock=True) is None:
         raise NotFound(f"`crew_id`: no crew {crew_id}", "crew_id")
-    repo.set_crew_status(uow.cur, crew_id, status)
+    uow.crews.set_status(crew_id, status)
     return {"crew_id": crew_id, "status": status}
-
-
-def _haversine_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * 6_371_008.8 * math.asin(math.sqrt(a))

@@ -1,9 +1,9 @@
-"""The isolation plan attached to an emergency ticket, in the API's shape.
+"""The isolation plan of an emergency ticket: the isolation port of the ticket use cases.
 
-``isolation``: ``valves`` (id, lon, lat, access note), ``pipes_out`` (main ids),
-``affected_meters`` (count), ``critical_customers`` (list), ``warning_zone`` (GeoJSON and
+A plan holds ``leak`` (main, snapping), ``valves`` (id, lon, lat, access note), ``pipes_out``
+(main ids), ``affected_meters`` (count), ``critical_customers``, ``warning_zone`` (GeoJSON and
 counts), ``cameras`` (ranked ids, those covering the place first) and, when crews can be
-routed, who reaches each valve and the expected time to isolation.
+routed, ``valve_crews``: who reaches each valve and the expected time to isolation.
 """
 
 from __future__ import annotations
@@ -21,49 +21,58 @@ SITUATION_BY_TYPE = {
 }
 
 
-def isolation_for_ticket(
-    cur, analyst: NetworkAnalyst, row: dict, *, stuck: tuple[int, ...] = (), recommender=None
-) -> dict | None:
-    """The plan for an emergency ticket with a location; None for other tickets."""
-    if row["category"] != "emergency" or row["lon"] is None:
-        return None
-    lon, lat = float(row["lon"]), float(row["lat"])
-    try:
-        plan = analyst.isolation(cur, lon, lat, stuck_valve_ids=stuck)
-    except ValueError as exc:  # an unknown stuck valve id
-        raise InvalidInput(str(exc), "stuck") from None
-    if "error" in plan:
-        return None
-    zone = warning_zone(
-        cur,
-        lon,
-        lat,
-        plan["leak"]["pressure_class"],
-        situation=SITUATION_BY_TYPE.get(row["ticket_type"], "leak"),
-    )
-    cameras = cameras_for(cur, lon, lat)
-    result = {
-        "leak": plan["leak"],
-        "valves": plan["valves"],
-        "skipped_valves": plan["skipped_valves"],
-        "stations_to_shut": plan["stations_to_shut"],
-        "pipes_out": plan["pipes_out"],
-        "affected_meters": plan["affected_meters"],
-        "critical_customers": plan["critical_customers"],
-        "warning_zone": {
-            "radius_m": zone["radius_m"],
-            "geometry": zone["geometry"],
-            "buildings": zone["buildings"],
-            "meters": zone["meters"],
-        },
-        "cameras": [c["id"] for c in cameras],
-        "cameras_covering": [c["id"] for c in cameras if c["covers"]],
-    }
-    if recommender is not None:
-        from dispatch.crew_recommender import isolation_dispatch
+class NetworkIsolationPlanner:
+    """Implements :class:`dispatch.ports.IsolationPlanner` on the gas network the analyst
+    holds in memory (loaded once, refreshed in the background); snapping the leak, the
+    critical customers, the warning zone and the cameras are read in the caller's
+    transaction."""
 
-        result["valve_crews"] = isolation_dispatch(recommender, plan["valves"])
-    return result
+    def __init__(self, analyst: NetworkAnalyst) -> None:
+        self.analyst = analyst
+
+    def refresh(self) -> None:
+        """Re-read the gas network (valve states may have changed)."""
+        self.analyst.refresh()
+
+    def plan(self, uow, ticket: dict, crews: list[dict], router, *, stuck=()) -> dict | None:
+        if ticket["category"] != "emergency" or ticket["lon"] is None:
+            return None
+        cur = uow.cur
+        lon, lat = float(ticket["lon"]), float(ticket["lat"])
+        try:
+            plan = self.analyst.isolation(cur, lon, lat, stuck_valve_ids=tuple(stuck))
+        except ValueError as exc:  # an unknown stuck valve id
+            raise InvalidInput(str(exc), "stuck") from None
+        if "error" in plan:
+            return None
+        zone = warning_zone(
+            cur,
+            lon,
+            lat,
+            plan["leak"]["pressure_class"],
+            situation=SITUATION_BY_TYPE.get(ticket["ticket_type"], "leak"),
+        )
+        cameras = cameras_for(cur, lon, lat)
+        result = {
+            "leak": plan["leak"],
+            "valves": plan["valves"],
+            "skipped_valves": plan["skipped_valves"],
+            "stations_to_shut": plan["stations_to_shut"],
+            "pipes_out": plan["pipes_out"],
+            "affected_meters": plan["affected_meters"],
+            "critical_customers": plan["critical_customers"],
+            "warning_zone": {
+                "radius_m": zone["radius_m"],
+                "geometry": zone["geometry"],
+                "buildings": zone["buildings"],
+                "meters": zone["meters"],
+            },
+            "cameras": [c["id"] for c in cameras],
+            "cameras_covering": [c["id"] for c in cameras if c["covers"]],
+        }
+        if router is not None:
+            result["valve_crews"] = router.valve_crews(plan["valves"], crews)
+        return result
 
 
 def parse_stuck(text: str | None) -> tuple[int, ...]:

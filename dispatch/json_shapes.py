@@ -1,29 +1,19 @@
-"""JSON shapes of tickets and crews for the API, with personal data masked by role."""
+"""JSON shapes of tickets, events, crews and crew recommendations, one place for the API and the
+screens. Pure: personal data is masked by role here, and the caller logs every unmasked read."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from dispatch import repository as repo
 from dispatch.actor import Actor
 from dispatch.auth import mask_name, mask_phone, sees_personal_data
-from dispatch.ticket_model import TRANSITIONS
+from dispatch.ticket_model import STEP_COLUMNS, TRANSITIONS
 
 
-def ticket_view(cur, row: dict, actor: Actor, *, full: bool = False) -> dict:
-    """A ticket as the API returns it. Names and phones are masked unless the role needs them;
-    every unmasked read is logged."""
+def ticket_view(row: dict, actor: Actor, *, callers: list[dict] | None = None) -> dict:
+    """A ticket as the API returns it, names and phones masked unless the role needs them;
+    with ``callers`` (the full view) the list of everyone who called about it."""
     unmasked = sees_personal_data(actor, row["crew_id"])
-    callers = repo.ticket_callers(cur, row["id"]) if full else []
-    has_personal = bool(row["caller_name"] or row["caller_phone"] or callers)
-    if unmasked and has_personal:
-        repo.log_personal_data_read(
-            cur,
-            username=actor.username,
-            role=actor.role,
-            subject=f"ticket:{row['id']}",
-            purpose="ticket view",
-        )
     name = row["caller_name"] if unmasked else mask_name(row["caller_name"])
     phone = row["caller_phone"] if unmasked else mask_phone(row["caller_phone"])
     view = {
@@ -54,9 +44,9 @@ def ticket_view(cur, row: dict, actor: Actor, *, full: bool = False) -> dict:
         "crew_id": row["crew_id"],
         "duplicate_of": row["parent_ticket_id"],
         "version": row["version"],
-        "steps": {c.removesuffix("_at"): iso_time(row[c]) for c in repo.STEP_COLUMNS},
+        "steps": {c.removesuffix("_at"): iso_time(row[c]) for c in STEP_COLUMNS},
     }
-    if full:
+    if callers is not None:
         view["caller_list"] = [
             {
                 "name": c["caller_name"] if unmasked else mask_name(c["caller_name"]),
@@ -67,6 +57,21 @@ def ticket_view(cur, row: dict, actor: Actor, *, full: bool = False) -> dict:
             for c in callers
         ]
     return view
+
+
+def recommendation_view(offer: dict) -> dict:
+    """A crew recommended for a ticket: ETA and travel time in seconds, distance in metres, the
+    road route as [[lon, lat], ...] (EPSG:4326), and when it was computed."""
+    return {
+        "crew_id": offer["crew_id"],
+        "code": offer["code"],
+        "eta_s": offer["eta_s"],
+        "travel_time_s": offer["travel_time_s"],
+        "distance_m": offer["distance_m"],
+        "finishes_first": bool(offer.get("finishes_first")),
+        "route": offer.get("route") or [],
+        "computed_at": iso_time(offer.get("computed_at")),
+    }
 
 
 def event_view(row: dict) -> dict:

@@ -8,9 +8,8 @@ from datetime import datetime
 
 import psycopg2.extras
 
-from dispatch.ticket_model import STEP_TIME, StatusChanged, Ticket
+from dispatch.ticket_model import STEP_COLUMNS, StatusChanged, Ticket
 
-STEP_COLUMNS = (*STEP_TIME.values(), "arrived_at")
 TICKET_COLUMNS = (
     "id, number, ticket_type, category, priority, status, address, description, account_no,"
     " meter_id, caller_name, caller_phone, receiving_department, taken_by, received_at,"
@@ -144,19 +143,25 @@ def append_event(
     reason: str | None = None,
     data: dict | None = None,
 ) -> int:
+    """Append to the ticket's event log and, in the same statement, to the outbox that
+    announces it to every web process (see :func:`outbox_since`)."""
     cur.execute(
-        "INSERT INTO ticket_events (ticket_id, at, actor, event_type, from_status, to_status,"
-        " reason, data) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) RETURNING id",
-        (
-            ticket_id,
-            at,
-            actor,
-            event_type,
-            from_status,
-            to_status,
-            reason,
-            json.dumps(data or {}, default=str),
-        ),
+        "WITH e AS (INSERT INTO ticket_events (ticket_id, at, actor, event_type, from_status,"
+        "   to_status, reason, data) VALUES (%(t)s, %(at)s, %(actor)s, %(kind)s, %(from)s,"
+        "   %(to)s, %(reason)s, %(data)s) RETURNING id),"
+        " o AS (INSERT INTO outbox (at, topic, kind, ticket_id, crew_id, data)"
+        "   SELECT %(at)s, 'ticket', %(kind)s, %(t)s, (%(data)s::jsonb->>'crew_id')::int,"
+        "   jsonb_build_object('to_status', %(to)s::text)) SELECT id FROM e",
+        {
+            "t": ticket_id,
+            "at": at,
+            "actor": actor,
+            "kind": event_type,
+            "from": from_status,
+            "to": to_status,
+            "reason": reason,
+            "data": json.dumps(data or {}, default=str),
+        },
     )
     return int(cur.fetchone()["id"])
 
@@ -324,20 +329,33 @@ def get_crew(cur, crew_id: int, *, for_update: bool = False) -> dict | None:
     return cur.fetchone()
 
 
-def list_crews(cur) -> list[dict]:
+def list_crews(cur, ids: list[int] | None = None) -> list[dict]:
+    """Every crew (or those in ``ids``) with its latest fix and the ticket it works on."""
     cur.execute(
         "SELECT c.id, c.code, c.name, c.skills, c.status, c.shift, c.depot_id,"
         " ST_X(p.geom) AS lon, ST_Y(p.geom) AS lat, p.recorded_at, p.heading_deg, p.speed_mps,"
         " (SELECT t.id FROM tickets t WHERE t.crew_id = c.id"
         "   AND t.status IN ('assigned', 'accepted', 'en_route', 'on_site', 'made_safe')"
         "   ORDER BY t.priority LIMIT 1) AS active_ticket_id"
-        " FROM crews c LEFT JOIN crew_latest_positions p ON p.crew_id = c.id ORDER BY c.id"
+        " FROM crews c LEFT JOIN crew_latest_positions p ON p.crew_id = c.id"
+        " WHERE %(ids)s::int[] IS NULL OR c.id = ANY(%(ids)s) ORDER BY c.id",
+        {"ids": ids},
     )
     return list(cur.fetchall())
 
 
 def set_crew_status(cur, crew_id: int, status: str) -> None:
     cur.execute("UPDATE crews SET status = %s WHERE id = %s", (status, crew_id))
+    announce_crew(cur, crew_id, "crew_status", data={"status": status})
+
+
+def announce_crew(cur, crew_id: int, kind: str, *, at: datetime | None = None, data=None) -> None:
+    """An outbox row for a change of a crew (its status, a new fix)."""
+    cur.execute(
+        "INSERT INTO outbox (at, topic, kind, crew_id, data)"
+        " VALUES (COALESCE(%s, now()), 'crew', %s, %s, %s)",
+        (at, kind, crew_id, json.dumps(data or {}, default=str)),
+    )
 
 
 def active_assignment(cur, ticket_id: int) -> dict | None:
@@ -379,15 +397,20 @@ def insert_assignment(
     route: list[list[float]] | None = None,
 ) -> None:
     """``route``: the road route the crew was sent on, as [[lon, lat], ...] (EPSG:4326)."""
-    wkt = None
-    if route and len(route) >= 2:
-        wkt = "LINESTRING(" + ", ".join(f"{float(x)} {float(y)}" for x, y in route) + ")"
+    wkt = linestring_wkt(route)
     cur.execute(
         "INSERT INTO assignments (ticket_id, crew_id, assigned_at, assigned_by, automatic, eta_s,"
         " emergency, route) VALUES (%s, %s, %s, %s, %s, %s, %s,"
         " CASE WHEN %s::text IS NULL THEN NULL ELSE ST_GeomFromText(%s, 4326) END)",
         (ticket_id, crew_id, at, by, automatic, eta_s, emergency, wkt, wkt),
     )
+
+
+def linestring_wkt(route: list | None) -> str | None:
+    """A road route [[lon, lat], ...] as WKT, or None when it has fewer than two points."""
+    if not route or len(route) < 2:
+        return None
+    return "LINESTRING(" + ", ".join(f"{float(x)} {float(y)}" for x, y in route) + ")"
 
 
 def release_assignment(cur, ticket_id: int, *, at: datetime, reason: str) -> int | None:
@@ -416,6 +439,7 @@ def insert_position(
         " VALUES (%s, %s, %s, %s, ST_SetSRID(ST_MakePoint(%s, %s), 4326))",
         (crew_id, recorded_at, speed_mps, heading_deg, lon, lat),
     )
+    announce_crew(cur, crew_id, "crew_moved", at=recorded_at)
 
 
 def tickets_within(cur, crew_id: int, *, lon: float, lat: float, radius_m: float) -> list[int]:
@@ -747,8 +771,9 @@ def mark_overdue_complaints(cur, now: datetime) -> list[dict]:
 # --- the wall screen's read model ---
 
 
-def wall_tickets(cur, *, limit: int = 500) -> list[dict]:
-    """Open, unlinked tickets with what the queue shows: crew code and the ETA it was sent with."""
+def wall_tickets(cur, *, limit: int = 500, ids: list[int] | None = None) -> list[dict]:
+    """Open, unlinked tickets (or those of them in ``ids``) with what the queue shows: crew code
+    and the ETA it was sent with."""
     cur.execute(
         "SELECT t.id, t.number, t.ticket_type, t.category, t.priority, t.status, t.address,"
         " t.callers, t.received_at, t.arrival_due_at, t.arrived_at, t.crew_id, c.code AS crew_code,"
@@ -758,8 +783,9 @@ def wall_tickets(cur, *, limit: int = 500) -> list[dict]:
         " FROM tickets t LEFT JOIN crews c ON c.id = t.crew_id"
         " LEFT JOIN assignments a ON a.ticket_id = t.id AND a.released_at IS NULL"
         " WHERE t.status NOT IN ('closed', 'cancelled') AND t.parent_ticket_id IS NULL"
-        " ORDER BY t.priority, t.arrival_due_at NULLS LAST, t.received_at LIMIT %s",
-        (limit,),
+        " AND (%(ids)s::bigint[] IS NULL OR t.id = ANY(%(ids)s))"
+        " ORDER BY t.priority, t.arrival_due_at NULLS LAST, t.received_at LIMIT %(limit)s",
+        {"limit": limit, "ids": ids},
     )
     return list(cur.fetchall())
 
@@ -772,3 +798,21 @@ def arrivals_since(cur, since: datetime) -> list[dict]:
         (since,),
     )
     return list(cur.fetchall())
+
+
+# --- the outbox ---------------------------------------------------------------------------------
+
+
+def outbox_since(cur, after_id: int, *, limit: int = 1000) -> list[dict]:
+    """Outbox rows after ``after_id``, oldest first."""
+    cur.execute(
+        "SELECT id, at, topic, kind, ticket_id, crew_id, data FROM outbox WHERE id > %s"
+        " ORDER BY id LIMIT %s",
+        (after_id, limit),
+    )
+    return list(cur.fetchall())
+
+
+def outbox_last_id(cur) -> int:
+    cur.execute("SELECT COALESCE(max(id), 0) AS id FROM outbox")
+    return int(cur.fetchone()["id"])

@@ -1,17 +1,21 @@
-"""The control room's heartbeat: every few seconds, raise due deadline events and auto-dispatch
-waiting P1 tickets (when configured). Runs in a daemon thread started by ``dispatch serve``."""
+"""The control room's heartbeat: every few seconds, raise due deadline events, route again the
+stale recommendations of waiting tickets, and auto-dispatch waiting P1 tickets (when
+configured); every minute, re-read the gas network for isolation plans. Runs in a daemon thread
+started by ``dispatch serve``."""
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
 from dispatch import ticket_service
 from dispatch.actor import Actor
 from dispatch.errors import DispatchError
-from dispatch.ticket_service import Recommender, Settings
+from dispatch.ports import Ports
+from dispatch.ticket_service import Settings
 from dispatch.unit_of_work import UnitOfWork
 from gis.errors import DatabaseUnavailable
 
@@ -24,24 +28,42 @@ class Ticker:
         self,
         dsn: str,
         settings: Settings,
-        recommend: Recommender | None,
+        ports: Ports | None,
         *,
         every_s: float = 5.0,
+        network_every_s: float = 60.0,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
-        self.dsn, self.settings, self.recommend, self.every_s = dsn, settings, recommend, every_s
+        self.dsn, self.settings, self.every_s = dsn, settings, every_s
+        self.ports = ports or Ports()
+        self.network_every_s = network_every_s
+        self._network_read_at: float | None = None
         self.clock = clock or (lambda: datetime.now(UTC))
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
     def tick(self) -> dict:
-        """One beat, in its own transactions: clocks first, then auto-dispatch."""
+        """One beat, in its own transactions: clocks first, then fresh recommendations, then
+        auto-dispatch."""
         now = self.clock()
         with UnitOfWork(self.dsn) as uow:
             raised = ticket_service.check_clocks(uow, now, SYSTEM)
         with UnitOfWork(self.dsn) as uow:
-            dispatched = ticket_service.auto_dispatch(uow, now, self.settings, self.recommend)
-        return {"raised": raised, "auto_dispatched": dispatched}
+            refreshed = ticket_service.refresh_recommendations(uow, now, self.settings, self.ports)
+        with UnitOfWork(self.dsn) as uow:
+            dispatched = ticket_service.auto_dispatch(uow, now, self.settings, self.ports)
+        self._refresh_network()
+        return {"raised": raised, "refreshed": refreshed, "auto_dispatched": dispatched}
+
+    def _refresh_network(self) -> None:
+        """Valve states change rarely: re-read the network here, so no intake waits for it."""
+        refresh = getattr(self.ports.isolation, "refresh", None)
+        started = time.monotonic()
+        if refresh is None:
+            return
+        if self._network_read_at is None or started - self._network_read_at > self.network_every_s:
+            self._network_read_at = started
+            refresh()
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="dispatch-ticker", daemon=True)

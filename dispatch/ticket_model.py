@@ -91,8 +91,16 @@ STEP_TIME = {
     "closed": "closed_at",
     "cancelled": "cancelled_at",
 }
+#: Every time a ticket records: the time it entered each status, and the arrival (on site, or
+#: the crew's GPS within the arrival radius, whichever came first).
+STEP_COLUMNS = (*STEP_TIME.values(), "arrived_at")
 #: Statuses in which a crew is bound to the ticket.
 CREW_BOUND = ("assigned", "accepted", "en_route", "on_site", "made_safe")
+
+
+def required_skill(ticket_type: str) -> str | None:
+    """The skill a crew needs for a job of this type (None: no field work)."""
+    return SKILL_FOR_TYPE.get(ticket_type)
 
 
 def category_of(ticket_type: str) -> str:
@@ -136,6 +144,26 @@ class StatusChanged:
         )
 
 
+@dataclass(frozen=True)
+class TicketOpened:
+    """A work order was taken in (the first entry of its event log)."""
+
+    at: datetime
+    actor: str
+    ticket_type: str
+    priority: int
+    event_type: str = "created"
+
+
+@dataclass(frozen=True)
+class ArrivalRecorded:
+    """The crew's GPS came within the arrival radius: the response clock stopped at ``at``."""
+
+    at: datetime
+    crew_id: int | None
+    event_type: str = "arrived_by_gps"
+
+
 @dataclass
 class Ticket:
     """A work order and where it stands. Times are timezone-aware datetimes."""
@@ -149,11 +177,35 @@ class Ticket:
     crew_id: int | None = None
     steps: dict[str, datetime | None] = field(default_factory=dict)
     version: int = 1
-    events: list[StatusChanged] = field(default_factory=list)
+    events: list = field(default_factory=list)
+
+    @classmethod
+    def open(
+        cls, ticket_type: object, *, priority: object = None, at: datetime, actor: str
+    ) -> Ticket:
+        """A new work order of a known type, with its type's default priority unless one (1 to
+        4) is given; records :class:`TicketOpened`. The id and number come when it is stored."""
+        if not isinstance(ticket_type, str):
+            raise InvalidInput("`type` is required: a ticket type", "type")
+        default = _type(ticket_type)[1]
+        if priority is None:
+            priority = default
+        if isinstance(priority, bool) or not isinstance(priority, int) or not 1 <= priority <= 4:
+            raise InvalidInput("`priority` must be an integer from 1 to 4", "priority")
+        if at.tzinfo is None:
+            raise InvalidInput("`received_at` must carry a time zone", "received_at")
+        ticket = cls(None, "", ticket_type, priority, "new", at)
+        ticket.events.append(TicketOpened(at, actor, ticket_type, priority))
+        return ticket
 
     @property
     def category(self) -> str:
         return category_of(self.ticket_type)
+
+    @property
+    def required_skill(self) -> str | None:
+        """The skill a crew needs for this job (None: no field work)."""
+        return required_skill(self.ticket_type)
 
     @property
     def is_emergency(self) -> bool:
@@ -221,13 +273,15 @@ class Ticket:
             data["previous_crew_id"] = self.crew_id
         return self.transition("assigned", at=at, actor=actor, reason=reason, data=data)
 
-    def record_arrival(self, at: datetime) -> bool:
+    def record_arrival(self, at: datetime) -> ArrivalRecorded | None:
         """The crew's GPS came within the arrival radius: the response time stops at ``at`` if
-        that is earlier than any arrival known. Returns whether it changed."""
+        that is earlier than any arrival known. Returns the event when it changed."""
         known = self.steps.get("arrived_at")
         if self.status not in ("assigned", "accepted", "en_route", "on_site"):
-            return False
+            return None
         if known is None or at < known:
             self.steps["arrived_at"] = at
-            return True
-        return False
+            event = ArrivalRecorded(at, self.crew_id)
+            self.events.append(event)
+            return event
+        return None

@@ -1,24 +1,41 @@
-"""Use cases of the control room. Each takes a unit of work (one transaction), the acting
-user and the current time (injected, so clocks can be tested), and returns plain dicts.
-Domain rules live in :mod:`dispatch.ticket_model` and :mod:`dispatch.clocks`; SQL in
-:mod:`dispatch.repository`."""
+"""Use cases of a ticket, from the call to the crew's arrival. Each takes a unit of work (one
+transaction), the acting user and the current time (injected, so clocks can be tested), and
+returns plain dicts in the API's shapes (:mod:`dispatch.json_shapes`).
+
+Opening a ticket is one function, :func:`open_ticket`: it builds the :class:`Ticket` through the
+domain's constructor, honours the Idempotency-Key, locates the call, sets the deadlines, links
+a duplicate call, and for a field job gets the crews recommended by road (filtered by the skill
+its type needs) and, for an emergency, the isolation plan, through the injected
+:class:`dispatch.ports.Ports`; both are stored with the ticket in the same transaction, so every
+screen reads them instead of computing them again. Assigning takes the ETA and route from what
+is stored, and routes again only when that is stale (the crew moved, or a minute passed).
+
+Storage is reached only through the unit of work's repositories (``uow.tickets``,
+``uow.crews``, ``uow.events``, ``uow.places``); every event written there is also announced
+through the outbox. Domain rules live in :mod:`dispatch.ticket_model` and
+:mod:`dispatch.clocks`.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import psycopg2
 
-from dispatch import repository as repo
+from dispatch import json_shapes
 from dispatch.actor import Actor
+from dispatch.auth import sees_personal_data
 from dispatch.clocks import ClockPolicy, deadlines, due_alerts
 from dispatch.errors import Conflict, IllegalTransition, InvalidInput, NotFound, PermissionDenied
 from dispatch.input_fields import float_field, int_field, phone_field, text_field, time_field
-from dispatch.ticket_model import DUPLICATE_PRONE, TRANSITIONS, category_of, default_priority
-from dispatch.unit_of_work import UnitOfWork
-from gis.geocode import best_match, search_addresses
+from dispatch.ports import Ports
+from dispatch.ticket_model import DUPLICATE_PRONE, TRANSITIONS, Ticket, required_skill
+from gis.geocode import best_match
+from routing.distance import great_circle_m
+
+#: The longest Idempotency-Key accepted (characters).
+MAX_IDEMPOTENCY_KEY = 200
 
 
 @dataclass(frozen=True)
@@ -30,99 +47,149 @@ class Settings:
     #: Assign the best crew to a P1 ticket no dispatcher acted on within this many seconds;
     #: None (the default) leaves every assignment to a person.
     auto_dispatch_after_s: float | None = None
-
-
-#: (lon, lat, skill) -> ranked crews as dicts; provided by the app when a road graph is loaded.
-Recommender = Callable[[float, float, str | None], list[dict]]
+    #: Stored recommendations older than this are routed again before they are used (s) ...
+    recommendation_max_age_s: float = 60.0
+    #: ... and so are they when the crew has moved farther than this since (m).
+    recommendation_moved_m: float = 50.0
 
 
 def open_ticket(
-    uow: UnitOfWork,
+    uow,
     data: dict,
     actor: Actor,
     now: datetime,
-    settings: Settings = Settings(),
-    recommend: Recommender | None = None,
+    settings: Settings | None = None,
+    ports: Ports | None = None,
+    *,
+    idempotency_key: str | None = None,
 ) -> dict:
-    """Create a work order; link it to an open one when it is a duplicate call; for a P1
-    ticket, return the nearest eligible crews by road in the same answer."""
-    cur = uow.cur
-    ticket_type = text_field(data, "type", required=True)
-    category = category_of(ticket_type)
-    priority = int_field(data, "priority", default=default_priority(ticket_type), lo=1, hi=4)
-    lon, lat, meter = _locate(cur, data, required=category != "non_field")
-    if lon is not None:
-        inside = repo.territory_contains(cur, lon, lat)
-        if inside is False:
+    """Take a call in: ``{"ticket", "duplicate_of", "recommendations", "isolation"}``, with
+    ``"replayed": True`` when ``idempotency_key`` was used before (nothing new is stored)."""
+    settings, ports = settings or Settings(), ports or Ports()
+    if idempotency_key is not None:
+        if not idempotency_key or len(idempotency_key) > MAX_IDEMPOTENCY_KEY:
             raise InvalidInput(
-                f"`lon`, `lat`: ({lon:.5f}, {lat:.5f}) is outside the service territory", "lon"
+                f"`Idempotency-Key` must have 1 to {MAX_IDEMPOTENCY_KEY} characters",
+                "Idempotency-Key",
             )
-    jurisdiction = text_field(data, "jurisdiction") or "urban"
-    due = deadlines(ticket_type, category, priority, jurisdiction, now, settings.policy)
-    row = {
-        "ticket_type": ticket_type,
-        "priority": priority,
-        "lon": lon,
-        "lat": lat,
-        "address": text_field(data, "address") or (meter["address"] if meter else None),
-        "description": text_field(data, "description") or "",
-        "account_no": meter["account_no"] if meter else text_field(data, "account_no"),
-        "meter_id": meter["id"] if meter else None,
-        "caller_name": text_field(data, "caller_name"),
-        "caller_phone": phone_field(data),
-        "receiving_department": text_field(data, "receiving_department"),
-        "taken_by": actor.username,
-        "received_at": now,
-        "appointment_at": time_field(data, "appointment_at"),
-        "promised_reply_at": time_field(data, "promised_reply_at"),
-        "jurisdiction": jurisdiction,
-        "arrival_due_at": due.arrival_due_at,
-        "make_safe_due_at": due.make_safe_due_at,
-        "reply_due_at": due.reply_due_at,
-    }
-    ticket_id, number = repo.insert_ticket(cur, row)
-    repo.append_event(
-        cur,
-        ticket_id,
+        earlier = uow.tickets.idempotent(actor.username, idempotency_key)
+        if earlier is not None:
+            return {**_ticket_answer(uow, earlier, actor), "replayed": True}
+    ticket = Ticket.open(
+        text_field(data, "type", required=True),
+        priority=int_field(data, "priority", lo=1, hi=4),
         at=now,
         actor=actor.username,
-        event_type="created",
-        to_status="new",
-        data={"type": ticket_type, "priority": priority},
     )
-    repo.add_caller(cur, ticket_id, name=row["caller_name"], phone=row["caller_phone"], at=now)
+    lon, lat, meter = _locate(uow, data, required=ticket.category != "non_field")
+    if lon is not None and uow.places.territory_contains(lon, lat) is False:
+        raise InvalidInput(
+            f"`lon`, `lat`: ({lon:.5f}, {lat:.5f}) is outside the service territory", "lon"
+        )
+    jurisdiction = text_field(data, "jurisdiction") or "urban"
+    due = deadlines(
+        ticket.ticket_type, ticket.category, ticket.priority, jurisdiction, now, settings.policy
+    )
+    uow.tickets.add(
+        ticket,
+        {
+            "lon": lon,
+            "lat": lat,
+            "address": text_field(data, "address") or (meter["address"] if meter else None),
+            "description": text_field(data, "description") or "",
+            "account_no": meter["account_no"] if meter else text_field(data, "account_no"),
+            "meter_id": meter["id"] if meter else None,
+            "caller_name": text_field(data, "caller_name"),
+            "caller_phone": phone_field(data),
+            "receiving_department": text_field(data, "receiving_department"),
+            "taken_by": actor.username,
+            "appointment_at": time_field(data, "appointment_at"),
+            "promised_reply_at": time_field(data, "promised_reply_at"),
+            "jurisdiction": jurisdiction,
+            "arrival_due_at": due.arrival_due_at,
+            "make_safe_due_at": due.make_safe_due_at,
+            "reply_due_at": due.reply_due_at,
+        },
+    )
+    opened = ticket.events[0]
+    uow.events.append(
+        ticket.id,
+        at=now,
+        actor=actor.username,
+        event_type=opened.event_type,
+        to_status="new",
+        data={"type": ticket.ticket_type, "priority": ticket.priority},
+    )
+    uow.tickets.add_caller(
+        ticket.id, name=text_field(data, "caller_name"), phone=phone_field(data), at=now
+    )
+    if idempotency_key is not None:
+        uow.tickets.remember_idempotency(actor.username, idempotency_key, ticket.id)
 
     duplicate_of = None
-    if ticket_type in DUPLICATE_PRONE and lon is not None:
-        since = now - timedelta(minutes=settings.duplicate_window_min)
+    if ticket.ticket_type in DUPLICATE_PRONE and lon is not None:
         candidates = [
             c
-            for c in repo.duplicate_candidates(
-                cur,
+            for c in uow.tickets.duplicate_candidates(
                 lon=lon,
                 lat=lat,
-                since=since,
+                since=now - timedelta(minutes=settings.duplicate_window_min),
                 radius_m=settings.duplicate_radius_m,
                 types=sorted(DUPLICATE_PRONE),
             )
-            if c["id"] != ticket_id
+            if c["id"] != ticket.id
         ]
         if candidates:
             duplicate_of = int(candidates[0]["id"])
-            _link(cur, ticket_id, duplicate_of, actor, now, automatic=True)
-    recommendations = []
-    if recommend is not None and priority == 1 and duplicate_of is None and lon is not None:
-        recommendations = recommend(lon, lat, "emergency" if category == "emergency" else None)
+            _link(uow, ticket.id, duplicate_of, actor, now, automatic=True)
+    if duplicate_of is None and lon is not None and ticket.category != "non_field":
+        row = uow.tickets.row(ticket.id)
+        crews = uow.crews.all()
+        _recommend(uow, row, crews, now, ports)
+        if ports.isolation is not None:
+            plan = ports.isolation.plan(uow, row, crews, ports.router)
+            if plan is not None:
+                uow.tickets.save_isolation_plan(ticket.id, plan, now)
+    return _ticket_answer(uow, ticket.id, actor)
+
+
+def get_ticket(uow, ticket_id: int, actor: Actor) -> dict:
+    """The full ticket view with its callers, the stored recommendations and isolation plan."""
+    row = _visible_row(uow, ticket_id, actor)
     return {
-        "id": ticket_id,
-        "number": number,
-        "duplicate_of": duplicate_of,
-        "recommendations": recommendations,
+        **_view(uow, row, actor, full=True),
+        "recommendations": [json_shapes.recommendation_view(o) for o in _offers(uow, row)],
+        "isolation": uow.tickets.isolation_plan(ticket_id),
     }
 
 
+def list_tickets(uow, actor: Actor, **filters) -> list[dict]:
+    """Tickets as the API lists them; a crew lead sees only its own crew's."""
+    if actor.role == "crew_lead":
+        filters["crew_id"] = actor.crew_id
+    return [_view(uow, row, actor) for row in uow.tickets.rows(**filters)]
+
+
+def ticket_events(uow, ticket_id: int, actor: Actor) -> list[dict]:
+    _visible_row(uow, ticket_id, actor)
+    return [json_shapes.event_view(e) for e in uow.events.for_ticket(ticket_id)]
+
+
+def isolation_plan(
+    uow, ticket_id: int, actor: Actor, ports: Ports, *, stuck: tuple[int, ...] = ()
+) -> dict:
+    """The stored isolation plan; with ``stuck`` valves, the plan traced again around them."""
+    row = _visible_row(uow, ticket_id, actor)
+    plan = None if stuck else uow.tickets.isolation_plan(ticket_id)
+    if plan is None and ports.isolation is not None:
+        plan = ports.isolation.plan(uow, row, uow.crews.all(), ports.router, stuck=stuck)
+    if plan is None:
+        raise InvalidInput("only an emergency ticket with a location has an isolation plan", "id")
+    return plan
+
+
 def transition_ticket(
-    uow: UnitOfWork,
+    uow,
     ticket_id: int,
     to: str,
     actor: Actor,
@@ -131,8 +198,7 @@ def transition_ticket(
     reason: str | None = None,
 ) -> dict:
     """Move a ticket along its lifecycle (not to ``assigned``: use :func:`assign_crew`)."""
-    cur = uow.cur
-    ticket = _load(cur, ticket_id, actor, lock=True)
+    ticket = _load(uow, ticket_id, actor, lock=True)
     if to == "assigned":
         raise InvalidInput(
             "`status`: assign a crew with the assign action, not a transition", "status"
@@ -148,55 +214,64 @@ def transition_ticket(
     expected = ticket.version
     event = ticket.transition(to, at=now, actor=actor.username, reason=reason)
     if to in ("repaired", "cancelled"):
-        crew = repo.release_assignment(cur, ticket_id, at=now, reason=to)
+        crew = uow.crews.release_assignment(ticket_id, at=now, reason=to)
         if crew is not None:
-            _free_crew_if_idle(cur, crew)
-    _save(cur, ticket, expected, event)
+            _free_crew_if_idle(uow, crew)
+    _save(uow, ticket, expected, event)
     return {"id": ticket_id, "status": ticket.status, "allowed_next": list(TRANSITIONS[to])}
 
 
 def assign_crew(
-    uow: UnitOfWork,
+    uow,
     ticket_id: int,
     crew_id: object,
     actor: Actor,
     now: datetime,
     *,
     automatic: bool = False,
-    eta_s: float | None = None,
     reason: str | None = None,
-    route: list[list[float]] | None = None,
+    settings: Settings | None = None,
+    ports: Ports | None = None,
 ) -> dict:
-    """Assign (or reassign) a crew, atomically with the ticket's change of status. A crew holds
-    at most one active emergency job: the crew row is locked for the check, and a partial
-    unique index in the database refuses a second one even so."""
-    cur = uow.cur
+    """Assign (or reassign) a crew, atomically with the ticket's change of status, with the
+    ETA and road route stored for that crew (routed again when stale). The crew must have the
+    skill the job needs. A crew holds at most one active emergency job: the crew row is locked
+    for the check, and a partial unique index in the database refuses a second one even so."""
+    settings, ports = settings or Settings(), ports or Ports()
     crew_id = int_field({"crew_id": crew_id}, "crew_id", required=True, lo=1)
-    ticket = _load(cur, ticket_id, actor, lock=True)
+    ticket = _load(uow, ticket_id, actor, lock=True)
     if "assigned" not in ticket.allowed_next():
         raise IllegalTransition(ticket.status, "assigned", ticket.allowed_next())
-    crew = repo.get_crew(cur, crew_id, for_update=True)
+    crew = uow.crews.get(crew_id, lock=True)
     if crew is None:
         raise NotFound(f"`crew_id`: no crew {crew_id}", "crew_id")
     if crew["status"] in ("off_duty", "out_of_service"):
         raise Conflict(f"`crew_id`: crew {crew['code']} is {crew['status']}", "crew_id")
+    skill = ticket.required_skill
+    if skill is not None and skill not in (crew["skills"] or []):
+        raise Conflict(
+            f"`crew_id`: crew {crew['code']} lacks the skill `{skill}` a"
+            f" {ticket.ticket_type} job needs",
+            "crew_id",
+        )
     if ticket.crew_id == crew_id and ticket.status == "assigned":
         raise Conflict(f"`crew_id`: crew {crew['code']} is already assigned", "crew_id")
     if ticket.is_emergency:
-        holding = repo.crew_emergency_job(cur, crew_id)
+        holding = uow.crews.emergency_job(crew_id)
         if holding is not None and holding["ticket_id"] != ticket_id:
             raise Conflict(
                 f"`crew_id`: crew {crew['code']} already holds emergency job {holding['number']}",
                 "crew_id",
             )
+    offer = _offer_for(uow, ticket_id, crew, now, settings, ports)
+    eta_s = None if offer is None else offer["eta_s"]
     expected = ticket.version
-    previous = repo.release_assignment(cur, ticket_id, at=now, reason="reassigned")
+    previous = uow.crews.release_assignment(ticket_id, at=now, reason="reassigned")
     event = ticket.assign(
         crew_id, at=now, actor=actor.username, automatic=automatic, eta_s=eta_s, reason=reason
     )
     try:
-        repo.insert_assignment(
-            cur,
+        uow.crews.add_assignment(
             ticket_id=ticket_id,
             crew_id=crew_id,
             at=now,
@@ -204,28 +279,32 @@ def assign_crew(
             automatic=automatic,
             eta_s=eta_s,
             emergency=ticket.is_emergency,
-            route=route,
+            route=None if offer is None else offer["route"],
         )
     except psycopg2.errors.UniqueViolation:  # the index caught a race the lock did not
         raise Conflict(
             f"`crew_id`: crew {crew['code']} already holds an emergency job", "crew_id"
         ) from None
-    _save(cur, ticket, expected, event)
-    repo.set_crew_status(cur, crew_id, "busy")
+    _save(uow, ticket, expected, event)
+    uow.crews.set_status(crew_id, "busy")
     if previous is not None and previous != crew_id:
-        _free_crew_if_idle(cur, previous)
-    return {"id": ticket_id, "status": ticket.status, "crew_id": crew_id, "event": event.event_type}
+        _free_crew_if_idle(uow, previous)
+    return {
+        "id": ticket_id,
+        "status": ticket.status,
+        "crew_id": crew_id,
+        "crew_code": crew["code"],
+        "eta_s": eta_s,
+        "event": event.event_type,
+    }
 
 
-def link_duplicate(
-    uow: UnitOfWork, ticket_id: int, parent_id: object, actor: Actor, now: datetime
-) -> dict:
-    cur = uow.cur
+def link_duplicate(uow, ticket_id: int, parent_id: object, actor: Actor, now: datetime) -> dict:
     parent_id = int_field({"parent_id": parent_id}, "parent_id", required=True, lo=1)
     if parent_id == ticket_id:
         raise InvalidInput("`parent_id`: a ticket cannot be a duplicate of itself", "parent_id")
-    child = repo.get_ticket_row(cur, ticket_id, for_update=True)
-    parent = repo.get_ticket_row(cur, parent_id, for_update=True)
+    child = uow.tickets.row(ticket_id, lock=True)
+    parent = uow.tickets.row(parent_id, lock=True)
     if child is None:
         raise NotFound(f"no ticket {ticket_id}", "id")
     if parent is None:
@@ -234,24 +313,22 @@ def link_duplicate(
         raise Conflict("`parent_id`: that ticket is itself linked as a duplicate", "parent_id")
     if child["parent_ticket_id"] is not None:
         raise Conflict("already linked as a duplicate; unlink it first", "id")
-    _link(cur, ticket_id, parent_id, actor, now, automatic=False)
+    _link(uow, ticket_id, parent_id, actor, now, automatic=False)
     return {"id": ticket_id, "duplicate_of": parent_id}
 
 
-def unlink_duplicate(uow: UnitOfWork, ticket_id: int, actor: Actor, now: datetime) -> dict:
+def unlink_duplicate(uow, ticket_id: int, actor: Actor, now: datetime) -> dict:
     """Make a linked call its own ticket again (a dispatcher decided it is a separate leak)."""
-    cur = uow.cur
-    row = repo.get_ticket_row(cur, ticket_id, for_update=True)
+    row = uow.tickets.row(ticket_id, lock=True)
     if row is None:
         raise NotFound(f"no ticket {ticket_id}", "id")
     parent_id = row["parent_ticket_id"]
     if parent_id is None:
         raise Conflict("this ticket is not linked as a duplicate", "id")
-    repo.set_parent(cur, ticket_id, None)
-    repo.move_callers(cur, ticket_id, parent_id, back=True)
+    uow.tickets.set_parent(ticket_id, None)
+    uow.tickets.move_callers(ticket_id, parent_id, back=True)
     for tid, other in ((ticket_id, parent_id), (parent_id, ticket_id)):
-        repo.append_event(
-            cur,
+        uow.events.append(
             tid,
             at=now,
             actor=actor.username,
@@ -261,13 +338,12 @@ def unlink_duplicate(uow: UnitOfWork, ticket_id: int, actor: Actor, now: datetim
     return {"id": ticket_id, "duplicate_of": None}
 
 
-def check_clocks(uow: UnitOfWork, now: datetime, actor: Actor) -> list[dict]:
+def check_clocks(uow, now: datetime, actor: Actor) -> list[dict]:
     """Raise "deadline at risk" (80 %) and "deadline missed" events that are due, once each."""
-    cur = uow.cur
     raised = []
-    rows = repo.list_tickets(cur, open_only=True, limit=10_000)
+    rows = uow.tickets.rows(open_only=True, limit=10_000)
     # One read of what was raised before, not one per ticket: this runs every few seconds.
-    earlier = repo.deadline_alerts_raised(cur, [row["id"] for row in rows])
+    earlier = uow.tickets.deadline_alerts_raised([row["id"] for row in rows])
     for row in rows:
         already = earlier.get(row["id"], set())
         due = {
@@ -283,8 +359,7 @@ def check_clocks(uow: UnitOfWork, now: datetime, actor: Actor) -> list[dict]:
         for alert in due_alerts(
             received_at=row["received_at"], due=due, stopped=stopped, now=now, already=already
         ):
-            repo.append_event(
-                cur,
+            uow.events.append(
                 row["id"],
                 at=now,
                 actor=actor.username,
@@ -295,47 +370,61 @@ def check_clocks(uow: UnitOfWork, now: datetime, actor: Actor) -> list[dict]:
     return raised
 
 
-def auto_dispatch(
-    uow: UnitOfWork, now: datetime, settings: Settings, recommend: Recommender | None
-) -> list[dict]:
+def refresh_recommendations(uow, now: datetime, settings: Settings, ports: Ports) -> list[int]:
+    """Route again the crews recommended for waiting tickets whose recommendations are older
+    than ``settings.recommendation_max_age_s``, so that screens never show an old ETA.
+    Returns the ids of the tickets refreshed."""
+    if ports.router is None:
+        return []
+    cutoff = now - timedelta(seconds=settings.recommendation_max_age_s)
+    rows = uow.tickets.waiting_for_fresh_recommendations(cutoff)
+    if not rows:
+        return []
+    crews = uow.crews.all()
+    for row in rows:
+        _recommend(uow, row, crews, now, ports)
+        uow.events.append(row["id"], at=now, actor="system", event_type="recommendations_refreshed")
+    return [int(row["id"]) for row in rows]
+
+
+def auto_dispatch(uow, now: datetime, settings: Settings, ports: Ports | None) -> list[dict]:
     """Assign the recommended crew to each new P1 ticket that waited ``auto_dispatch_after_s``
     without a dispatcher acting; the event says it was automatic. A ticket with no crew to
     send gets one "auto_dispatch_failed" event and stays for a person."""
-    if settings.auto_dispatch_after_s is None or recommend is None:
+    if settings.auto_dispatch_after_s is None or ports is None or ports.router is None:
         return []
-    cur = uow.cur
     actor = Actor("auto-dispatch", "dispatcher")
     cutoff = now - timedelta(seconds=settings.auto_dispatch_after_s)
     done = []
-    for row in repo.list_tickets(cur, status=["new"], limit=10_000):
+    for row in uow.tickets.rows(status=["new"], limit=10_000):
         if row["priority"] != 1 or row["parent_ticket_id"] is not None or row["lon"] is None:
             continue
         if row["received_at"] > cutoff:
             continue
-        events = repo.ticket_events(cur, row["id"])
-        if any(e["event_type"] == "auto_dispatch_failed" for e in events):
+        if any(e["event_type"] == "auto_dispatch_failed" for e in uow.events.for_ticket(row["id"])):
             continue
-        skill = "emergency" if row["category"] == "emergency" else None
-        for crew in recommend(row["lon"], row["lat"], skill):
+        offers = _offers(uow, row)
+        if not offers or _stale(offers[0], None, now, settings):
+            offers = _recommend(uow, row, uow.crews.all(), now, ports)
+        for offer in offers:
             try:
                 assign_crew(
                     uow,
                     row["id"],
-                    crew["crew_id"],
+                    offer["crew_id"],
                     actor,
                     now,
                     automatic=True,
-                    eta_s=crew["eta_s"],
-                    route=crew.get("route"),
                     reason="no dispatcher acted in time",
+                    settings=settings,
+                    ports=ports,
                 )
             except Conflict:
                 continue  # that crew was taken meanwhile: try the next one
-            done.append({"ticket_id": row["id"], "crew_id": crew["crew_id"]})
+            done.append({"ticket_id": row["id"], "crew_id": offer["crew_id"]})
             break
         else:
-            repo.append_event(
-                cur,
+            uow.events.append(
                 row["id"],
                 at=now,
                 actor=actor.username,
@@ -345,22 +434,94 @@ def auto_dispatch(
     return done
 
 
-def _link(
-    cur, ticket_id: int, parent_id: int, actor: Actor, now: datetime, *, automatic: bool
-) -> None:
-    repo.set_parent(cur, ticket_id, parent_id)
-    repo.move_callers(cur, ticket_id, parent_id)
+# --- helpers -----------------------------------------------------------------------------------
+
+
+def _recommend(uow, row: dict, crews: list[dict], now: datetime, ports: Ports) -> list[dict]:
+    """Route the crews with the skill the job needs to the ticket; store and return them."""
+    if ports.router is None or row["lon"] is None:
+        return []
+    skill = required_skill(row["ticket_type"])
+    offers = ports.router.recommend(row["lon"], row["lat"], skill, crews, now)
+    uow.tickets.save_recommendations(row["id"], offers, now)
+    return [{**o, "computed_at": now} for o in offers]
+
+
+def _offer_for(uow, ticket_id: int, crew: dict, now: datetime, settings: Settings, ports):
+    """The stored recommendation of this crew for this ticket, routed again when it is stale
+    or was never made (the dispatcher picked a crew that was not recommended)."""
+    stored = next(
+        (o for o in uow.tickets.recommendations(ticket_id) if o["crew_id"] == crew["id"]), None
+    )
+    if stored is not None and not _stale(stored, crew, now, settings):
+        return stored
+    if ports.router is None:
+        return stored
+    row = uow.tickets.row(ticket_id)
+    fresh = (
+        ports.router.route_crew(row["lon"], row["lat"], crew) if row["lon"] is not None else None
+    )
+    return fresh if fresh is not None else stored
+
+
+def _stale(offer: dict, crew: dict | None, now: datetime, settings: Settings) -> bool:
+    if (now - offer["computed_at"]).total_seconds() > settings.recommendation_max_age_s:
+        return True
+    if crew is None or crew["lon"] is None or offer.get("crew_lon") is None:
+        return False
+    moved = great_circle_m(offer["crew_lon"], offer["crew_lat"], crew["lon"], crew["lat"])
+    return moved > settings.recommendation_moved_m
+
+
+def _offers(uow, row: dict) -> list[dict]:
+    return uow.tickets.recommendations(row["id"])
+
+
+def _ticket_answer(uow, ticket_id: int, actor: Actor) -> dict:
+    row = uow.tickets.row(ticket_id)
+    return {
+        "ticket": _view(uow, row, actor),
+        "duplicate_of": row["parent_ticket_id"],
+        "recommendations": [json_shapes.recommendation_view(o) for o in _offers(uow, row)],
+        "isolation": uow.tickets.isolation_plan(ticket_id),
+    }
+
+
+def _view(uow, row: dict, actor: Actor, *, full: bool = False) -> dict:
+    """The ticket's JSON shape; every read of unmasked personal data is logged."""
+    callers = uow.tickets.callers(row["id"]) if full else []
+    unmasked = sees_personal_data(actor, row["crew_id"])
+    if unmasked and (row["caller_name"] or row["caller_phone"] or callers):
+        uow.events.personal_data_read(
+            username=actor.username,
+            role=actor.role,
+            subject=f"ticket:{row['id']}",
+            purpose="ticket view",
+        )
+    return json_shapes.ticket_view(row, actor, callers=callers if full else None)
+
+
+def _visible_row(uow, ticket_id: int, actor: Actor) -> dict:
+    row = uow.tickets.row(ticket_id)
+    if row is None:
+        raise NotFound(f"no ticket {ticket_id}", "id")
+    if actor.role == "crew_lead" and row["crew_id"] != actor.crew_id:
+        raise PermissionDenied("a crew lead sees only its own crew's jobs", "id")
+    return row
+
+
+def _link(uow, ticket_id: int, parent_id: int, actor: Actor, now: datetime, *, automatic: bool):
+    uow.tickets.set_parent(ticket_id, parent_id)
+    uow.tickets.move_callers(ticket_id, parent_id)
     data = {"automatic": automatic}
-    repo.append_event(
-        cur,
+    uow.events.append(
         ticket_id,
         at=now,
         actor=actor.username,
         event_type="linked_as_duplicate",
         data={**data, "parent_id": parent_id},
     )
-    repo.append_event(
-        cur,
+    uow.events.append(
         parent_id,
         at=now,
         actor=actor.username,
@@ -369,29 +530,29 @@ def _link(
     )
 
 
-def _load(cur, ticket_id: int, actor: Actor, *, lock: bool):
-    row = repo.get_ticket_row(cur, ticket_id, for_update=lock)
-    if row is None:
+def _load(uow, ticket_id: int, actor: Actor, *, lock: bool) -> Ticket:
+    ticket = uow.tickets.get(ticket_id, lock=lock)
+    if ticket is None:
         raise NotFound(f"no ticket {ticket_id}", "id")
-    if actor.role == "crew_lead" and row["crew_id"] != actor.crew_id:
+    if actor.role == "crew_lead" and ticket.crew_id != actor.crew_id:
         raise PermissionDenied("a crew lead sees and changes only its own crew's jobs", "id")
-    return repo.ticket_from_row(row)
+    return ticket
 
 
-def _save(cur, ticket, expected_version: int, event) -> None:
-    if not repo.save_ticket_state(cur, ticket, expected_version):
+def _save(uow, ticket: Ticket, expected_version: int, event) -> None:
+    if not uow.tickets.save(ticket, expected_version):
         raise Conflict("the ticket was changed by someone else; reload and retry", "version")
-    repo.append_status_event(cur, ticket.id, event)
+    uow.events.append_status(ticket.id, event)
 
 
-def _free_crew_if_idle(cur, crew_id: int) -> None:
-    if repo.crew_active_jobs(cur, crew_id) == 0:
-        crew = repo.get_crew(cur, crew_id, for_update=True)
+def _free_crew_if_idle(uow, crew_id: int) -> None:
+    if uow.crews.active_jobs(crew_id) == 0:
+        crew = uow.crews.get(crew_id, lock=True)
         if crew is not None and crew["status"] == "busy":
-            repo.set_crew_status(cur, crew_id, "available")
+            uow.crews.set_status(crew_id, "available")
 
 
-def _locate(cur, data: dict, *, required: bool):
+def _locate(uow, data: dict, *, required: bool):
     """The ticket's point: lon/lat, else the meter found by account or meter number, else the
     address when the offline geocoder finds one clear match (never a silent guess)."""
     if data.get("lon") is not None or data.get("lat") is not None:
@@ -400,14 +561,14 @@ def _locate(cur, data: dict, *, required: bool):
         return lon, lat, None
     account, meter_no = text_field(data, "account_no"), text_field(data, "meter_no")
     if account or meter_no:
-        meter = repo.find_meter(cur, account_no=account, meter_no=meter_no)
+        meter = uow.places.find_meter(account_no=account, meter_no=meter_no)
         if meter is None:
             name = "account_no" if account else "meter_no"
             raise NotFound(f"`{name}`: no customer with {name} {account or meter_no!r}", name)
         return float(meter["lon"]), float(meter["lat"]), meter
     address = text_field(data, "address")
     if address and required:
-        candidates = search_addresses(cur, address, limit=5)
+        candidates = uow.places.search_addresses(address, limit=5)
         best = best_match(candidates)
         if best is not None:
             return best["lon"], best["lat"], None

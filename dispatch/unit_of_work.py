@@ -1,8 +1,10 @@
 """The unit of work: one database transaction around one use case.
 
-Services receive a unit of work, do all their reads and writes through ``uow.cur``, and the
+Services receive a unit of work and reach storage through its repositories (``uow.tickets``,
+``uow.crews``, ``uow.events``, ``uow.places``; older use cases through ``uow.cur``). The
 transaction commits when the ``with`` block ends normally and rolls back on any error, so a
-failed request leaves nothing half-written.
+failed request leaves nothing half-written; events written to the outbox are announced only
+on commit.
 """
 
 from __future__ import annotations
@@ -10,11 +12,17 @@ from __future__ import annotations
 from psycopg2.pool import ThreadedConnectionPool
 
 from dispatch import repository
+from dispatch.ticket_repository import (
+    CrewRepository,
+    EventLog,
+    PlaceRepository,
+    TicketRepository,
+)
 from gis.database import connect
 
 
 class UnitOfWork:
-    """``with UnitOfWork(pool_or_dsn) as uow: ... uow.cur.execute(...)``"""
+    """``with UnitOfWork(pool_or_dsn) as uow: uow.tickets.row(1) ...``"""
 
     def __init__(self, source: ThreadedConnectionPool | str) -> None:
         self._source = source
@@ -27,6 +35,10 @@ class UnitOfWork:
         else:
             self.conn = self._source.getconn()
         self.cur = repository.dict_cursor(self.conn)
+        self.tickets = TicketRepository(self.cur)
+        self.crews = CrewRepository(self.cur)
+        self.events = EventLog(self.cur)
+        self.places = PlaceRepository(self.cur)
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:

@@ -11,25 +11,41 @@ from datetime import datetime, timedelta
 from statistics import median
 
 from dispatch import repository as repo
-from dispatch.json_shapes import crew_view
+from dispatch.json_shapes import crew_view, recommendation_view
 
 AT_RISK_SHARE = 0.8
 STALE_AFTER_S = 300.0
 
 
 def wall_snapshot(cur, now: datetime, *, stale_after_s: float = STALE_AFTER_S) -> dict:
-    """Open tickets, crews and today's figures, as JSON-ready dicts (times ISO 8601)."""
-    rows = repo.wall_tickets(cur)
-    tickets = [_ticket(row, now) for row in rows]
-    crews = [crew_view(row, now, stale_after_s) for row in repo.list_crews(cur)]
-    day_start = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    arrivals = repo.arrivals_since(cur, day_start)
+    """Open tickets, crews and today's figures, as JSON-ready dicts (times ISO 8601), from one
+    read of the database (the live screens use :class:`dispatch.wall_live_state.WallLiveState`,
+    which reads only what changed)."""
+    return snapshot_from(read_wall_rows(cur, now), now, stale_after_s=stale_after_s)
+
+
+def read_wall_rows(cur, now: datetime, *, since_day_start: datetime | None = None) -> dict:
+    """The rows a wall snapshot is made of: open tickets, crews, today's arrivals, time zone."""
+    day_start = since_day_start or now.replace(hour=0, minute=0, second=0, microsecond=0)
+    return {
+        "tickets": repo.wall_tickets(cur),
+        "crews": repo.list_crews(cur),
+        "arrivals": repo.arrivals_since(cur, day_start),
+        "timezone": repo.territory_timezone(cur),
+    }
+
+
+def snapshot_from(rows: dict, now: datetime, *, stale_after_s: float = STALE_AFTER_S) -> dict:
+    """A wall snapshot at ``now`` from rows as :func:`read_wall_rows` gives them: the parts
+    that depend on the time (at risk, stale) are worked out here, with no database."""
+    tickets = [_ticket(row, now) for row in rows["tickets"]]
+    crews = [crew_view(row, now, stale_after_s) for row in rows["crews"]]
     return {
         "tickets": tickets,
         "crews": crews,
-        "routes": routes_geojson(rows),
-        "timezone": repo.territory_timezone(cur),
-        "kpis": kpis(tickets, crews, arrivals),
+        "routes": routes_geojson(rows["tickets"]),
+        "timezone": rows["timezone"],
+        "kpis": kpis(tickets, crews, rows["arrivals"]),
     }
 
 
@@ -144,13 +160,13 @@ def queue(snapshot: dict) -> list[dict]:
     )
 
 
-def incident_detail(cur, ticket_id: int, *, analyst=None, recommend=None) -> dict | None:
-    """The selected incident for the panel: the ticket, crews recommended by road, the
-    isolation plan (emergencies), the cameras covering it and the event history."""
-    from dispatch.isolation_plan import isolation_for_ticket
+def incident_detail(uow, ticket_id: int) -> dict | None:
+    """The selected incident for the panel, as stored: the ticket, the crews recommended by
+    road at intake (refreshed when stale), the isolation plan (emergencies), the cameras
+    covering it and the event history. Nothing is routed or traced here."""
     from gis.cameras import cameras_for
 
-    row = repo.get_ticket_row(cur, ticket_id)
+    row = uow.tickets.row(ticket_id)
     if row is None:
         return None
     ticket = {
@@ -164,33 +180,24 @@ def incident_detail(cur, ticket_id: int, *, analyst=None, recommend=None) -> dic
         "lat": row["lat"],
         "crew_id": row["crew_id"],
     }
-    recommendations, isolation, cameras = [], None, []
-    if row["lon"] is not None and row["status"] in ("new", "assigned", "accepted", "en_route"):
-        from dispatch.ticket_model import SKILL_FOR_TYPE
-
-        if recommend is not None:
-            recommendations = recommend(
-                row["lon"], row["lat"], SKILL_FOR_TYPE.get(row["ticket_type"])
-            )
-    if row["lon"] is not None:
-        if analyst is not None:
-            isolation = isolation_for_ticket(cur, analyst, row)
-        cameras = cameras_for(cur, row["lon"], row["lat"])
-    events = [
-        {
-            "at": e["at"].isoformat(),
-            "event_type": e["event_type"],
-            "to_status": e["to_status"],
-            "actor": e["actor"],
-        }
-        for e in repo.ticket_events(cur, ticket_id)
-    ]
+    recommendations = []
+    if row["status"] in ("new", "assigned", "accepted", "en_route"):
+        recommendations = [recommendation_view(o) for o in uow.tickets.recommendations(ticket_id)]
+    cameras = [] if row["lon"] is None else cameras_for(uow.cur, row["lon"], row["lat"])
     return {
         "ticket": ticket,
         "recommendations": recommendations,
-        "isolation": isolation,
+        "isolation": uow.tickets.isolation_plan(ticket_id),
         "cameras": cameras,
-        "events": events,
+        "events": [
+            {
+                "at": e["at"].isoformat(),
+                "event_type": e["event_type"],
+                "to_status": e["to_status"],
+                "actor": e["actor"],
+            }
+            for e in uow.events.for_ticket(ticket_id)
+        ],
     }
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import math
 import threading
-import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -94,25 +93,34 @@ class LeakSnap:
 
 
 class NetworkAnalyst:
-    """Answers the leak questions for one database. The network is read once and re-read
-    after ``max_age_s`` (valve states change rarely; call :meth:`reload` after a change)."""
+    """Answers the leak questions for one database. The network is read on first use and kept
+    in memory; :meth:`refresh` re-reads it (valve states change rarely), and is meant to be
+    called in the background (the ticker does, every minute) so that no question waits for a
+    reload."""
 
-    def __init__(self, dsn: str, *, max_age_s: float = 60.0) -> None:
-        self.dsn, self.max_age_s = dsn, max_age_s
+    def __init__(self, dsn: str) -> None:
+        self.dsn = dsn
         self._lock = threading.Lock()
-        self._loaded: tuple[float, PipeNetwork, dict] | None = None
+        self._loaded: tuple[PipeNetwork, dict] | None = None
 
     def reload(self) -> None:
+        """Forget the network: the next question reads it again."""
         with self._lock:
             self._loaded = None
 
+    def refresh(self) -> None:
+        """Read the network again now, replacing the one in memory only when the read is done."""
+        with transaction(self.dsn) as conn:
+            loaded = load_network(conn)
+        with self._lock:
+            self._loaded = loaded
+
     def network(self) -> tuple[PipeNetwork, dict]:
         with self._lock:
-            if self._loaded is None or time.monotonic() - self._loaded[0] > self.max_age_s:
+            if self._loaded is None:
                 with transaction(self.dsn) as conn:
-                    network, lookup = load_network(conn)
-                self._loaded = (time.monotonic(), network, lookup)
-            return self._loaded[1], self._loaded[2]
+                    self._loaded = load_network(conn)
+            return self._loaded
 
     @staticmethod
     def snap_leak(cur, lon: float, lat: float) -> LeakSnap | None:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from routing.distance import EARTH_RADIUS_M
 from routing.graph import RoadGraph
-
-EARTH_RADIUS_M = 6_371_008.8
 
 
 def synthetic_grid(

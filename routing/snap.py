@@ -13,10 +13,10 @@ import numpy as np
 import shapely
 from scipy.spatial import cKDTree
 
+from routing.distance import EARTH_RADIUS_M
 from routing.errors import InvalidArgument
 from routing.graph import RoadGraph
 
-EARTH_RADIUS_M = 6_371_008.8
 #: A point farther than this from every road is off-network, not silently snapped (metres).
 DEFAULT_MAX_SNAP_M = 500.0
 #: Spacing of the sample points the k-d tree holds along every edge (metres).

@@ -49,3 +49,26 @@
         last = text;
     }, 1000);
 }());
+
+/*
+ * Live events: the server pushes the id of each change (Server-Sent Events, same origin, no
+ * library); it goes into the wall's event store, whose change redraws the wall at once.
+ * EventSource reconnects by itself when the server restarts.
+ */
+(function () {
+    "use strict";
+    function follow() {
+        if (!document.getElementById("wall-events") || !window.EventSource) {
+            setTimeout(follow, 500);  // the page is still being laid out
+            return;
+        }
+        var source = new EventSource("/events/stream");
+        source.onmessage = function (event) {
+            var id = Number(event.data);
+            if (window.dash_clientside && window.dash_clientside.set_props && id > 0) {
+                window.dash_clientside.set_props("wall-events", {data: id});
+            }
+        };
+    }
+    follow();
+})();

@@ -28,6 +28,8 @@ def wall_page(
             dcc.Store(id=ids.PENDING, data=None),
             dcc.Store(id=ids.PANEL_VERSION, data=0),
             dcc.Interval(id=ids.TICK, interval=REFRESH_MS, n_intervals=0),
+            # Set by assets/wall.js whenever the server pushes an event: redraw at once.
+            dcc.Store(id=ids.EVENTS, data=0),
             dcc.ConfirmDialog(id=ids.CONFIRM),
             header(lang, user),
             html.Div(alert, id=ids.ALERT, className="wall-alert", hidden=alert is None),

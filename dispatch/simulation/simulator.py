@@ -65,12 +65,14 @@ from dispatch import crew_service, ticket_service
 from dispatch import repository as repo
 from dispatch.actor import Actor
 from dispatch.errors import Conflict, DispatchError
+from dispatch.ports import Ports
 from dispatch.simulation import simulation_repository as sq
-from dispatch.ticket_model import SKILL_FOR_TYPE, STEP_TIME, TICKET_TYPES, category_of
-from dispatch.ticket_service import Recommender, Settings
+from dispatch.ticket_model import STEP_TIME, TICKET_TYPES, category_of
+from dispatch.ticket_service import Settings
 from dispatch.unit_of_work import UnitOfWork
 from gis.demo.people import synthetic_mobiles, synthetic_names
 from gis.errors import DatabaseUnavailable
+from routing.distance import great_circle_m, segment_lengths_m
 
 log = logging.getLogger(__name__)
 
@@ -163,7 +165,6 @@ Source = str | ThreadedConnectionPool
 _TRACKED = ("assigned", "accepted", "en_route", "on_site", "made_safe", "repaired")
 _ON_THE_JOB = ("en_route", "on_site", "made_safe")
 _MAX_EVENTS_PER_STEP = 10_000
-_EARTH_RADIUS_M = 6_371_008.8
 
 
 # ---------------------------------------------------------------------------------------------
@@ -259,7 +260,7 @@ class Drive:
         if len(pts) == 1:
             pts = np.vstack([pts, pts])
         lon, lat = pts[:, 0], pts[:, 1]
-        cum = np.concatenate([[0.0], np.cumsum(_segment_lengths_m(lon, lat))])
+        cum = np.concatenate([[0.0], np.cumsum(segment_lengths_m(lon, lat))])
         duration = max(float(travel_time_s), float(cum[-1]) / MAX_DRIVE_SPEED_MPS, 0.0)
         return cls(lon, lat, cum, start, duration)
 
@@ -311,14 +312,7 @@ def bearing_deg(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
 
 def distance_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
     """Great-circle distance in metres between two EPSG:4326 points."""
-    return float(_segment_lengths_m(np.array([lon1, lon2]), np.array([lat1, lat2]))[0])
-
-
-def _segment_lengths_m(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
-    p = np.radians(lat)
-    dp, dl = np.diff(p), np.radians(np.diff(lon))
-    a = np.sin(dp / 2) ** 2 + np.cos(p[:-1]) * np.cos(p[1:]) * np.sin(dl / 2) ** 2
-    return 2 * _EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+    return great_circle_m(lon1, lat1, lon2, lat2)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -419,8 +413,10 @@ class Simulator:
       database restart costs only the steps while it is down) or a connection pool (cheaper
       per transaction, but a pool keeps its broken connections after a restart).
     - ``recommender``: ``(lon, lat, skill) -> ranked crews`` with ``route`` and ``eta_s``, e.g.
-      a :class:`dispatch.crew_recommender.CrewRecommender`, whose road graph also routes the crews
-      that people assign; or None: nothing is auto-assigned and crews drive straight lines.
+      the server's :class:`dispatch.ports.Ports`: intake stores the crews recommended by road,
+      the simulator assigns the first that can take the job, and the router's graph also routes
+      the crews that people assign; without a router nothing is auto-assigned and crews drive
+      straight lines.
     - ``rate_per_hour``: calls an hour, before ``speedup``.
     - ``auto_assign_share``: share of field tickets the simulator assigns itself (0 to 1).
     - ``speedup``: how much brisker than life calls and work on site are (> 0).
@@ -439,7 +435,7 @@ class Simulator:
         self,
         dsn: Source,
         *,
-        recommender: Recommender | None,
+        ports: Ports | None,
         rate_per_hour: float = 12.0,
         auto_assign_share: float = 0.5,
         speedup: float = 1.0,
@@ -463,7 +459,7 @@ class Simulator:
             msg = f"`interval_s` must be a positive number of seconds, got {interval_s!r}"
             raise ValueError(msg)
         self.dsn = dsn
-        self.recommender = recommender
+        self.ports = ports or Ports()
         self.rate_per_hour, self.auto_assign_share = float(rate_per_hour), auto_assign_share
         self.speedup, self.seed = float(speedup), seed
         self.settings = settings or Settings()
@@ -651,7 +647,9 @@ class Simulator:
                         return
                     lon, lat = point["lon"], point["lat"]
                     data.update(lon=lon, lat=lat, address=point["street_name"])
-                opened = ticket_service.open_ticket(uow, data, HOTLINE, at, self.settings)
+                opened = ticket_service.open_ticket(
+                    uow, data, HOTLINE, at, self.settings, self.ports
+                )
         except DispatchError as exc:
             log.warning("simulator: a %s call was refused: %s", call.ticket_type, exc)
             counts["errors"] += 1
@@ -665,16 +663,21 @@ class Simulator:
         if not call.auto_assign:
             counts["awaiting_dispatcher"] += 1
             return
-        self._auto_assign(opened["id"], call.ticket_type, lon, lat, at, counts)
+        ticket_id = opened["ticket"]["id"]
+        self._auto_assign(
+            ticket_id, call.ticket_type, lon, lat, at, opened["recommendations"], counts
+        )
 
     def _auto_assign(
-        self, ticket_id: int, ticket_type: str, lon: float, lat: float, at: datetime, counts
+        self,
+        ticket_id: int,
+        ticket_type: str,
+        lon: float,
+        lat: float,
+        at: datetime,
+        ranked: list[dict],
+        counts,
     ) -> None:
-        ranked = (
-            []
-            if self.recommender is None
-            else self.recommender(lon, lat, SKILL_FOR_TYPE.get(ticket_type))
-        )
         for crew in ranked:
             try:
                 with UnitOfWork(self.dsn) as uow:
@@ -685,8 +688,9 @@ class Simulator:
                         DISPATCHER,
                         at,
                         automatic=True,
-                        eta_s=crew["eta_s"],
                         reason="simulated dispatcher: the recommended crew",
+                        settings=self.settings,
+                        ports=self.ports,
                     )
             except Conflict:
                 continue  # taken meanwhile: the next one
@@ -784,12 +788,12 @@ class Simulator:
         from routing.crews import prepare_crews
         from routing.nearest import Router
 
-        graph = getattr(self.recommender, "graph", None)
+        shared = self.ports.router
+        graph = getattr(shared, "graph", None)
         if graph is None:
             return None
         if self._router is None:  # our own: a Router serves one thread at a time
-            shared = getattr(self.recommender, "router", None)
-            index = getattr(shared, "edge_index", None)
+            index = getattr(getattr(shared, "router", None), "edge_index", None)
             self._router = Router(graph, edge_index=index)
         router = self._router
         snaps = router.edge_index.snap([here[0]], [here[1]])

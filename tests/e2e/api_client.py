@@ -21,9 +21,9 @@ class MovableClock:
 
 
 class ApiClient:
-    def __init__(self, dsn: str, *, clock=None, recommend=None) -> None:
+    def __init__(self, dsn: str, *, clock=None, ports=None) -> None:
         app = flask.Flask(__name__)
-        self.api = Api(dsn, clock=clock, recommend=recommend)
+        self.api = Api(dsn, clock=clock, ports=ports)
         app.register_blueprint(create_blueprint(self.api))
         self.http = app.test_client()
         self.tokens: dict[str, str] = {}

@@ -32,6 +32,7 @@ def serving(dsn: str, api=None) -> Iterator[str]:
         server.shutdown()
         thread.join(timeout=10)
         server.server_close()
+        app.server.extensions["event_feed"].stop()
 
 
 @pytest.fixture(scope="session")

@@ -105,11 +105,9 @@ def test_a_leak_call_opens_a_p1_ticket_with_its_deadlines_and_logged_creation(cl
 
 
 def test_a_p1_ticket_comes_back_with_crews_recommended_by_road(fresh_demo_dsn, clock):
-    from dispatch.crew_recommender import recommender_for_territory
+    from dispatch.territory_ports import ports_for_territory
 
-    client = ApiClient(
-        fresh_demo_dsn, clock=clock, recommend=recommender_for_territory(fresh_demo_dsn)
-    )
+    client = ApiClient(fresh_demo_dsn, clock=clock, ports=ports_for_territory(fresh_demo_dsn))
     try:
         recs = _leak(client).json["recommendations"]
     finally:

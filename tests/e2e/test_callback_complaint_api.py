@@ -200,8 +200,9 @@ def _wait_for_a_lock_wait(dsn, timeout_s=20.0):
 
 
 def _finished_through_the_api(client, clock):
-    """A meter fault job taken, assigned, done and closed through the API; returns its id."""
-    ticket = client.call("hotline", "POST", "/tickets", json={"type": "meter_fault", **KLUUVI})
+    """A paid repair taken, assigned to the crew lead's crew (it has the indoor-repair skill),
+    done and closed through the API; returns its id."""
+    ticket = client.call("hotline", "POST", "/tickets", json={"type": "paid_repair", **KLUUVI})
     ticket_id = ticket.json["ticket"]["id"]
     crew_id = fetch_value(client.api.dsn, "SELECT crew_id FROM users WHERE username = 'crewlead'")
     client.call("dispatcher", "POST", f"/tickets/{ticket_id}/assign", json={"crew_id": crew_id})
@@ -222,7 +223,7 @@ def test_an_unsatisfied_customer_reopens_the_job_for_a_new_visit(client, clock):
     ticket_id = _finished_through_the_api(client, clock)
     _move_clock(client, clock, clock.now + timedelta(days=4))
     callbacks = _draw(client, day=clock.now.date()).json["callbacks"]
-    assert [c["ticket_id"] for c in callbacks] == [ticket_id]  # meter faults: 1 of 1, at least
+    assert [c["ticket_id"] for c in callbacks] == [ticket_id]  # paid repairs: 100 %
 
     answer = client.call(
         "dispatcher",

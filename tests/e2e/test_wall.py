@@ -9,7 +9,7 @@ import urllib.request
 import pytest
 
 from dispatch.api import Api
-from dispatch.crew_recommender import recommender_for_territory
+from dispatch.territory_ports import ports_for_territory
 from tests.dbutil import fetch_value
 from tests.e2e.conftest import serving
 from tests.e2e.test_map_page import CHROMIUM, CHROMIUM_ARGS, log_in
@@ -31,7 +31,7 @@ def wall(demo_template, make_database):
 
     dsn = make_database(template=demo_template)
     execute(dsn, "UPDATE crew_latest_positions SET recorded_at = now() - interval '1 minute'")
-    api = Api(dsn, recommend=recommender_for_territory(dsn))
+    api = Api(dsn, ports=ports_for_territory(dsn))
     with serving(dsn, api=api) as url:
         yield url, dsn
 

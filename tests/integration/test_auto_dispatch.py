@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from dispatch.actor import Actor
-from dispatch.crew_recommender import recommender_for_territory
+from dispatch.territory_ports import ports_for_territory
 from dispatch.ticker import Ticker
 from dispatch.ticket_service import Settings, open_ticket
 from dispatch.unit_of_work import UnitOfWork
@@ -24,21 +24,23 @@ class Clock:
 
 
 @pytest.fixture
-def recommend(fresh_demo_dsn):
-    return recommender_for_territory(fresh_demo_dsn)
+def ports(fresh_demo_dsn):
+    return ports_for_territory(fresh_demo_dsn)
 
 
-def _open(dsn, now):
+def _open(dsn, now, ports=None):
+    """The ticket's id and the crews recommended for it at intake, best first."""
     with UnitOfWork(dsn) as uow:
-        return open_ticket(uow, LEAK, Actor("hotline", "hotline_agent"), now)["id"]
+        answer = open_ticket(uow, LEAK, Actor("hotline", "hotline_agent"), now, ports=ports)
+    return answer["ticket"]["id"], answer["recommendations"]
 
 
-def test_off_by_default_nothing_is_assigned(fresh_demo_dsn, recommend):
+def test_off_by_default_nothing_is_assigned(fresh_demo_dsn, ports):
     clock = Clock()
-    ticket = _open(fresh_demo_dsn, clock.now)
+    ticket, _ = _open(fresh_demo_dsn, clock.now, ports)
     clock.now += timedelta(hours=1)
 
-    Ticker(fresh_demo_dsn, Settings(), recommend, clock=clock).tick()
+    Ticker(fresh_demo_dsn, Settings(), ports, clock=clock).tick()
 
     assert (
         fetch_value(fresh_demo_dsn, "SELECT status FROM tickets WHERE id = %s", (ticket,)) == "new"
@@ -46,12 +48,12 @@ def test_off_by_default_nothing_is_assigned(fresh_demo_dsn, recommend):
 
 
 def test_after_the_wait_the_recommended_crew_is_assigned_and_the_event_says_automatic(
-    fresh_demo_dsn, recommend
+    fresh_demo_dsn, ports
 ):
     clock = Clock()
-    ticker = Ticker(fresh_demo_dsn, Settings(auto_dispatch_after_s=60), recommend, clock=clock)
-    ticket = _open(fresh_demo_dsn, clock.now)
-    best = recommend(LEAK["lon"], LEAK["lat"], "emergency")[0]
+    ticker = Ticker(fresh_demo_dsn, Settings(auto_dispatch_after_s=60), ports, clock=clock)
+    ticket, recommended = _open(fresh_demo_dsn, clock.now, ports)
+    best = recommended[0]
 
     clock.now += timedelta(seconds=30)
     assert ticker.tick()["auto_dispatched"] == []
@@ -70,11 +72,11 @@ def test_after_the_wait_the_recommended_crew_is_assigned_and_the_event_says_auto
     assert by == "auto-dispatch"
 
 
-def test_with_no_crew_to_send_the_failure_is_logged_once(fresh_demo_dsn, recommend):
+def test_with_no_crew_to_send_the_failure_is_logged_once(fresh_demo_dsn, ports):
     clock = Clock()
-    ticker = Ticker(fresh_demo_dsn, Settings(auto_dispatch_after_s=10), recommend, clock=clock)
+    ticker = Ticker(fresh_demo_dsn, Settings(auto_dispatch_after_s=10), ports, clock=clock)
     execute(fresh_demo_dsn, "UPDATE crews SET status = 'off_duty'")
-    ticket = _open(fresh_demo_dsn, clock.now)
+    ticket, _ = _open(fresh_demo_dsn, clock.now, ports)
     clock.now += timedelta(seconds=20)
 
     ticker.tick()

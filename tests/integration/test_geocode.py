@@ -59,8 +59,7 @@ def test_a_ticket_by_a_clear_address_is_placed_there(fresh_demo_dsn):
         result = open_ticket(
             uow, {"type": "meter_fault", "address": "Mannerheimintie"}, HOTLINE, datetime.now(UTC)
         )
-        uow.cur.execute("SELECT ST_X(geom) AS lon FROM tickets WHERE id = %s", (result["id"],))
-        assert 24.93 < uow.cur.fetchone()["lon"] < 24.95
+        assert 24.93 < result["ticket"]["lon"] < 24.95
 
 
 def test_an_ambiguous_address_is_refused_with_its_candidates(fresh_demo_dsn):

@@ -1,6 +1,7 @@
 """Isolation plans joined to the crews: who reaches each valve, and when isolation is expected."""
 
-from dispatch.crew_recommender import isolation_dispatch, recommender_for_territory
+from dispatch import repository
+from dispatch.territory_ports import ports_for_territory
 from gis.database import connect
 from gis.leak_analysis import NetworkAnalyst, plan_geojson, warning_zone
 
@@ -8,15 +9,16 @@ LEAK = (24.9466, 60.1712)
 
 
 def test_each_valve_gets_a_crew_and_isolation_is_expected_when_the_last_is_reached(demo_dsn):
-    recommender = recommender_for_territory(demo_dsn)
+    router = ports_for_territory(demo_dsn).router
     conn = connect(demo_dsn)
     try:
         with conn.cursor() as cur:
             plan = NetworkAnalyst(demo_dsn).isolation(cur, *LEAK)
+        crews = repository.list_crews(repository.dict_cursor(conn))
     finally:
         conn.close()
 
-    result = isolation_dispatch(recommender, plan["valves"])
+    result = router.valve_crews(plan["valves"], crews)
 
     assert [r["valve_id"] for r in result["valves"]] == [v["id"] for v in plan["valves"]]
     etas = [r["eta_s"] for r in result["valves"]]

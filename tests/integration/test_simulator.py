@@ -15,7 +15,7 @@ import pytest
 from psycopg2.pool import ThreadedConnectionPool
 
 from dispatch.actor import Actor
-from dispatch.crew_recommender import CrewRecommender, recommender_for_territory
+from dispatch.ports import Ports
 from dispatch.simulation.simulator import (
     TYPE_MIX,
     DefaultPublisher,
@@ -27,6 +27,7 @@ from dispatch.simulation.simulator import (
     draw_call,
     record_directly,
 )
+from dispatch.territory_ports import ports_for_territory
 from dispatch.ticket_service import assign_crew, open_ticket
 from dispatch.unit_of_work import UnitOfWork
 from gis.errors import DatabaseUnavailable
@@ -79,13 +80,23 @@ def clock():
 
 
 @pytest.fixture
-def recommend(fresh_demo_dsn, clock):
-    """Recommendations that judge fix ages by simulated time."""
-    return _recommender(fresh_demo_dsn, clock)
+def ports(fresh_demo_dsn):
+    """The territory's ports; recommendations judge fix ages by the use cases' (simulated)
+    time."""
+    return ports_for_territory(fresh_demo_dsn)
 
 
-def _recommender(dsn, clock):
-    return CrewRecommender(dsn, recommender_for_territory(dsn).graph, clock=clock)
+class NoCrews:
+    """A router that finds no crew for any call."""
+
+    def recommend(self, lon, lat, skill, crews, now):
+        return []
+
+    def route_crew(self, lon, lat, crew):
+        return None
+
+    def valve_crews(self, valves, crews):
+        return {"valves": [], "expected_isolation_s": None}
 
 
 def _run(sims, clock, *, hours: float = 0.0, minutes: float = 0.0, every_s: float, until=None):
@@ -119,7 +130,7 @@ def test_calls_arrive_at_about_the_configured_rate_and_the_same_seed_repeats_the
         sims = [
             Simulator(
                 source,
-                recommender=_recommender(dsn, clock),
+                ports=ports_for_territory(dsn),
                 rate_per_hour=20,
                 seed=11,
                 clock=clock,
@@ -178,11 +189,11 @@ def test_a_different_seed_gives_different_calls():
 
 @pytest.mark.parametrize("share", [0.0, 0.5, 1.0])
 def test_about_the_configured_share_of_field_tickets_is_assigned_by_the_simulator(
-    fresh_demo_dsn, pool, recommend, clock, share
+    fresh_demo_dsn, pool, ports, clock, share
 ):
     sim = Simulator(
         pool,
-        recommender=recommend,
+        ports=ports,
         rate_per_hour=60,
         auto_assign_share=share,
         seed=3,
@@ -205,10 +216,10 @@ def test_about_the_configured_share_of_field_tickets_is_assigned_by_the_simulato
 
 
 def test_nothing_breaks_when_no_crew_is_recommended(fresh_demo_dsn, pool, clock):
-    for recommender in (lambda lon, lat, skill: [], None):
+    for ports in (Ports(router=NoCrews()), None):
         sim = Simulator(
             pool,
-            recommender=recommender,
+            ports=ports,
             rate_per_hour=60,
             auto_assign_share=1.0,
             seed=4,
@@ -239,14 +250,14 @@ def _check_drive(fixes: list[dict], lon: float, lat: float) -> None:
 
 
 def test_a_crew_a_dispatcher_assigned_drives_by_road_to_the_leak_and_the_job_is_closed(
-    fresh_demo_dsn, pool, recommend, clock
+    fresh_demo_dsn, pool, ports, clock
 ):
     fixes = Recorded(record_directly(pool))
-    sim = Simulator(pool, recommender=recommend, rate_per_hour=0, clock=clock, publish=fixes)
+    sim = Simulator(pool, ports=ports, rate_per_hour=0, clock=clock, publish=fixes)
     sim.step(clock.now)  # every crew reports where it stands
     with UnitOfWork(fresh_demo_dsn) as uow:
-        ticket = open_ticket(uow, LEAK, Actor("hotline", "hotline_agent"), clock.now)["id"]
-    best = recommend(LEAK["lon"], LEAK["lat"], "emergency")[0]
+        opened = open_ticket(uow, LEAK, Actor("hotline", "hotline_agent"), clock.now, ports=ports)
+    ticket, best = opened["ticket"]["id"], opened["recommendations"][0]
     with UnitOfWork(fresh_demo_dsn) as uow:
         assign_crew(uow, ticket, best["crew_id"], Actor("dispatcher", "dispatcher"), clock.now)
 
@@ -293,12 +304,12 @@ def test_a_crew_a_dispatcher_assigned_drives_by_road_to_the_leak_and_the_job_is_
 
 
 def test_an_auto_assigned_crew_drives_the_recommended_route_at_road_speed(
-    fresh_demo_dsn, pool, recommend, clock
+    fresh_demo_dsn, pool, ports, clock
 ):
     fixes = Recorded(record_directly(pool))
     sim = Simulator(
         pool,
-        recommender=recommend,
+        ports=ports,
         rate_per_hour=120,
         auto_assign_share=1.0,
         seed=8,
@@ -357,7 +368,7 @@ def test_a_failed_step_is_logged_and_the_next_one_runs(fresh_demo_dsn, pool, cap
 
     publish = FlakyPublisher()
     sim = Simulator(
-        pool, recommender=None, rate_per_hour=0, clock=Ticking(), publish=publish, interval_s=0.05
+        pool, ports=None, rate_per_hour=0, clock=Ticking(), publish=publish, interval_s=0.05
     )
     with caplog.at_level(logging.WARNING, logger="dispatch.simulation.simulator"):
         sim.start()
@@ -371,7 +382,7 @@ def test_a_failed_step_is_logged_and_the_next_one_runs(fresh_demo_dsn, pool, cap
 
 
 def test_a_started_simulator_cannot_be_started_again(pool):
-    sim = Simulator(pool, recommender=None, rate_per_hour=0, publish=Recorded(), interval_s=0.05)
+    sim = Simulator(pool, ports=None, rate_per_hour=0, publish=Recorded(), interval_s=0.05)
     sim.start()
     try:
         with pytest.raises(RuntimeError, match="already started"):
@@ -390,9 +401,7 @@ def test_fixes_reach_the_database_over_mqtt(fresh_demo_dsn, clock):
     try:
         assert consumer.wait_subscribed(5)
         publish = DefaultPublisher(fresh_demo_dsn, host=MQTT_HOST, port=MQTT_PORT)
-        sim = Simulator(
-            fresh_demo_dsn, recommender=None, rate_per_hour=0, clock=clock, publish=publish
-        )
+        sim = Simulator(fresh_demo_dsn, ports=None, rate_per_hour=0, clock=clock, publish=publish)
         clock.now += timedelta(minutes=2)  # every crew is due to report
         counts = sim.step(clock.now)
         assert publish.via_mqtt is True
@@ -447,10 +456,10 @@ def test_a_drive_is_never_faster_than_a_car():
 )
 def test_bad_options_are_refused_by_name(options, message):
     with pytest.raises(ValueError, match=message):
-        Simulator("dbname=unused", recommender=None, publish=Recorded(), **options)
+        Simulator("dbname=unused", ports=None, publish=Recorded(), **options)
 
 
 def test_a_naive_time_is_refused():
-    sim = Simulator("dbname=unused", recommender=None, publish=Recorded())
+    sim = Simulator("dbname=unused", ports=None, publish=Recorded())
     with pytest.raises(ValueError, match="`now` must be a timezone-aware"):
         sim.step(datetime(2024, 5, 1, 8))

@@ -17,7 +17,9 @@ from dashboards.components import wall_parts
 from dashboards.i18n import t
 from dispatch import repository as repo
 from dispatch import wall_read_model
+from dispatch.ports import Ports
 from dispatch.ticket_model import category_of
+from dispatch.ticket_service import Settings
 
 NOW = datetime(2024, 5, 10, 10, 0, tzinfo=UTC)
 
@@ -31,14 +33,24 @@ class FakeApi:
 
     def __init__(self, now: datetime = NOW) -> None:
         self.now = now
-        self.recommend = None
-        self.analyst = None
+        self.ports = Ports()
+        self.settings = Settings()
 
     def clock(self) -> datetime:
         return self.now
 
     def uow(self):
         return contextlib.nullcontext(SimpleNamespace(cur=None))
+
+
+class FakeLive:
+    """A live state that always shows the prepared snapshot."""
+
+    def __init__(self, snap: dict) -> None:
+        self.snap = snap
+
+    def snapshot(self, now: datetime) -> dict:
+        return copy.deepcopy(self.snap)
 
 
 def ticket(
@@ -164,14 +176,13 @@ def refresh_outputs() -> list[str]:
         def clientside_callback(self, *_spec, **_options) -> None:
             pass
 
-    wall_callbacks.register_wall_callbacks(Recorder(), api=None)
+    wall_callbacks.register_wall_callbacks(Recorder(), api=None, live=None)
     return outputs["_refresh"]
 
 
 def live(monkeypatch, snap: dict, seen: dict, *, lang: str = "zh-CN", api=None) -> dict:
-    """live_update on ``snap`` (read instead of the database), by output id."""
-    monkeypatch.setattr(wall_read_model, "wall_snapshot", lambda cur, now: copy.deepcopy(snap))
-    result = wall_callbacks.live_update(api or FakeApi(), lang, None, [], seen)
+    """live_update on ``snap`` (the live state's snapshot), by output id."""
+    result = wall_callbacks.live_update(api or FakeApi(), FakeLive(snap), lang, None, [], seen)
     return dict(zip(refresh_outputs(), result, strict=True))
 
 
@@ -406,7 +417,7 @@ def test_a_ticket_is_at_risk_from_80_percent_of_its_window_and_missed_from_100(m
 
     rows = [row(1, 23.9), row(2, 24), row(3, 30), row(4, 40, arrived=True)]
     monkeypatch.setattr(repo, "wall_tickets", lambda cur: rows)
-    monkeypatch.setattr(repo, "list_crews", lambda cur: [])
+    monkeypatch.setattr(repo, "list_crews", lambda cur, ids=None: [])
     monkeypatch.setattr(repo, "arrivals_since", lambda cur, since: [])
     monkeypatch.setattr(repo, "territory_timezone", lambda cur: "UTC")
 
@@ -682,7 +693,7 @@ def test_show_incident_without_a_selection_reads_nothing(monkeypatch):
 def test_show_incident_draws_the_warning_zone_and_the_valves_and_shows_the_cameras(monkeypatch):
     asked = []
 
-    def detail(cur, ticket_id, *, analyst=None, recommend=None):
+    def detail(uow, ticket_id):
         asked.append(ticket_id)
         return DETAIL
 

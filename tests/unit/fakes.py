@@ -1,0 +1,329 @@
+"""In-memory fakes of the ticket path's storage and ports, for unit tests of the use cases that
+run in milliseconds without a database. They keep the contracts of
+:mod:`dispatch.ticket_repository` (rows as dicts with the same keys, the same refusals), and
+the PostGIS integration tests check the real ones."""
+
+from __future__ import annotations
+
+import copy
+import math
+from datetime import datetime
+from typing import ClassVar
+
+from dispatch.ticket_model import STEP_COLUMNS, Ticket, category_of
+from routing.distance import great_circle_m
+
+#: A fake road: every crew drives straight at this speed (m/s).
+FAKE_SPEED_MPS = 10.0
+
+
+class FakeTickets:
+    def __init__(self) -> None:
+        self.by_id: dict[int, dict] = {}
+        self.callers_of: dict[int, list[dict]] = {}
+        self.keys: dict[tuple[str, str], int] = {}
+        self.offers: dict[int, list[dict]] = {}
+        self.plans: dict[int, dict] = {}
+
+    def row(self, ticket_id: int, *, lock: bool = False) -> dict | None:
+        row = self.by_id.get(ticket_id)
+        return None if row is None else copy.deepcopy(row)
+
+    def get(self, ticket_id: int, *, lock: bool = False) -> Ticket | None:
+        row = self.by_id.get(ticket_id)
+        if row is None:
+            return None
+        return Ticket(
+            id=row["id"],
+            number=row["number"],
+            ticket_type=row["ticket_type"],
+            priority=row["priority"],
+            status=row["status"],
+            received_at=row["received_at"],
+            crew_id=row["crew_id"],
+            steps={c: row[c] for c in STEP_COLUMNS},
+            version=row["version"],
+        )
+
+    def rows(self, *, status=None, open_only=False, crew_id=None, limit=200, **_) -> list[dict]:
+        rows = [
+            r
+            for r in self.by_id.values()
+            if (status is None or r["status"] in status)
+            and (not open_only or r["status"] not in ("closed", "cancelled"))
+            and (crew_id is None or r["crew_id"] == crew_id)
+        ]
+        rows.sort(key=lambda r: (r["priority"], r["received_at"]))
+        return [copy.deepcopy(r) for r in rows[:limit]]
+
+    def add(self, ticket: Ticket, fields: dict) -> Ticket:
+        ticket.id = len(self.by_id) + 1
+        ticket.number = f"T{ticket.received_at:%Y%m%d}-{ticket.id:06d}"
+        self.by_id[ticket.id] = {
+            **fields,
+            "id": ticket.id,
+            "number": ticket.number,
+            "ticket_type": ticket.ticket_type,
+            "category": category_of(ticket.ticket_type),
+            "priority": ticket.priority,
+            "status": "new",
+            "received_at": ticket.received_at,
+            "crew_id": None,
+            "parent_ticket_id": None,
+            "version": 1,
+            "callers": 1,
+            **{c: None for c in STEP_COLUMNS},
+        }
+        return ticket
+
+    def save(self, ticket: Ticket, expected_version: int) -> bool:
+        row = self.by_id[ticket.id]
+        if row["version"] != expected_version:
+            return False
+        row.update(status=ticket.status, crew_id=ticket.crew_id, version=ticket.version)
+        row.update({c: ticket.steps.get(c) for c in STEP_COLUMNS})
+        return True
+
+    def duplicate_candidates(self, *, lon, lat, since, radius_m, types) -> list[dict]:
+        near = [
+            (great_circle_m(lon, lat, r["lon"], r["lat"]), r)
+            for r in self.by_id.values()
+            if r["parent_ticket_id"] is None
+            and r["status"] not in ("closed", "cancelled")
+            and r["ticket_type"] in types
+            and r["received_at"] >= since
+            and r["lon"] is not None
+        ]
+        return [
+            {"id": r["id"], "distance_m": d}
+            for d, r in sorted(near, key=lambda x: x[0])
+            if d <= radius_m
+        ]
+
+    def set_parent(self, ticket_id: int, parent_id: int | None) -> None:
+        self.by_id[ticket_id]["parent_ticket_id"] = parent_id
+
+    def add_caller(self, ticket_id: int, *, name, phone, at, from_ticket_id=None) -> None:
+        self.callers_of.setdefault(ticket_id, []).append(
+            {"caller_name": name, "caller_phone": phone, "called_at": at, "from_ticket_id": None}
+        )
+
+    def move_callers(self, from_ticket_id: int, parent_id: int, *, back: bool = False) -> None:
+        source, target = (parent_id, from_ticket_id) if back else (from_ticket_id, parent_id)
+        self.callers_of.setdefault(target, []).extend(self.callers_of.pop(source, []))
+        for tid in (source, target):
+            self.by_id[tid]["callers"] = max(1, len(self.callers_of.get(tid, [])))
+
+    def callers(self, ticket_id: int) -> list[dict]:
+        return list(self.callers_of.get(ticket_id, []))
+
+    def set_arrival(self, ticket_id: int, at: datetime) -> None:
+        self.by_id[ticket_id]["arrived_at"] = at
+
+    def active_near(self, crew_id: int, *, lon: float, lat: float, radius_m: float) -> list[int]:
+        return [
+            r["id"]
+            for r in self.by_id.values()
+            if r["crew_id"] == crew_id
+            and r["status"] in ("assigned", "accepted", "en_route", "on_site")
+            and great_circle_m(lon, lat, r["lon"], r["lat"]) <= radius_m
+        ]
+
+    def deadline_alerts_raised(self, ticket_ids) -> dict:
+        return {}
+
+    def idempotent(self, username: str, key: str) -> int | None:
+        return self.keys.get((username, key))
+
+    def remember_idempotency(self, username: str, key: str, ticket_id: int) -> None:
+        self.keys[(username, key)] = ticket_id
+
+    def save_recommendations(self, ticket_id: int, offers: list[dict], at: datetime) -> None:
+        self.offers[ticket_id] = [{**o, "computed_at": at} for o in offers]
+
+    def recommendations(self, ticket_id: int) -> list[dict]:
+        return copy.deepcopy(self.offers.get(ticket_id, []))
+
+    def waiting_for_fresh_recommendations(self, older_than: datetime) -> list[dict]:
+        return [
+            copy.deepcopy(r)
+            for r in self.by_id.values()
+            if r["status"] == "new"
+            and r["parent_ticket_id"] is None
+            and r["lon"] is not None
+            and r["category"] != "non_field"
+            and all(o["computed_at"] < older_than for o in self.offers.get(r["id"], []))
+        ]
+
+    def save_isolation_plan(self, ticket_id: int, plan: dict, at: datetime) -> None:
+        self.plans[ticket_id] = copy.deepcopy(plan)
+
+    def isolation_plan(self, ticket_id: int) -> dict | None:
+        return copy.deepcopy(self.plans.get(ticket_id))
+
+
+class FakeCrews:
+    def __init__(self, crews: list[dict]) -> None:
+        self.by_id = {c["id"]: dict(c) for c in crews}
+        self.assignments: list[dict] = []
+        self.fixes: list[dict] = []
+
+    def get(self, crew_id: int, *, lock: bool = False) -> dict | None:
+        crew = self.by_id.get(crew_id)
+        return None if crew is None else dict(crew)
+
+    def all(self) -> list[dict]:
+        return [dict(c) for c in self.by_id.values()]
+
+    def set_status(self, crew_id: int, status: str) -> None:
+        self.by_id[crew_id]["status"] = status
+
+    def emergency_job(self, crew_id: int) -> dict | None:
+        for a in self.assignments:
+            if a["crew_id"] == crew_id and a["released_at"] is None and a["emergency"]:
+                return {"ticket_id": a["ticket_id"], "number": f"#{a['ticket_id']}"}
+        return None
+
+    def active_jobs(self, crew_id: int) -> int:
+        return sum(a["crew_id"] == crew_id and a["released_at"] is None for a in self.assignments)
+
+    def add_assignment(self, **assignment) -> None:
+        self.assignments.append({**assignment, "released_at": None})
+
+    def release_assignment(self, ticket_id: int, *, at: datetime, reason: str) -> int | None:
+        for a in self.assignments:
+            if a["ticket_id"] == ticket_id and a["released_at"] is None:
+                a["released_at"] = at
+                return a["crew_id"]
+        return None
+
+    def add_position(self, crew_id: int, *, lon, lat, recorded_at, speed_mps, heading_deg):
+        self.fixes.append({"crew_id": crew_id, "lon": lon, "lat": lat, "at": recorded_at})
+        self.by_id[crew_id].update(lon=lon, lat=lat, recorded_at=recorded_at)
+
+
+class FakeEvents:
+    def __init__(self) -> None:
+        self.log: list[dict] = []
+        self.reads: list[dict] = []
+
+    def append(self, ticket_id: int, **event) -> int:
+        self.log.append({"ticket_id": ticket_id, **event})
+        return len(self.log)
+
+    def append_status(self, ticket_id: int, event) -> int:
+        return self.append(
+            ticket_id,
+            at=event.at,
+            actor=event.actor,
+            event_type=event.event_type,
+            from_status=event.from_status,
+            to_status=event.to_status,
+            reason=event.reason,
+            data=event.data,
+        )
+
+    def for_ticket(self, ticket_id: int) -> list[dict]:
+        return [
+            {"id": i, "reason": None, "data": {}, "from_status": None, "to_status": None, **e}
+            for i, e in enumerate(self.log, start=1)
+            if e["ticket_id"] == ticket_id
+        ]
+
+    def kinds(self, ticket_id: int) -> list[str]:
+        return [e["event_type"] for e in self.log if e["ticket_id"] == ticket_id]
+
+    def personal_data_read(self, **read) -> None:
+        self.reads.append(read)
+
+
+class FakePlaces:
+    """A territory that holds every point, with no meters and no addresses."""
+
+    def territory_contains(self, lon: float, lat: float) -> bool | None:
+        return True
+
+    def find_meter(self, **numbers) -> dict | None:
+        return None
+
+    def search_addresses(self, query: str, *, limit: int = 5) -> list[dict]:
+        return []
+
+
+class FakeUnitOfWork:
+    """What a use case sees of :class:`dispatch.unit_of_work.UnitOfWork`, in memory. Records
+    whether it was committed; a use case that raises leaves ``committed`` False."""
+
+    def __init__(self, crews: list[dict]) -> None:
+        self.tickets = FakeTickets()
+        self.crews = FakeCrews(crews)
+        self.events = FakeEvents()
+        self.places = FakePlaces()
+        self.cur = None  # the fakes never reach a cursor
+
+    def __enter__(self) -> FakeUnitOfWork:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        return None
+
+
+class StraightLineRouter:
+    """A router for unit tests: every crew drives straight at :data:`FAKE_SPEED_MPS`; the
+    fresh, available crews with the skill, nearest first. Counts its calls."""
+
+    def __init__(self, *, k: int = 3, max_fix_age_s: float = 300.0) -> None:
+        self.k, self.max_fix_age_s = k, max_fix_age_s
+        self.calls = 0
+
+    def recommend(self, lon, lat, skill, crews, now) -> list[dict]:
+        self.calls += 1
+        fit = [
+            c
+            for c in crews
+            if c["lon"] is not None
+            and c["status"] == "available"
+            and (skill is None or skill in c["skills"])
+            and (now - c["recorded_at"]).total_seconds() <= self.max_fix_age_s
+        ]
+        offers = [self._offer(lon, lat, c) for c in fit]
+        return sorted(offers, key=lambda o: o["eta_s"])[: self.k]
+
+    def route_crew(self, lon, lat, crew) -> dict | None:
+        self.calls += 1
+        return self._offer(lon, lat, crew)
+
+    def valve_crews(self, valves, crews) -> dict:
+        return {"valves": [], "expected_isolation_s": 0.0}
+
+    @staticmethod
+    def _offer(lon, lat, crew) -> dict:
+        metres = great_circle_m(crew["lon"], crew["lat"], lon, lat)
+        seconds = math.ceil(metres / FAKE_SPEED_MPS)
+        return {
+            "crew_id": crew["id"],
+            "code": crew["code"],
+            "eta_s": float(seconds),
+            "travel_time_s": float(seconds),
+            "distance_m": round(metres, 1),
+            "finishes_first": False,
+            "route": [[crew["lon"], crew["lat"]], [lon, lat]],
+            "crew_lon": crew["lon"],
+            "crew_lat": crew["lat"],
+        }
+
+
+class FixedIsolationPlanner:
+    """Every emergency gets the same small plan: one valve to close."""
+
+    PLAN: ClassVar[dict] = {
+        "valves": [{"id": 7, "lon": 24.95, "lat": 60.17, "access_note": "kerb box"}],
+        "pipes_out": [3],
+        "affected_meters": 12,
+        "critical_customers": [],
+    }
+
+    def plan(self, uow, ticket, crews, router, *, stuck=()) -> dict | None:
+        if ticket["category"] != "emergency" or ticket["lon"] is None:
+            return None
+        return copy.deepcopy(self.PLAN)
