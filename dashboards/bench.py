@@ -55,8 +55,8 @@ from plotly.io.json import to_json_plotly
 from dashboards import wall_callbacks
 from dashboards.components import wall_parts
 from dashboards.pages.wall import REFRESH_MS
+from dispatch import kpi_repository, wall_read_model
 from dispatch import repository as repo
-from dispatch import wall_read_model
 from dispatch.api import Api
 from dispatch.simulation import bench_repository
 from dispatch.unit_of_work import UnitOfWork
@@ -317,7 +317,7 @@ def _time_parts(
     parts: dict[str, list[float]] = {
         "part:wall_tickets_query": [],
         "part:list_crews_query": [],
-        "part:arrivals_since_query": [],
+        "part:kpi_rows_query": [],
         "part:wall_snapshot": [],
         "part:live_update_without_db": [],
         "part:queue_table": [],
@@ -334,10 +334,9 @@ def _time_parts(
         for _ in range(runs):
             rewind()
             now = api.clock()
-            day_start = now.replace(hour=0, minute=0, second=0, microsecond=0)
             timed("part:wall_tickets_query", repo.wall_tickets, cur)
             timed("part:list_crews_query", repo.list_crews, cur)
-            timed("part:arrivals_since_query", repo.arrivals_since, cur, day_start)
+            timed("part:kpi_rows_query", kpi_repository.kpi_rows, cur, now)
             snapshot = timed("part:wall_snapshot", wall_read_model.wall_snapshot, cur, now)
             replay = _ReplayApi(snapshot, now, api.ports)
             timed(

@@ -22,22 +22,24 @@ from dispatch import (
     complaint_service,
     crew_service,
     json_shapes,
+    kpi_repository,
     ticket_service,
 )
 from dispatch import repository as repo
 from dispatch.actor import Actor
 from dispatch.errors import DispatchError, InvalidInput
 from dispatch.isolation_plan import NetworkIsolationPlanner, parse_stuck
+from dispatch.kpis import key_figures
 from dispatch.ports import Ports
 from dispatch.ticket_service import Settings
 from dispatch.unit_of_work import UnitOfWork
 from gis.errors import DatabaseUnavailable
 from gis.geocode import search_addresses
 from gis.leak_analysis import NetworkAnalyst
+from routing.crews import DEFAULT_MAX_FIX_AGE_S
 
 log = logging.getLogger(__name__)
 PREFIX = "/api/v1"
-STALE_AFTER_S = 300.0
 
 
 @dataclass(frozen=True)
@@ -424,7 +426,8 @@ class Api:
         now = self.clock()
         return {
             "crews": [
-                json_shapes.crew_view(r, now, STALE_AFTER_S) for r in repo.list_crews(uow.cur)
+                json_shapes.crew_view(r, now, DEFAULT_MAX_FIX_AGE_S)
+                for r in repo.list_crews(uow.cur)
             ]
         }, 200
 
@@ -440,35 +443,8 @@ class Api:
         return {"raised": ticket_service.check_clocks(uow, self.clock(), actor)}, 200
 
     def kpis(self, uow, actor, body):
-        rows = repo.list_tickets(uow.cur, limit=100_000)
-        crews = repo.list_crews(uow.cur)
         now = self.clock()
-        open_p1 = sum(
-            1
-            for r in rows
-            if r["priority"] == 1
-            and r["status"] not in ("closed", "cancelled")
-            and r["parent_ticket_id"] is None
-        )
-        today = [
-            r
-            for r in rows
-            if r["received_at"].date() == now.date()
-            and r["arrived_at"] is not None
-            and r["arrival_due_at"] is not None
-        ]
-        minutes = sorted((r["arrived_at"] - r["received_at"]).total_seconds() / 60 for r in today)
-        within = sum(1 for r in today if r["arrived_at"] <= r["arrival_due_at"])
-        views_ = [json_shapes.crew_view(c, now, STALE_AFTER_S) for c in crews]
-        return {
-            "open_p1": open_p1,
-            "arrivals_today": len(today),
-            "median_arrival_min_today": minutes[len(minutes) // 2] if minutes else None,
-            "share_within_target_today": round(within / len(today), 3) if today else None,
-            "crews_available": sum(1 for c in views_ if c["status"] == "available"),
-            "crews_busy": sum(1 for c in views_ if c["status"] == "busy"),
-            "crews_stale": sum(1 for c in views_ if c["stale"]),
-        }, 200
+        return key_figures(kpi_repository.kpi_rows(uow.cur, now), now), 200
 
     def openapi(self, uow, actor, body):
         return openapi_document(), 200

@@ -790,16 +790,6 @@ def wall_tickets(cur, *, limit: int = 500, ids: list[int] | None = None) -> list
     return list(cur.fetchall())
 
 
-def arrivals_since(cur, since: datetime) -> list[dict]:
-    """Tickets received since ``since`` whose crew has arrived, with their deadline."""
-    cur.execute(
-        "SELECT received_at, arrived_at, arrival_due_at FROM tickets"
-        " WHERE received_at >= %s AND arrived_at IS NOT NULL AND arrival_due_at IS NOT NULL",
-        (since,),
-    )
-    return list(cur.fetchall())
-
-
 # --- the outbox ---------------------------------------------------------------------------------
 
 

@@ -1,18 +1,23 @@
-"""The wall's live state in one web process: the open tickets, the crews and today's arrivals,
-read once, then kept current from the outbox (:class:`dispatch.event_feed.EventFeed`) by
-re-reading only the tickets and crews an event names. A wall refresh with nothing new reads no
-database at all: it is worked out from memory at the current time.
+"""The wall's live state in one web process: the open tickets, the crews and the rows of
+today's figures, read once, then kept current from the outbox
+(:class:`dispatch.event_feed.EventFeed`) by re-reading only the tickets and crews an event
+names. A wall refresh with nothing new reads no database at all: it is worked out from memory
+at the current time.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 
+from dispatch import kpi_repository
 from dispatch import repository as repo
+from dispatch.kpis import day_window
 from dispatch.unit_of_work import UnitOfWork
-from dispatch.wall_read_model import STALE_AFTER_S, read_wall_rows, snapshot_from
+from dispatch.wall_read_model import read_wall_rows, snapshot_from
+from routing.crews import DEFAULT_MAX_FIX_AGE_S
 
 
 class WallLiveState:
@@ -22,7 +27,7 @@ class WallLiveState:
         self,
         open_uow: Callable[[], UnitOfWork],
         *,
-        stale_after_s: float = STALE_AFTER_S,
+        stale_after_s: float = DEFAULT_MAX_FIX_AGE_S,
     ) -> None:
         self._open_uow = open_uow
         self.stale_after_s = stale_after_s
@@ -30,20 +35,24 @@ class WallLiveState:
         self._rows: dict | None = None
         self._tickets: dict[int, dict] = {}
         self._crews: dict[int, dict] = {}
-        self._day_start: datetime | None = None
+        self._day: date | None = None  # the territory's day the figures are of
+        self._now: datetime | None = None  # the time of the last snapshot
         #: The last outbox id reflected in the state (events up to it are applied).
         self.version = 0
 
     def snapshot(self, now: datetime) -> dict:
         """The wall snapshot at ``now`` (see :func:`dispatch.wall_read_model.snapshot_from`)."""
-        day_start = now.replace(hour=0, minute=0, second=0, microsecond=0)
         with self._lock:
-            if self._rows is None or self._day_start != day_start:
-                self._load(now, day_start)
+            self._now = now
+            if self._rows is None or day_window(now, self._rows["timezone"])[0] != self._day:
+                self._load(now)
+            crews = sorted(self._crews.values(), key=lambda c: c["id"])
             rows = {
                 **self._rows,
                 "tickets": _in_queue_order(self._tickets.values()),
-                "crews": sorted(self._crews.values(), key=lambda c: c["id"]),
+                "crews": crews,
+                # The crews' fixes the figures count are the ones held here, always current.
+                "kpi": dataclasses.replace(self._rows["kpi"], crews=crews),
             }
         return snapshot_from(rows, now, stale_after_s=self.stale_after_s)
 
@@ -69,21 +78,21 @@ class WallLiveState:
                             self._tickets[ticket_id] = fresh[ticket_id]
                         else:  # closed, cancelled or linked as a duplicate: off the wall
                             self._tickets.pop(ticket_id, None)
-                    self._rows["arrivals"] = repo.arrivals_since(uow.cur, self._day_start)
+                    self._rows["kpi"] = kpi_repository.kpi_rows(uow.cur, self._now)
                 if crew_ids:
                     for crew in repo.list_crews(uow.cur, ids=sorted(crew_ids)):
                         self._crews[crew["id"]] = crew
             self.version = max(self.version, events[-1]["id"])
 
-    def _load(self, now: datetime, day_start: datetime) -> None:
+    def _load(self, now: datetime) -> None:
         with self._open_uow() as uow:
             # The outbox's end first: an event committed meanwhile is applied again, harmlessly.
             version = repo.outbox_last_id(uow.cur)
-            rows = read_wall_rows(uow.cur, now, since_day_start=day_start)
+            rows = read_wall_rows(uow.cur, now)
         self._rows = rows
         self._tickets = {r["id"]: r for r in rows["tickets"]}
         self._crews = {c["id"]: c for c in rows["crews"]}
-        self._day_start = day_start
+        self._day = day_window(now, rows["timezone"])[0]
         self.version = max(self.version, version)
 
 

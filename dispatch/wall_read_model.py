@@ -8,44 +8,45 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
-from statistics import median
 
+from dispatch import kpi_repository
 from dispatch import repository as repo
+from dispatch.clocks import AT_RISK_SHARE
 from dispatch.json_shapes import crew_view, recommendation_view
+from dispatch.kpis import key_figures
+from routing.crews import DEFAULT_MAX_FIX_AGE_S
 
-AT_RISK_SHARE = 0.8
-STALE_AFTER_S = 300.0
 
-
-def wall_snapshot(cur, now: datetime, *, stale_after_s: float = STALE_AFTER_S) -> dict:
+def wall_snapshot(cur, now: datetime, *, stale_after_s: float = DEFAULT_MAX_FIX_AGE_S) -> dict:
     """Open tickets, crews and today's figures, as JSON-ready dicts (times ISO 8601), from one
     read of the database (the live screens use :class:`dispatch.wall_live_state.WallLiveState`,
     which reads only what changed)."""
     return snapshot_from(read_wall_rows(cur, now), now, stale_after_s=stale_after_s)
 
 
-def read_wall_rows(cur, now: datetime, *, since_day_start: datetime | None = None) -> dict:
-    """The rows a wall snapshot is made of: open tickets, crews, today's arrivals, time zone."""
-    day_start = since_day_start or now.replace(hour=0, minute=0, second=0, microsecond=0)
+def read_wall_rows(cur, now: datetime) -> dict:
+    """The rows a wall snapshot is made of: open tickets, crews, the rows of today's figures
+    (:mod:`dispatch.kpis`) and the territory's time zone."""
     return {
         "tickets": repo.wall_tickets(cur),
         "crews": repo.list_crews(cur),
-        "arrivals": repo.arrivals_since(cur, day_start),
+        "kpi": kpi_repository.kpi_rows(cur, now),
         "timezone": repo.territory_timezone(cur),
     }
 
 
-def snapshot_from(rows: dict, now: datetime, *, stale_after_s: float = STALE_AFTER_S) -> dict:
+def snapshot_from(
+    rows: dict, now: datetime, *, stale_after_s: float = DEFAULT_MAX_FIX_AGE_S
+) -> dict:
     """A wall snapshot at ``now`` from rows as :func:`read_wall_rows` gives them: the parts
-    that depend on the time (at risk, stale) are worked out here, with no database."""
-    tickets = [_ticket(row, now) for row in rows["tickets"]]
-    crews = [crew_view(row, now, stale_after_s) for row in rows["crews"]]
+    that depend on the time (at risk, stale, today's figures) are worked out here, with no
+    database."""
     return {
-        "tickets": tickets,
-        "crews": crews,
+        "tickets": [_ticket(row, now) for row in rows["tickets"]],
+        "crews": [crew_view(row, now, stale_after_s) for row in rows["crews"]],
         "routes": routes_geojson(rows["tickets"]),
         "timezone": rows["timezone"],
-        "kpis": kpis(tickets, crews, rows["arrivals"]),
+        "kpis": key_figures(rows["kpi"], now, stale_after_s=stale_after_s),
     }
 
 
@@ -94,19 +95,9 @@ def _ticket(row: dict, now: datetime) -> dict:
     }
 
 
-def kpis(tickets: list[dict], crews: list[dict], arrivals: list[dict]) -> dict:
-    """Open P1 tickets, today's median arrival (minutes) and share within target, crews."""
-    minutes = [(a["arrived_at"] - a["received_at"]).total_seconds() / 60 for a in arrivals]
-    within = sum(1 for a in arrivals if a["arrived_at"] <= a["arrival_due_at"])
-    return {
-        "open_p1": sum(1 for t in tickets if t["priority"] == 1),
-        "at_risk": sum(1 for t in tickets if t["at_risk"]),
-        "median_arrival_min": round(median(minutes), 1) if minutes else None,
-        "within_target_share": round(within / len(arrivals), 3) if arrivals else None,
-        "crews_available": sum(1 for c in crews if c["status"] == "available" and not c["stale"]),
-        "crews_busy": sum(1 for c in crews if c["status"] == "busy"),
-        "crews_stale": sum(1 for c in crews if c["stale"]),
-    }
+def kpis(cur, now: datetime, *, stale_after_s: float = DEFAULT_MAX_FIX_AGE_S) -> dict:
+    """Today's key figures, the same as GET /api/v1/kpis gives (:mod:`dispatch.kpis`)."""
+    return key_figures(kpi_repository.kpi_rows(cur, now), now, stale_after_s=stale_after_s)
 
 
 def alarms(snapshot: dict, acknowledged: set[str]) -> list[dict]:

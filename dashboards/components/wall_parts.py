@@ -28,14 +28,12 @@ def kpi_tiles(kpis: dict, lang: str) -> list:
             className="kpi-tile" + (" kpi-alert" if alert else ""),
         )
 
-    share = kpis["within_target_share"]
+    # The figures of dispatch.kpis.key_figures, the same as GET /api/v1/kpis gives.
+    share, minutes = kpis["share_within_target_today"], kpis["median_arrival_min_today"]
     return [
         tile("kpi.open_p1", kpis["open_p1"], alert=kpis["open_p1"] > 0),
         tile("kpi.at_risk", kpis["at_risk"], alert=kpis["at_risk"] > 0),
-        tile(
-            "kpi.median_arrival",
-            None if kpis["median_arrival_min"] is None else f"{kpis['median_arrival_min']:.0f} min",
-        ),
+        tile("kpi.median_arrival", None if minutes is None else f"{minutes:.0f} min"),
         tile("kpi.within_target", None if share is None else f"{share:.0%}"),
         tile("kpi.crews_available", kpis["crews_available"]),
         tile("kpi.crews_busy", kpis["crews_busy"]),

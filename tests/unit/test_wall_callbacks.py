@@ -15,8 +15,9 @@ from dash import Output, no_update
 from dashboards import ids, wall_callbacks
 from dashboards.components import wall_parts
 from dashboards.i18n import t
+from dispatch import kpi_repository, wall_read_model
 from dispatch import repository as repo
-from dispatch import wall_read_model
+from dispatch.kpis import KpiRows, key_figures
 from dispatch.ports import Ports
 from dispatch.ticket_model import category_of
 from dispatch.ticket_service import Settings
@@ -117,23 +118,36 @@ def crew(
     }
 
 
-def snapshot(tickets: list[dict], crews: list[dict], arrivals: list[dict] | None = None) -> dict:
+def snapshot(tickets: list[dict], crews: list[dict]) -> dict:
     return {
         "tickets": tickets,
         "crews": crews,
         "routes": {"type": "FeatureCollection", "features": []},
         "timezone": "Europe/Helsinki",
-        "kpis": wall_read_model.kpis(tickets, crews, arrivals or []),
+        "kpis": figures_of(tickets, crews),
     }
 
 
-def arrival(received_h: int, after_min: float, target_min: float = 30) -> dict:
-    received = NOW.replace(hour=received_h)
-    return {
-        "received_at": received,
-        "arrived_at": received + timedelta(minutes=after_min),
-        "arrival_due_at": received + timedelta(minutes=target_min),
-    }
+def figures_of(tickets: list[dict], crews: list[dict]) -> dict:
+    """The figures dispatch.kpis computes for the rows behind these tickets and crews."""
+    open_rows = [
+        {
+            "priority": t_["priority"],
+            "status": t_["status"],
+            "parent_ticket_id": None,
+            "received_at": datetime.fromisoformat(t_["received_at"]),
+            "arrival_due_at": None
+            if t_["arrival_due_at"] is None
+            else datetime.fromisoformat(t_["arrival_due_at"]),
+            "arrived_at": NOW if t_["arrived"] else None,
+        }
+        for t_ in tickets
+    ]
+    crew_rows = [
+        {"status": c["status"], "recorded_at": NOW - timedelta(seconds=c["fix_age_s"])}
+        for c in crews
+    ]
+    return key_figures(KpiRows("Europe/Helsinki", open_rows, [], crew_rows), NOW)
 
 
 def text_of(component) -> str:
@@ -354,42 +368,6 @@ def test_the_queue_puts_priority_first_then_the_nearest_deadline_then_no_deadlin
     assert order == [6, 3, 2, 4, 5, 1]
 
 
-def test_the_figures_count_p1_and_at_risk_tickets_and_crews_by_state():
-    tickets = [
-        ticket(1, priority=1),
-        ticket(2, priority=1, at_risk=True),
-        ticket(3, priority=3, at_risk=True),
-    ]
-    crews = [
-        crew(1),
-        crew(2, stale=True),  # available but not heard from: not counted as available
-        crew(3, status="busy"),
-        crew(4, status="busy", stale=True),
-        crew(5, status="off_duty"),
-    ]
-
-    figures = wall_read_model.kpis(tickets, crews, [])
-
-    assert figures == {
-        "open_p1": 2,
-        "at_risk": 2,
-        "median_arrival_min": None,
-        "within_target_share": None,
-        "crews_available": 1,
-        "crews_busy": 2,
-        "crews_stale": 2,
-    }
-
-
-def test_todays_median_arrival_is_in_minutes_and_the_share_within_target_is_a_fraction():
-    arrivals = [arrival(6, 12), arrival(7, 20), arrival(8, 45), arrival(9, 31)]
-
-    figures = wall_read_model.kpis([], [], arrivals)
-
-    assert figures["median_arrival_min"] == 25.5  # median of 12, 20, 31, 45
-    assert figures["within_target_share"] == 0.5  # 12 and 20 within 30 minutes
-
-
 def test_a_ticket_is_at_risk_from_80_percent_of_its_window_and_missed_from_100(monkeypatch):
     def row(ticket_id: int, elapsed_min: float, *, arrived: bool = False) -> dict:
         received = NOW - timedelta(minutes=elapsed_min)
@@ -418,8 +396,8 @@ def test_a_ticket_is_at_risk_from_80_percent_of_its_window_and_missed_from_100(m
     rows = [row(1, 23.9), row(2, 24), row(3, 30), row(4, 40, arrived=True)]
     monkeypatch.setattr(repo, "wall_tickets", lambda cur: rows)
     monkeypatch.setattr(repo, "list_crews", lambda cur, ids=None: [])
-    monkeypatch.setattr(repo, "arrivals_since", lambda cur, since: [])
     monkeypatch.setattr(repo, "territory_timezone", lambda cur: "UTC")
+    monkeypatch.setattr(kpi_repository, "kpi_rows", lambda cur, now: KpiRows("UTC", [], [], []))
 
     tickets = {x["id"]: x for x in wall_read_model.wall_snapshot(None, NOW)["tickets"]}
 
@@ -492,10 +470,12 @@ def test_the_queue_shows_the_crew_and_its_eta_or_the_status_when_no_crew_is_on_i
 
 
 KPIS = {
+    "day": "2024-05-10",
     "open_p1": 2,
     "at_risk": 0,
-    "median_arrival_min": 18.4,
-    "within_target_share": 0.75,
+    "arrivals_today": 4,
+    "median_arrival_min_today": 18.4,
+    "share_within_target_today": 0.75,
     "crews_available": 7,
     "crews_busy": 3,
     "crews_stale": 1,
@@ -520,7 +500,12 @@ def test_kpi_labels_differ_between_the_languages():
 
 
 def test_kpi_tiles_alert_on_open_p1_and_stale_crews_and_show_a_dash_without_arrivals():
-    quiet = KPIS | {"median_arrival_min": None, "within_target_share": None, "open_p1": 0}
+    quiet = KPIS | {
+        "arrivals_today": 0,
+        "median_arrival_min_today": None,
+        "share_within_target_today": None,
+        "open_p1": 0,
+    }
 
     tiles = wall_parts.kpi_tiles(quiet, "en")
     by_label = {text_of(tile.children[1]): tile for tile in tiles}

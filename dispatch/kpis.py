@@ -1,0 +1,216 @@
+"""The control room's key figures, from plain rows: no SQL, no I/O. One definition for every
+place that shows them: GET /api/v1/kpis, the wall's tiles and, later, the manager's reports.
+:mod:`dispatch.kpi_repository` reads the rows.
+
+Definitions (all "as of" ``now``: an arrival or a cancellation recorded after ``now`` is
+ignored, so a report can be computed for any past moment):
+
+* *open*: not closed or cancelled, and not a linked duplicate (its parent carries the job).
+* *today*: the calendar day of ``now`` in the territory's time zone (an IANA name), from
+  local midnight to the next local midnight, whatever its length in hours.
+* *arrival clock*: runs from ``received_at`` to ``arrival_due_at`` and stops at ``arrived_at``.
+  An open ticket whose running clock has used :data:`dispatch.clocks.AT_RISK_SHARE` of its
+  time is *at risk* (missed ones included, as the wall's alarms count them).
+* *timeliness*: a ticket's arrival deadline is *met* when the crew arrives on or before it,
+  *missed* when it is reached without an arrival (also by a ticket that is never reached). It
+  is decided at ``min(arrived_at, arrival_due_at)``: at the arrival if on time, else at the
+  deadline; a ticket cancelled before its deadline is never decided, one still within its
+  deadline not yet. A day's share within target counts the tickets decided that day, so a
+  late arrival counts as missed on the day its deadline fell and a finished day's figure
+  does not change afterwards.
+* *arrivals today*: tickets with an arrival deadline whose crew arrived today; their response
+  time is ``arrived_at - received_at`` in minutes.
+* *crews*: the crews on duty (status available or busy) split in three: available and busy
+  with a fresh GPS fix, and stale (no fix, or one older than ``stale_after_s``), which are
+  not counted as available since nobody knows where they are. Crews off duty or out of
+  service are not counted.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from dispatch.clocks import AT_RISK_SHARE
+from dispatch.errors import InvalidInput
+from dispatch.ticket_model import OPEN_STATUSES
+from routing.crews import DEFAULT_MAX_FIX_AGE_S
+
+ON_DUTY = ("available", "busy")
+
+
+@dataclass(frozen=True)
+class KpiRows:
+    """What the figures are computed from. Ticket rows are dicts with ``priority, status,
+    parent_ticket_id, received_at, arrival_due_at, arrived_at`` (and ``cancelled_at`` in
+    ``day_tickets``); crew rows with ``status`` and ``recorded_at`` (last GPS fix, or None)."""
+
+    timezone: str  # IANA name of the territory's zone
+    open_tickets: list[dict]  # every open ticket
+    day_tickets: list[dict]  # tickets with an arrival deadline that arrived or fell due today
+    crews: list[dict]
+
+
+# --- statistics --------------------------------------------------------------------------------
+
+
+def median(values: Iterable[float]) -> float | None:
+    """The middle value; for an even count the mean of the two middle ones. None if empty."""
+    ordered = sorted(values)
+    n = len(ordered)
+    if n == 0:
+        return None
+    middle = n // 2
+    return float(ordered[middle]) if n % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def percentile(values: Iterable[float], p: float) -> float | None:
+    """The ``p``-th percentile (0 to 100) by linear interpolation between the closest ranks
+    (Hyndman & Fan type 7, numpy's default, Excel's PERCENTILE.INC): with the values sorted
+    as x[0..n-1] and h = (n - 1) * p / 100, it is x[⌊h⌋] + (h - ⌊h⌋) * (x[⌊h⌋+1] - x[⌊h⌋]).
+    So p = 50 is the median, p = 0 the minimum and p = 100 the maximum. None if empty."""
+    if not 0 <= p <= 100:  # also refuses NaN
+        raise InvalidInput(f"`p` must be a percentile from 0 to 100, not {p!r}", "p")
+    ordered = sorted(values)
+    if not ordered:
+        return None
+    h = (len(ordered) - 1) * p / 100
+    low = math.floor(h)
+    if low == len(ordered) - 1:
+        return float(ordered[low])
+    return ordered[low] + (h - low) * (ordered[low + 1] - ordered[low])
+
+
+# --- the day -----------------------------------------------------------------------------------
+
+
+def day_window(now: datetime, timezone: str) -> tuple[date, datetime, datetime]:
+    """The territory's calendar day at ``now`` and its start and end (local midnights, the
+    end excluded) in UTC; ``timezone`` is an IANA name such as Europe/Helsinki. (In UTC since
+    Python compares and subtracts datetimes of one zone by their wall clocks, which is wrong
+    across a daylight-saving change.)"""
+    zone = ZoneInfo(timezone)
+    day = now.astimezone(zone).date()
+    start = datetime.combine(day, time(), zone).astimezone(UTC)
+    end = datetime.combine(day + timedelta(days=1), time(), zone).astimezone(UTC)
+    return day, start, end
+
+
+# --- tickets -----------------------------------------------------------------------------------
+
+
+def is_open(row: dict) -> bool:
+    return row["status"] in OPEN_STATUSES and row.get("parent_ticket_id") is None
+
+
+def _as_of(at: datetime | None, now: datetime) -> datetime | None:
+    """``at`` if it has happened by ``now``, else None."""
+    return at if at is not None and at <= now else None
+
+
+def is_at_risk(row: dict, now: datetime) -> bool:
+    """An open ticket whose arrival clock runs and has used the at-risk share of its time."""
+    due, received = row["arrival_due_at"], row["received_at"]
+    if due is None or not is_open(row) or _as_of(row["arrived_at"], now) is not None:
+        return False
+    return (now - received) >= AT_RISK_SHARE * (due - received)
+
+
+def deadline_outcome(row: dict, now: datetime) -> tuple[datetime, bool] | None:
+    """When the ticket's arrival deadline was decided and whether it was met, as of ``now``;
+    None for a linked duplicate, a ticket without a deadline, one cancelled before its
+    deadline, and one still within its deadline without an arrival."""
+    due = row["arrival_due_at"]
+    if due is None or row.get("parent_ticket_id") is not None:
+        return None
+    arrived = _as_of(row["arrived_at"], now)
+    if arrived is not None and arrived <= due:
+        return arrived, True
+    cancelled = _as_of(row.get("cancelled_at"), now)
+    if arrived is None and cancelled is not None and cancelled < due:
+        return None
+    if due <= now:  # reached without an arrival (as dispatch.clocks raises "missed")
+        return due, False
+    return None
+
+
+def share_within_target(
+    rows: Iterable[dict], now: datetime, start: datetime, end: datetime
+) -> float | None:
+    """Met deadlines / decided deadlines, over those decided from ``start`` to ``end`` (end
+    excluded); None when none was decided."""
+    met = []
+    for row in rows:
+        decided = deadline_outcome(row, now)
+        if decided is not None and start <= decided[0] < end:
+            met.append(decided[1])
+    return sum(met) / len(met) if met else None
+
+
+def arrivals_between(
+    rows: Iterable[dict], now: datetime, start: datetime, end: datetime
+) -> list[dict]:
+    """Unlinked tickets with an arrival deadline whose crew arrived from ``start`` to ``end``."""
+    return [
+        row
+        for row in rows
+        if row["arrival_due_at"] is not None
+        and row.get("parent_ticket_id") is None
+        and (arrived := _as_of(row["arrived_at"], now)) is not None
+        and start <= arrived < end
+    ]
+
+
+def response_minutes(row: dict) -> float:
+    return (row["arrived_at"] - row["received_at"]).total_seconds() / 60
+
+
+# --- crews -------------------------------------------------------------------------------------
+
+
+def fix_is_stale(recorded_at: datetime | None, now: datetime, stale_after_s: float) -> bool:
+    """No fix, or one older than ``stale_after_s`` seconds (as the API's crew view says)."""
+    return recorded_at is None or (now - recorded_at).total_seconds() > stale_after_s
+
+
+def crew_counts(crews: Iterable[dict], now: datetime, stale_after_s: float) -> dict[str, int]:
+    """Crews on duty: available and busy with a fresh fix, and stale ones."""
+    if not stale_after_s >= 0:
+        raise InvalidInput("`stale_after_s` must be seconds, 0 or more", "stale_after_s")
+    counts = {"crews_available": 0, "crews_busy": 0, "crews_stale": 0}
+    for crew in crews:
+        if crew["status"] not in ON_DUTY:
+            continue
+        if fix_is_stale(crew["recorded_at"], now, stale_after_s):
+            counts["crews_stale"] += 1
+        else:
+            counts[f"crews_{crew['status']}"] += 1
+    return counts
+
+
+# --- the figures -------------------------------------------------------------------------------
+
+
+def key_figures(
+    rows: KpiRows, now: datetime, *, stale_after_s: float = DEFAULT_MAX_FIX_AGE_S
+) -> dict:
+    """Today's key figures, JSON-ready: the one key set of the API and the wall. The stale
+    limit's one default is the recommender's (routing.crews), so a crew counted available
+    is one it would offer."""
+    day, start, end = day_window(now, rows.timezone)
+    open_tickets = [row for row in rows.open_tickets if is_open(row)]
+    arrivals = arrivals_between(rows.day_tickets, now, start, end)
+    minutes = median(response_minutes(row) for row in arrivals)
+    share = share_within_target(rows.day_tickets, now, start, end)
+    return {
+        "day": day.isoformat(),
+        "open_p1": sum(1 for row in open_tickets if row["priority"] == 1),
+        "at_risk": sum(1 for row in open_tickets if is_at_risk(row, now)),
+        "arrivals_today": len(arrivals),
+        "median_arrival_min_today": None if minutes is None else round(minutes, 1),
+        "share_within_target_today": None if share is None else round(share, 3),
+        **crew_counts(rows.crews, now, stale_after_s),
+    }
