@@ -37,7 +37,6 @@ from gis.leak_analysis import NetworkAnalyst
 
 log = logging.getLogger(__name__)
 PREFIX = "/api/v1"
-STALE_AFTER_S = 300.0
 
 
 @dataclass(frozen=True)
@@ -459,7 +458,8 @@ class Api:
         now = self.clock()
         return {
             "crews": [
-                json_shapes.crew_view(r, now, STALE_AFTER_S) for r in repo.list_crews(uow.cur)
+                json_shapes.crew_view(r, now, self.settings.stale_gps_after_s)
+                for r in repo.list_crews(uow.cur)
             ]
         }, 200
 
@@ -494,7 +494,7 @@ class Api:
         ]
         minutes = sorted((r["arrived_at"] - r["received_at"]).total_seconds() / 60 for r in today)
         within = sum(1 for r in today if r["arrived_at"] <= r["arrival_due_at"])
-        views_ = [json_shapes.crew_view(c, now, STALE_AFTER_S) for c in crews]
+        views_ = [json_shapes.crew_view(c, now, self.settings.stale_gps_after_s) for c in crews]
         return {
             "open_p1": open_p1,
             "arrivals_today": len(today),

@@ -12,9 +12,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from dispatch import repository as repo
+from dispatch.settings import current
 from dispatch.unit_of_work import UnitOfWork
 from routing.build import load_road_graph
-from routing.crews import DEFAULT_MAX_FIX_AGE_S, prepare_crews
+from routing.crews import prepare_crews
 from routing.errors import RoutingError
 from routing.graph import RoadGraph
 from routing.nearest import Router
@@ -24,14 +25,25 @@ log = logging.getLogger(__name__)
 
 class CrewRecommender:
     """Callable ``(lon, lat, skill) -> [crew dicts]``, best first, with the excluded crews'
-    reasons. One router per instance: call it from one thread at a time (a lock guards it)."""
+    reasons. Crews whose last fix is older than ``max_fix_age_s`` are not recommended (default:
+    the settings' ``dispatch.stale_gps_after_s``). One router per instance: call it from one
+    thread at a time (a lock guards it)."""
 
     def __init__(
-        self, dsn: str, graph: RoadGraph, *, k: int = 3, clock: Callable[[], datetime] | None = None
+        self,
+        dsn: str,
+        graph: RoadGraph,
+        *,
+        k: int = 3,
+        clock: Callable[[], datetime] | None = None,
+        max_fix_age_s: float | None = None,
     ) -> None:
         import threading
 
         self.dsn, self.graph, self.k = dsn, graph, k
+        if max_fix_age_s is None:
+            max_fix_age_s = current().dispatch.stale_gps_after_s
+        self.max_fix_age_s = max_fix_age_s
         self.router = Router(graph)
         self.clock = clock or (lambda: datetime.now(UTC))
         self._lock = threading.Lock()
@@ -62,7 +74,7 @@ class CrewRecommender:
                 crew_set,
                 k=self.k,
                 skill=skill,
-                max_fix_age_s=DEFAULT_MAX_FIX_AGE_S,
+                max_fix_age_s=self.max_fix_age_s,
             )
         codes = {c["id"]: c["code"] for c in usable}
         return [
@@ -79,7 +91,9 @@ class CrewRecommender:
         ]
 
 
-def recommender_for_territory(dsn: str) -> CrewRecommender | None:
+def recommender_for_territory(
+    dsn: str, *, max_fix_age_s: float | None = None
+) -> CrewRecommender | None:
     """A recommender on the road graph of the extract the territory was loaded from, or None
     (with a logged reason) when there is no territory or its extract is not at hand."""
     with UnitOfWork(dsn) as uow:
@@ -88,7 +102,7 @@ def recommender_for_territory(dsn: str) -> CrewRecommender | None:
         log.warning("no crew recommendations: the territory's extract %r is not at hand", source)
         return None
     try:
-        return CrewRecommender(dsn, load_road_graph(source))
+        return CrewRecommender(dsn, load_road_graph(source), max_fix_age_s=max_fix_age_s)
     except RoutingError as exc:
         log.warning("no road graph: %s", exc)
         return None

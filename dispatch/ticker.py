@@ -38,7 +38,7 @@ class Ticker:
         """One beat, in its own transactions: clocks first, then auto-dispatch."""
         now = self.clock()
         with UnitOfWork(self.dsn) as uow:
-            raised = ticket_service.check_clocks(uow, now, SYSTEM)
+            raised = ticket_service.check_clocks(uow, now, SYSTEM, self.settings)
         with UnitOfWork(self.dsn) as uow:
             dispatched = ticket_service.auto_dispatch(uow, now, self.settings, self.recommend)
         return {"raised": raised, "auto_dispatched": dispatched}

@@ -6,7 +6,7 @@ Domain rules live in :mod:`dispatch.ticket_model` and :mod:`dispatch.clocks`; SQ
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import psycopg2
@@ -16,6 +16,7 @@ from dispatch.actor import Actor
 from dispatch.clocks import ClockPolicy, deadlines, due_alerts
 from dispatch.errors import Conflict, IllegalTransition, InvalidInput, NotFound, PermissionDenied
 from dispatch.input_fields import float_field, int_field, phone_field, text_field, time_field
+from dispatch.settings import setting
 from dispatch.ticket_model import DUPLICATE_PRONE, TRANSITIONS, category_of, default_priority
 from dispatch.unit_of_work import UnitOfWork
 from gis.geocode import best_match, search_addresses
@@ -23,13 +24,18 @@ from gis.geocode import best_match, search_addresses
 
 @dataclass(frozen=True)
 class Settings:
-    duplicate_radius_m: float = 150.0
-    duplicate_window_min: float = 60.0
-    arrival_radius_m: float = 50.0
-    policy: ClockPolicy = field(default_factory=ClockPolicy)
+    """What the services use of the settings (:mod:`dispatch.settings`). ``Settings()`` holds
+    the effective ones, ``build(Settings, loaded)`` those of a loaded settings object; keyword
+    arguments set single values."""
+
+    duplicate_radius_m: float = setting("dispatch.duplicate_radius_m")
+    duplicate_window_min: float = setting("dispatch.duplicate_window_min")
+    arrival_radius_m: float = setting("dispatch.arrival_radius_m")
+    stale_gps_after_s: float = setting("dispatch.stale_gps_after_s")
+    policy: ClockPolicy = setting("clocks", ClockPolicy.from_settings)  # noqa: RUF009 (a field())
     #: Assign the best crew to a P1 ticket no dispatcher acted on within this many seconds;
-    #: None (the default) leaves every assignment to a person.
-    auto_dispatch_after_s: float | None = None
+    #: None (auto-dispatch off) leaves every assignment to a person.
+    auto_dispatch_after_s: float | None = setting("dispatch.auto_dispatch_delay_s")
 
 
 #: (lon, lat, skill) -> ranked crews as dicts; provided by the app when a road graph is loaded.
@@ -79,6 +85,7 @@ def open_ticket(
         "arrival_due_at": due.arrival_due_at,
         "make_safe_due_at": due.make_safe_due_at,
         "reply_due_at": due.reply_due_at,
+        "depart_due_at": due.depart_due_at,
     }
     ticket_id, number = repo.insert_ticket(cur, row)
     repo.append_event(
@@ -261,8 +268,12 @@ def unlink_duplicate(uow: UnitOfWork, ticket_id: int, actor: Actor, now: datetim
     return {"id": ticket_id, "duplicate_of": None}
 
 
-def check_clocks(uow: UnitOfWork, now: datetime, actor: Actor) -> list[dict]:
-    """Raise "deadline at risk" (80 %) and "deadline missed" events that are due, once each."""
+def check_clocks(
+    uow: UnitOfWork, now: datetime, actor: Actor, settings: Settings | None = None
+) -> list[dict]:
+    """Raise "deadline at risk" (past the policy's at-risk share) and "deadline missed" events
+    that are due, once each."""
+    at_risk_share = (settings or Settings()).policy.at_risk_share
     cur = uow.cur
     raised = []
     rows = repo.list_tickets(cur, open_only=True, limit=10_000)
@@ -271,17 +282,24 @@ def check_clocks(uow: UnitOfWork, now: datetime, actor: Actor) -> list[dict]:
     for row in rows:
         already = earlier.get(row["id"], set())
         due = {
+            "depart": row["depart_due_at"],
             "arrival": row["arrival_due_at"],
             "make_safe": row["make_safe_due_at"],
             "reply": row["reply_due_at"],
         }
         stopped = {
+            "depart": row["en_route_at"] or row["arrived_at"],  # arriving, it had left
             "arrival": row["arrived_at"],
             "make_safe": row["made_safe_at"],
             "reply": row["closed_at"],
         }
         for alert in due_alerts(
-            received_at=row["received_at"], due=due, stopped=stopped, now=now, already=already
+            received_at=row["received_at"],
+            due=due,
+            stopped=stopped,
+            now=now,
+            already=already,
+            at_risk_share=at_risk_share,
         ):
             repo.append_event(
                 cur,

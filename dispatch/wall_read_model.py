@@ -12,15 +12,26 @@ from statistics import median
 
 from dispatch import repository as repo
 from dispatch.json_shapes import crew_view
-
-AT_RISK_SHARE = 0.8
-STALE_AFTER_S = 300.0
+from dispatch.settings import current
 
 
-def wall_snapshot(cur, now: datetime, *, stale_after_s: float = STALE_AFTER_S) -> dict:
-    """Open tickets, crews and today's figures, as JSON-ready dicts (times ISO 8601)."""
+def wall_snapshot(
+    cur,
+    now: datetime,
+    *,
+    stale_after_s: float | None = None,
+    at_risk_share: float | None = None,
+) -> dict:
+    """Open tickets, crews and today's figures, as JSON-ready dicts (times ISO 8601). A crew's
+    fix is stale after ``stale_after_s``, a deadline at risk past ``at_risk_share`` of its time
+    (default: the settings', :func:`dispatch.settings.current`)."""
+    settings = current()
+    if stale_after_s is None:
+        stale_after_s = settings.dispatch.stale_gps_after_s
+    if at_risk_share is None:
+        at_risk_share = settings.clocks.at_risk_share
     rows = repo.wall_tickets(cur)
-    tickets = [_ticket(row, now) for row in rows]
+    tickets = [_ticket(row, now, at_risk_share) for row in rows]
     crews = [crew_view(row, now, stale_after_s) for row in repo.list_crews(cur)]
     day_start = now.replace(hour=0, minute=0, second=0, microsecond=0)
     arrivals = repo.arrivals_since(cur, day_start)
@@ -49,7 +60,7 @@ def routes_geojson(rows: list[dict]) -> dict:
     }
 
 
-def _ticket(row: dict, now: datetime) -> dict:
+def _ticket(row: dict, now: datetime, at_risk_share: float) -> dict:
     due, received = row["arrival_due_at"], row["received_at"]
     share = None
     if due is not None and row["arrived_at"] is None:
@@ -71,7 +82,7 @@ def _ticket(row: dict, now: datetime) -> dict:
         "eta_at": (row["assigned_at"] + timedelta(seconds=row["eta_s"])).isoformat()
         if row["eta_s"] is not None and row["assigned_at"] is not None
         else None,
-        "at_risk": share is not None and share >= AT_RISK_SHARE,
+        "at_risk": share is not None and share >= at_risk_share,
         "missed": share is not None and share >= 1.0,
         "lon": row["lon"],
         "lat": row["lat"],
