@@ -290,6 +290,8 @@ def _from_environment(env: Mapping[str, str]) -> list[tuple[str, Any, str]]:
 
 def _env_value(text: str) -> Any:
     """A TOML value (``120``, ``true``, ``{p1 = 20}``), else the text as it is."""
+    if "\n" in text or "\r" in text:  # one value, never more TOML lines
+        return text
     try:
         return tomllib.loads(f"value = {text}")["value"]
     except tomllib.TOMLDecodeError:
