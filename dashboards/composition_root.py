@@ -15,21 +15,14 @@ import dash
 from dashboards.app import create_app
 from dispatch.api import Api
 from dispatch.event_feed import EventFeed
-from dispatch.mqtt_consumer import PositionConsumer, load_mqtt_settings
+from dispatch.mqtt_consumer import PositionConsumer
 from dispatch.ports import Ports
+from dispatch.settings import AppSettings, build
 from dispatch.territory_ports import ports_for_territory
 from dispatch.ticker import Ticker
 from dispatch.ticket_service import Settings
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class SimulatorOptions:
-    rate_per_hour: float = 12.0
-    speedup: float = 1.0
-    auto_assign_share: float = 0.5
-    seed: int | None = None
 
 
 @dataclass
@@ -63,48 +56,50 @@ class ControlRoom:
 
 def build_control_room(
     dsn: str,
-    settings: Settings,
+    settings: AppSettings,
     *,
-    online_tiles: bool = False,
-    simulate: SimulatorOptions | None = None,
+    simulate: bool = False,
+    simulate_seed: int | None = None,
 ) -> ControlRoom:
-    """Everything ``dispatch serve`` runs, built but not started. A bad simulator option
-    raises ``ValueError`` naming it."""
-    ports = ports_for_territory(dsn)
-    api = Api(dsn, settings=settings, ports=ports)
+    """Everything ``dispatch serve`` runs, built from the loaded ``settings`` but not started.
+    A bad simulator setting raises ``ValueError`` naming it."""
+    services = build(Settings, settings)
+    ports = ports_for_territory(dsn, max_fix_age_s=settings.dispatch.stale_gps_after_s)
+    api = Api(dsn, settings=services, ports=ports)
     feed = EventFeed(dsn)
-    broker = load_mqtt_settings()
+    broker = settings.mqtt
     notes = [
         "crew recommendations: " + ("by road" if ports.router else "off (no road graph)"),
         f"GPS fixes: HTTP POST and MQTT crews/<id>/position at {broker.host}:{broker.port}",
     ]
-    if settings.auto_dispatch_after_s is not None:
-        notes.append(
-            f"auto-dispatch after {settings.auto_dispatch_after_s:g} s without a dispatcher"
-        )
+    if services.auto_dispatch_after_s is not None:
+        after = services.auto_dispatch_after_s
+        notes.append(f"auto-dispatch after {after:g} s without a dispatcher")
     simulator = None
-    if simulate is not None:
-        from dispatch.simulation.simulator import Simulator
+    if simulate:
+        from dispatch.simulation.simulator import DefaultPublisher, Simulator
 
+        rates = settings.simulator
         simulator = Simulator(
             dsn,
             ports=ports,
-            rate_per_hour=simulate.rate_per_hour,
-            auto_assign_share=simulate.auto_assign_share,
-            speedup=simulate.speedup,
-            seed=simulate.seed,
-            settings=settings,
+            rate_per_hour=rates.rate_per_hour,
+            auto_assign_share=rates.auto_assign_share,
+            speedup=rates.speedup,
+            seed=simulate_seed,
+            settings=services,
+            publish=DefaultPublisher(dsn, services, host=broker.host, port=broker.port),
         )
         notes.append(
-            f"simulator: {simulate.rate_per_hour:g} calls/h x {simulate.speedup:g}, "
-            f"{simulate.auto_assign_share:.0%} assigned automatically"
+            f"simulator: {rates.rate_per_hour:g} calls/h x {rates.speedup:g}, "
+            f"{rates.auto_assign_share:.0%} assigned automatically"
         )
     return ControlRoom(
-        app=create_app(dsn, online_tiles=online_tiles, api=api, feed=feed),
+        app=create_app(dsn, online_tiles=settings.tiles.online, api=api, feed=feed),
         api=api,
         ports=ports,
         feed=feed,
-        ticker=Ticker(dsn, settings, ports),
+        ticker=Ticker(dsn, services, ports),
         positions=PositionConsumer(dsn, host=broker.host, port=broker.port),
         simulator=simulator,
         notes=notes,

@@ -36,7 +36,6 @@ from dispatch.unit_of_work import UnitOfWork
 from gis.errors import DatabaseUnavailable
 from gis.geocode import search_addresses
 from gis.leak_analysis import NetworkAnalyst
-from routing.crews import DEFAULT_MAX_FIX_AGE_S
 
 log = logging.getLogger(__name__)
 PREFIX = "/api/v1"
@@ -426,7 +425,7 @@ class Api:
         now = self.clock()
         return {
             "crews": [
-                json_shapes.crew_view(r, now, DEFAULT_MAX_FIX_AGE_S)
+                json_shapes.crew_view(r, now, self.settings.stale_gps_after_s)
                 for r in repo.list_crews(uow.cur)
             ]
         }, 200
@@ -440,11 +439,17 @@ class Api:
         return crew_service.set_crew_status(uow, crew_id, body.get("status"), actor), 200
 
     def check_clocks(self, uow, actor, body):
-        return {"raised": ticket_service.check_clocks(uow, self.clock(), actor)}, 200
+        return {"raised": ticket_service.check_clocks(uow, self.clock(), actor, self.settings)}, 200
 
     def kpis(self, uow, actor, body):
         now = self.clock()
-        return key_figures(kpi_repository.kpi_rows(uow.cur, now), now), 200
+        rows = kpi_repository.kpi_rows(uow.cur, now)
+        return key_figures(
+            rows,
+            now,
+            stale_after_s=self.settings.stale_gps_after_s,
+            at_risk_share=self.settings.policy.at_risk_share,
+        ), 200
 
     def openapi(self, uow, actor, body):
         return openapi_document(), 200

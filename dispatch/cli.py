@@ -1,7 +1,9 @@
-"""The ``dispatch`` command line: database, demo territory and server.
+"""The ``dispatch`` command line: database, demo territory, settings and server.
 
 Each sub-command prints one line saying which database it used. Failures print one line
-starting with ``error:`` and exit non-zero: 2 for bad input, 1 when the database fails.
+starting with ``error:`` and exit non-zero: 2 for bad input (a bad setting included), 1 when
+the database fails. Commands that use the settings (:mod:`dispatch.settings`) read them once,
+before anything else.
 """
 
 from __future__ import annotations
@@ -45,6 +47,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     route_command.add_parser(commands)
 
+    settings = commands.add_parser("settings", help="the effective settings").add_subparsers(
+        dest="settings_command", required=True
+    )
+    show = settings.add_parser("show", help="every effective value and where it came from")
+    show.add_argument("--json", action="store_true", help="print JSON")
+
     network = commands.add_parser("network", help="the gas network").add_subparsers(
         dest="network_command", required=True
     )
@@ -77,25 +85,35 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run the control room web app")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8050)
+    # Flags that set a setting override it when given (their defaults are the settings').
     serve.add_argument(
         "--auto-dispatch-after",
         type=float,
         metavar="SECONDS",
-        help="assign the best crew to a P1 ticket left unassigned this long (off by default)",
+        help="assign the best crew to a P1 ticket left unassigned this long "
+        "(dispatch.auto_dispatch, off by default)",
     )
     serve.add_argument(
         "--simulate",
         action="store_true",
         help="demo: simulated calls, dispatching and crews driving (demo databases only)",
     )
-    serve.add_argument("--simulate-rate", type=float, default=12.0, metavar="CALLS_PER_HOUR")
-    serve.add_argument("--simulate-speedup", type=float, default=1.0)
-    serve.add_argument("--simulate-auto-share", type=float, default=0.5)
+    serve.add_argument(
+        "--simulate-rate",
+        type=float,
+        metavar="CALLS_PER_HOUR",
+        help="simulator.rate_per_hour (default 12)",
+    )
+    serve.add_argument("--simulate-speedup", type=float, help="simulator.speedup (default 1)")
+    serve.add_argument(
+        "--simulate-auto-share", type=float, help="simulator.auto_assign_share (default 0.5)"
+    )
     serve.add_argument("--simulate-seed", type=int)
     serve.add_argument(
         "--online-tiles",
         action="store_true",
-        help="offer online OSM tiles as a base layer (needs internet)",
+        default=None,
+        help="offer online tiles as a base layer (tiles.online; needs internet)",
     )
     return parser
 
@@ -117,6 +135,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _run(args: argparse.Namespace) -> int:
     if args.command == "route":  # routing needs no database
         return route_command.run_nearest(args)
+    from dispatch.settings import load_settings
+
+    settings = None
+    if args.command in ("settings", "serve", "demo"):
+        settings = load_settings(overrides=_flag_overrides(args))
+    if args.command == "settings":
+        return _show_settings(settings, as_json=args.json)
     from gis.database import resolve_database
 
     database = resolve_database()
@@ -127,14 +152,49 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "db":
         return _migrate(database.dsn)
     if args.command == "demo":
-        return _demo_load(database.dsn, args)
+        return _demo_load(database.dsn, args, settings)
     if args.command == "users":
         return _add_user(database.dsn, args)
     if args.command == "network" and args.network_command == "import":
         return _import(database.dsn, args)
     if args.command == "network":
         return _validate_network(database.dsn)
-    return _serve(database.dsn, args)
+    return _serve(database.dsn, args, settings)
+
+
+def _flag_overrides(args: argparse.Namespace) -> list[tuple[str, object, str]]:
+    """The settings that ``dispatch serve``'s flags set, as (key, value, flag), when given."""
+    if args.command != "serve":
+        return []
+    overrides: list[tuple[str, object, str]] = []
+    if args.auto_dispatch_after is not None:
+        overrides += [
+            ("dispatch.auto_dispatch", True, "--auto-dispatch-after"),
+            ("dispatch.auto_dispatch_after_s", args.auto_dispatch_after, "--auto-dispatch-after"),
+        ]
+    if args.online_tiles:
+        overrides.append(("tiles.online", True, "--online-tiles"))
+    for flag, key in (
+        ("simulate_rate", "simulator.rate_per_hour"),
+        ("simulate_speedup", "simulator.speedup"),
+        ("simulate_auto_share", "simulator.auto_assign_share"),
+    ):
+        if getattr(args, flag) is not None:
+            overrides.append((key, getattr(args, flag), "--" + flag.replace("_", "-")))
+    return overrides
+
+
+def _show_settings(settings, *, as_json: bool) -> int:
+    import json
+
+    from dispatch.settings import as_json as settings_json
+    from dispatch.settings import describe
+
+    if as_json:
+        print(json.dumps(settings_json(settings), indent=2, ensure_ascii=False))
+    else:
+        print("\n".join(describe(settings)))
+    return 0
 
 
 def _migrate(dsn: str) -> int:
@@ -148,7 +208,7 @@ def _migrate(dsn: str) -> int:
     return 0
 
 
-def _demo_load(dsn: str, args: argparse.Namespace) -> int:
+def _demo_load(dsn: str, args: argparse.Namespace, settings) -> int:
     import time
 
     from gis.demo.store import loaded_territory, store_territory
@@ -174,7 +234,13 @@ def _demo_load(dsn: str, args: argparse.Namespace) -> int:
         _say(f"reading {path}")
         extract = read_pbf(path)
     territory = build_territory(extract, seed=args.seed, progress=_say)
-    store_territory(dsn, territory, replace=args.replace, progress=_say)
+    store_territory(
+        dsn,
+        territory,
+        replace=args.replace,
+        progress=_say,
+        timezone=settings.territory.timezone or None,
+    )
     counts = territory.counts()
     _say(
         f"loaded {territory.name!r} in {time.perf_counter() - started:.1f} s: "
@@ -263,24 +329,20 @@ def _add_user(dsn: str, args: argparse.Namespace) -> int:
     return 0
 
 
-def _serve(dsn: str, args: argparse.Namespace) -> int:
+def _serve(dsn: str, args: argparse.Namespace, settings) -> int:
     # The command line is an entry point: it hands over to the composition root, the only place
     # that builds the web app together with dispatch's background parts.
-    from dashboards.composition_root import SimulatorOptions, build_control_room
-    from dispatch.ticket_service import Settings
+    from dashboards.composition_root import build_control_room
+    from dispatch.settings import install
 
-    settings = Settings(auto_dispatch_after_s=args.auto_dispatch_after)
-    simulate = None
-    if args.simulate:
-        simulate = SimulatorOptions(
-            rate_per_hour=args.simulate_rate,
-            speedup=args.simulate_speedup,
-            auto_assign_share=args.simulate_auto_share,
-            seed=args.simulate_seed,
-        )
+    # Installed for the parts that read the process's own; handed to everything built.
+    install(settings)
+    _say("settings: " + _settings_summary(settings))
     try:
-        room = build_control_room(dsn, settings, online_tiles=args.online_tiles, simulate=simulate)
-    except ValueError as exc:  # a bad --simulate-* value, named in the message
+        room = build_control_room(
+            dsn, settings, simulate=args.simulate, simulate_seed=args.simulate_seed
+        )
+    except ValueError as exc:  # a bad simulator setting, named in the message
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     for note in room.notes:
@@ -295,6 +357,14 @@ def _serve(dsn: str, args: argparse.Namespace) -> int:
     finally:
         room.stop()
     return 0
+
+
+def _settings_summary(settings) -> str:
+    """Which layers set something: the default file, the DISPATCH_SETTINGS file, variables."""
+    changed = sorted({source for _, _, source in settings.entries()} - {"default file", "built in"})
+    files = settings.files
+    first = f"default file {files['default file']}"
+    return first + "".join(f"; {s} {files[s]}" if s in files else f"; {s}" for s in changed)
 
 
 def _say(line: str) -> None:

@@ -1,46 +1,81 @@
 """Response-time clocks: when each ticket is due, and when a deadline is at risk or missed.
 
-Targets are configurable per priority and jurisdiction (DOMAIN.md: urban leaks attended within
-30 min, outside towns within 1 h; customer-side faults within 6 h; complaint replies within two
-working days). Pure functions of the ticket and "now": the caller injects the clock.
+Each jurisdiction a ticket may carry follows a named policy of clock targets (DOMAIN.md: urban
+leaks attended within 30 min, outside towns within 1 h; a Henan-style policy where the crew
+leaves within 5 min and arrives within 1 h; UK-style 1 h / 2 h for uncontrolled / controlled
+escapes; customer-side faults within 6 h; complaint replies within two working days). The
+policies are settings (``[clocks]`` in ``data/settings.toml``). Pure functions of the ticket and
+"now": the caller injects the clock.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from dispatch.errors import InvalidInput
+from dispatch.settings import ClocksSection, current
 
-#: Share of a clock's time after which its deadline is "at risk".
-AT_RISK_SHARE = 0.8
+
+@dataclass(frozen=True)
+class ClockTargets:
+    """One policy's targets in minutes from the call: ``arrival`` by priority, ``by_type``
+    overriding a ticket type's arrival target whatever its priority, an optional ``depart``
+    clock by priority (the crew on its way), ``make_safe_p1`` for a P1 emergency (None: no such
+    clock) and ``target_share``, the share of tickets that must meet their clocks."""
+
+    name: str
+    arrival: Mapping[int, float]
+    target_share: float
+    by_type: Mapping[str, float] = field(default_factory=dict)
+    depart: Mapping[int, float] = field(default_factory=dict)
+    make_safe_p1: float | None = None
 
 
 @dataclass(frozen=True)
 class ClockPolicy:
-    """Targets in minutes. ``arrival`` by (priority, jurisdiction); ``by_type`` overrides a
-    ticket type's arrival target whatever its priority."""
+    """The targets of every jurisdiction, and what holds for all of them: a running clock past
+    ``at_risk_share`` of its time is at risk; complaints are answered within
+    ``reply_working_days``. :meth:`from_settings` builds it from the settings."""
 
-    arrival: dict[tuple[int, str], float] = field(
-        default_factory=lambda: {
-            (1, "urban"): 30,
-            (1, "rural"): 60,
-            (2, "urban"): 360,
-            (2, "rural"): 360,
-            (3, "urban"): 24 * 60,
-            (3, "rural"): 24 * 60,
+    jurisdictions: Mapping[str, ClockTargets]
+    reply_working_days: int
+    at_risk_share: float
+
+    @classmethod
+    def from_settings(cls, clocks: ClocksSection | None = None) -> ClockPolicy:
+        """The policy of the ``[clocks]`` settings (default: the effective ones)."""
+        clocks = clocks or current().clocks
+        targets = {
+            name: ClockTargets(
+                name=name,
+                arrival=p.arrival_min.by_priority(),
+                by_type=dict(p.arrival_min_by_type),
+                depart=p.depart_min.by_priority(),
+                make_safe_p1=p.make_safe_p1_min,
+                target_share=p.target_share,
+            )
+            for name, p in clocks.policies.items()
         }
-    )
-    by_type: dict[str, float] = field(default_factory=dict)
-    make_safe_p1: float = 120
-    reply_working_days: int = 2
+        return cls(
+            jurisdictions={j: targets[name] for j, name in clocks.jurisdictions.items()},
+            reply_working_days=clocks.complaint_reply_working_days,
+            at_risk_share=clocks.at_risk_share,
+        )
+
+    def targets(self, jurisdiction: str) -> ClockTargets:
+        if jurisdiction not in self.jurisdictions:
+            *others, last = sorted(self.jurisdictions)
+            known = f"{', '.join(others)} or {last}" if others else last
+            raise InvalidInput(f"`jurisdiction` must be {known}", "jurisdiction")
+        return self.jurisdictions[jurisdiction]
 
     def arrival_minutes(self, ticket_type: str, priority: int, jurisdiction: str) -> float | None:
-        if jurisdiction not in ("urban", "rural"):
-            raise InvalidInput("`jurisdiction` must be urban or rural", "jurisdiction")
-        if ticket_type in self.by_type:
-            return self.by_type[ticket_type]
-        return self.arrival.get((priority, jurisdiction))
+        targets = self.targets(jurisdiction)
+        if ticket_type in targets.by_type:
+            return targets.by_type[ticket_type]
+        return targets.arrival.get(priority)
 
 
 @dataclass(frozen=True)
@@ -48,6 +83,7 @@ class Deadlines:
     arrival_due_at: datetime | None
     make_safe_due_at: datetime | None
     reply_due_at: datetime | None
+    depart_due_at: datetime | None = None
 
 
 def deadlines(
@@ -59,16 +95,19 @@ def deadlines(
     policy: ClockPolicy,
 ) -> Deadlines:
     """The due times of a ticket received at ``received_at``."""
-    arrival = make_safe = reply = None
+    arrival = make_safe = reply = depart = None
     if category != "non_field":
+        targets = policy.targets(jurisdiction)
         minutes = policy.arrival_minutes(ticket_type, priority, jurisdiction)
         if minutes is not None:
             arrival = received_at + timedelta(minutes=minutes)
-    if priority == 1 and category == "emergency":
-        make_safe = received_at + timedelta(minutes=policy.make_safe_p1)
+        if priority in targets.depart:
+            depart = received_at + timedelta(minutes=targets.depart[priority])
+        if priority == 1 and category == "emergency" and targets.make_safe_p1 is not None:
+            make_safe = received_at + timedelta(minutes=targets.make_safe_p1)
     if ticket_type == "complaint":
         reply = add_working_days(received_at, policy.reply_working_days)
-    return Deadlines(arrival, make_safe, reply)
+    return Deadlines(arrival, make_safe, reply, depart)
 
 
 def add_working_days(start: datetime, days: int) -> datetime:
@@ -83,7 +122,7 @@ def add_working_days(start: datetime, days: int) -> datetime:
 
 @dataclass(frozen=True)
 class ClockAlert:
-    clock: str  # arrival | make_safe | reply
+    clock: str  # depart | arrival | make_safe | reply
     kind: str  # deadline_at_risk | deadline_missed
     due_at: datetime
 
@@ -95,10 +134,11 @@ def due_alerts(
     stopped: dict[str, datetime | None],
     now: datetime,
     already: set[tuple[str, str]],
+    at_risk_share: float,
 ) -> list[ClockAlert]:
-    """Alerts newly due at ``now``: a running clock past 80 % of its time is at risk, past 100 %
-    missed; a clock stopped late (arrival after the deadline) is missed too. ``already`` holds
-    (clock, kind) pairs raised before, so each is raised once."""
+    """Alerts newly due at ``now``: a running clock past ``at_risk_share`` of its time (e.g.
+    80 %) is at risk, past 100 % missed; a clock stopped late (arrival after the deadline) is
+    missed too. ``already`` holds (clock, kind) pairs raised before, so each is raised once."""
     alerts = []
     for clock, due_at in due.items():
         if due_at is None:
@@ -110,7 +150,7 @@ def due_alerts(
         kinds = []
         if used >= total:
             kinds = ["deadline_at_risk", "deadline_missed"] if stop is None else ["deadline_missed"]
-        elif stop is None and used >= AT_RISK_SHARE * total:
+        elif stop is None and used >= at_risk_share * total:
             kinds = ["deadline_at_risk"]
         alerts += [ClockAlert(clock, k, due_at) for k in kinds if (clock, k) not in already]
     return alerts

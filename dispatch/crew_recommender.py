@@ -12,8 +12,9 @@ import threading
 from datetime import datetime
 from pathlib import Path
 
+from dispatch.settings import current
 from routing.build import load_road_graph
-from routing.crews import DEFAULT_MAX_FIX_AGE_S, prepare_crews
+from routing.crews import prepare_crews
 from routing.errors import RoutingError
 from routing.graph import RoadGraph
 from routing.nearest import Router
@@ -25,9 +26,11 @@ class RoadCrewRouter:
     """Implements :class:`dispatch.ports.CrewRouter`. One :class:`routing.nearest.Router` per
     instance, guarded by a lock: safe to share between threads."""
 
-    def __init__(
-        self, graph: RoadGraph, *, k: int = 3, max_fix_age_s: float = DEFAULT_MAX_FIX_AGE_S
-    ) -> None:
+    def __init__(self, graph: RoadGraph, *, k: int = 3, max_fix_age_s: float | None = None) -> None:
+        """Crews whose last fix is older than ``max_fix_age_s`` seconds are not recommended
+        (default: the settings' ``dispatch.stale_gps_after_s``)."""
+        if max_fix_age_s is None:
+            max_fix_age_s = current().dispatch.stale_gps_after_s
         self.graph, self.k, self.max_fix_age_s = graph, k, max_fix_age_s
         self.router = Router(graph)
         self._lock = threading.Lock()

@@ -9,7 +9,7 @@ ignored, so a report can be computed for any past moment):
 * *today*: the calendar day of ``now`` in the territory's time zone (an IANA name), from
   local midnight to the next local midnight, whatever its length in hours.
 * *arrival clock*: runs from ``received_at`` to ``arrival_due_at`` and stops at ``arrived_at``.
-  An open ticket whose running clock has used :data:`dispatch.clocks.AT_RISK_SHARE` of its
+  An open ticket whose running clock has used the settings' ``clocks.at_risk_share`` of its
   time is *at risk* (missed ones included, as the wall's alarms count them).
 * *timeliness*: a ticket's arrival deadline is *met* when the crew arrives on or before it,
   *missed* when it is reached without an arrival (also by a ticket that is never reached). It
@@ -34,10 +34,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from dispatch.clocks import AT_RISK_SHARE
 from dispatch.errors import InvalidInput
+from dispatch.settings import current
 from dispatch.ticket_model import OPEN_STATUSES
-from routing.crews import DEFAULT_MAX_FIX_AGE_S
 
 ON_DUTY = ("available", "busy")
 
@@ -111,12 +110,12 @@ def _as_of(at: datetime | None, now: datetime) -> datetime | None:
     return at if at is not None and at <= now else None
 
 
-def is_at_risk(row: dict, now: datetime) -> bool:
+def is_at_risk(row: dict, now: datetime, at_risk_share: float) -> bool:
     """An open ticket whose arrival clock runs and has used the at-risk share of its time."""
     due, received = row["arrival_due_at"], row["received_at"]
     if due is None or not is_open(row) or _as_of(row["arrived_at"], now) is not None:
         return False
-    return (now - received) >= AT_RISK_SHARE * (due - received)
+    return (now - received) >= at_risk_share * (due - received)
 
 
 def deadline_outcome(row: dict, now: datetime) -> tuple[datetime, bool] | None:
@@ -195,11 +194,21 @@ def crew_counts(crews: Iterable[dict], now: datetime, stale_after_s: float) -> d
 
 
 def key_figures(
-    rows: KpiRows, now: datetime, *, stale_after_s: float = DEFAULT_MAX_FIX_AGE_S
+    rows: KpiRows,
+    now: datetime,
+    *,
+    stale_after_s: float | None = None,
+    at_risk_share: float | None = None,
 ) -> dict:
     """Today's key figures, JSON-ready: the one key set of the API and the wall. The stale
-    limit's one default is the recommender's (routing.crews), so a crew counted available
-    is one it would offer."""
+    limit and the at-risk share are the settings' (``dispatch.stale_gps_after_s``, the one the
+    recommender uses, so a crew counted available is one it would offer, and
+    ``clocks.at_risk_share``) unless given."""
+    settings = current()
+    if stale_after_s is None:
+        stale_after_s = settings.dispatch.stale_gps_after_s
+    if at_risk_share is None:
+        at_risk_share = settings.clocks.at_risk_share
     day, start, end = day_window(now, rows.timezone)
     open_tickets = [row for row in rows.open_tickets if is_open(row)]
     arrivals = arrivals_between(rows.day_tickets, now, start, end)
@@ -208,7 +217,7 @@ def key_figures(
     return {
         "day": day.isoformat(),
         "open_p1": sum(1 for row in open_tickets if row["priority"] == 1),
-        "at_risk": sum(1 for row in open_tickets if is_at_risk(row, now)),
+        "at_risk": sum(1 for row in open_tickets if is_at_risk(row, now, at_risk_share)),
         "arrivals_today": len(arrivals),
         "median_arrival_min_today": None if minutes is None else round(minutes, 1),
         "share_within_target_today": None if share is None else round(share, 3),

@@ -12,24 +12,20 @@ the rules refuse (bad topic, malformed JSON, a latitude of 95, a time in the fut
 crew) is logged with its reason and counted, and the consumer carries on. It reconnects by
 itself when the broker goes away and subscribes again on every connect.
 
-Settings come from the environment (read by :func:`load_mqtt_settings` only):
-
-- ``MQTT_URL``: the broker, ``mqtt://host:port`` (default ``mqtt://127.0.0.1:1883``).
+The broker is a setting: ``[mqtt] url`` (``mqtt://host:port``; the environment variable
+``MQTT_URL`` overrides it), see :mod:`dispatch.settings`.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 import threading
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 import paho.mqtt.client as mqtt
 from psycopg2.pool import ThreadedConnectionPool
@@ -50,7 +46,6 @@ MQTT_ACTOR = Actor("mqtt", "dispatcher")
 RECONNECT_MIN_DELAY_S = 0.5
 RECONNECT_MAX_DELAY_S = 5.0
 QOS = 1
-DEFAULT_MQTT_URL = "mqtt://127.0.0.1:1883"
 
 _TOPIC_RE = re.compile(r"crews/([1-9][0-9]{0,9})/position")
 _MAX_CREW_ID = 2**31 - 1  # crews.id is a Postgres integer
@@ -62,34 +57,6 @@ _JSON_KIND = {
     bool: "a boolean",
     type(None): "null",
 }
-
-
-# ---------------------------------------------------------------------------------------------
-# Settings
-
-
-@dataclass(frozen=True)
-class MqttSettings:
-    host: str
-    port: int
-
-
-def load_mqtt_settings(environ: Mapping[str, str] | None = None) -> MqttSettings:
-    """The broker to use, from ``MQTT_URL`` (``mqtt://host:port``; port defaults to 1883)."""
-    env = os.environ if environ is None else environ
-    url = env.get("MQTT_URL") or DEFAULT_MQTT_URL
-    parts = urlsplit(url)
-    try:
-        port = parts.port or 1883
-    except ValueError:
-        port = None
-    if parts.scheme != "mqtt" or not parts.hostname or port is None:
-        msg = f"`MQTT_URL` must look like mqtt://host:port, got {url!r}"
-        raise ValueError(msg)
-    if parts.username or parts.password:
-        msg = "`MQTT_URL`: user names and passwords are not supported yet"
-        raise ValueError(msg)
-    return MqttSettings(host=parts.hostname, port=port)
 
 
 # ---------------------------------------------------------------------------------------------

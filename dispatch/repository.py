@@ -14,7 +14,7 @@ TICKET_COLUMNS = (
     "id, number, ticket_type, category, priority, status, address, description, account_no,"
     " meter_id, caller_name, caller_phone, receiving_department, taken_by, received_at,"
     " appointment_at, promised_reply_at, parent_ticket_id, version, jurisdiction,"
-    " arrival_due_at, make_safe_due_at, reply_due_at, crew_id, callers,"
+    " arrival_due_at, make_safe_due_at, reply_due_at, depart_due_at, crew_id, callers,"
     " ST_X(geom) AS lon, ST_Y(geom) AS lat, " + ", ".join(STEP_COLUMNS)
 )
 
@@ -70,19 +70,20 @@ def insert_ticket(cur, row: dict) -> tuple[int, str]:
         INSERT INTO tickets (id, number, ticket_type, priority, status, address, description,
             account_no, meter_id, caller_name, caller_phone, receiving_department, taken_by,
             received_at, appointment_at, promised_reply_at, jurisdiction, arrival_due_at,
-            make_safe_due_at, reply_due_at, geom)
+            make_safe_due_at, reply_due_at, depart_due_at, geom)
         SELECT n.id, 'T' || to_char(%(received_at)s::timestamptz AT TIME ZONE 'UTC', 'YYYYMMDD')
                 || '-' || lpad(n.id::text, 6, '0'),
             %(ticket_type)s, %(priority)s, 'new', %(address)s, %(description)s, %(account_no)s,
             %(meter_id)s, %(caller_name)s, %(caller_phone)s, %(receiving_department)s,
             %(taken_by)s, %(received_at)s, %(appointment_at)s, %(promised_reply_at)s,
             %(jurisdiction)s, %(arrival_due_at)s, %(make_safe_due_at)s, %(reply_due_at)s,
+            %(depart_due_at)s,
             CASE WHEN %(lon)s::float8 IS NULL THEN NULL
                  ELSE ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326) END
         FROM (SELECT nextval('tickets_id_seq') AS id) n
         RETURNING id, number
         """,
-        row,
+        {"depart_due_at": None, **row},  # only policies with a departure clock set it
     )
     result = cur.fetchone()
     return int(result["id"]), result["number"]

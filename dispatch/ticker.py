@@ -47,7 +47,7 @@ class Ticker:
         auto-dispatch."""
         now = self.clock()
         with UnitOfWork(self.dsn) as uow:
-            raised = ticket_service.check_clocks(uow, now, SYSTEM)
+            raised = ticket_service.check_clocks(uow, now, SYSTEM, self.settings)
         with UnitOfWork(self.dsn) as uow:
             refreshed = ticket_service.refresh_recommendations(uow, now, self.settings, self.ports)
         with UnitOfWork(self.dsn) as uow:

@@ -18,7 +18,7 @@ through the outbox. Domain rules live in :mod:`dispatch.ticket_model` and
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import psycopg2
@@ -30,6 +30,7 @@ from dispatch.clocks import ClockPolicy, deadlines, due_alerts
 from dispatch.errors import Conflict, IllegalTransition, InvalidInput, NotFound, PermissionDenied
 from dispatch.input_fields import float_field, int_field, phone_field, text_field, time_field
 from dispatch.ports import Ports
+from dispatch.settings import setting
 from dispatch.ticket_model import DUPLICATE_PRONE, TRANSITIONS, Ticket, required_skill
 from gis.geocode import best_match
 from routing.distance import great_circle_m
@@ -40,17 +41,22 @@ MAX_IDEMPOTENCY_KEY = 200
 
 @dataclass(frozen=True)
 class Settings:
-    duplicate_radius_m: float = 150.0
-    duplicate_window_min: float = 60.0
-    arrival_radius_m: float = 50.0
-    policy: ClockPolicy = field(default_factory=ClockPolicy)
+    """What the services use of the settings (:mod:`dispatch.settings`). ``Settings()`` holds
+    the effective ones, ``build(Settings, loaded)`` those of a loaded settings object; keyword
+    arguments set single values."""
+
+    duplicate_radius_m: float = setting("dispatch.duplicate_radius_m")
+    duplicate_window_min: float = setting("dispatch.duplicate_window_min")
+    arrival_radius_m: float = setting("dispatch.arrival_radius_m")
+    stale_gps_after_s: float = setting("dispatch.stale_gps_after_s")
+    policy: ClockPolicy = setting("clocks", ClockPolicy.from_settings)  # noqa: RUF009 (a field())
     #: Assign the best crew to a P1 ticket no dispatcher acted on within this many seconds;
-    #: None (the default) leaves every assignment to a person.
-    auto_dispatch_after_s: float | None = None
+    #: None (auto-dispatch off) leaves every assignment to a person.
+    auto_dispatch_after_s: float | None = setting("dispatch.auto_dispatch_delay_s")
     #: Stored recommendations older than this are routed again before they are used (s) ...
-    recommendation_max_age_s: float = 60.0
+    recommendation_max_age_s: float = setting("dispatch.recommendation_max_age_s")
     #: ... and so are they when the crew has moved farther than this since (m).
-    recommendation_moved_m: float = 50.0
+    recommendation_moved_m: float = setting("dispatch.recommendation_moved_m")
 
 
 def open_ticket(
@@ -109,6 +115,7 @@ def open_ticket(
             "arrival_due_at": due.arrival_due_at,
             "make_safe_due_at": due.make_safe_due_at,
             "reply_due_at": due.reply_due_at,
+            "depart_due_at": due.depart_due_at,
         },
     )
     opened = ticket.events[0]
@@ -338,8 +345,10 @@ def unlink_duplicate(uow, ticket_id: int, actor: Actor, now: datetime) -> dict:
     return {"id": ticket_id, "duplicate_of": None}
 
 
-def check_clocks(uow, now: datetime, actor: Actor) -> list[dict]:
-    """Raise "deadline at risk" (80 %) and "deadline missed" events that are due, once each."""
+def check_clocks(uow, now: datetime, actor: Actor, settings: Settings | None = None) -> list[dict]:
+    """Raise "deadline at risk" (past the policy's at-risk share) and "deadline missed" events
+    that are due, once each."""
+    at_risk_share = (settings or Settings()).policy.at_risk_share
     raised = []
     rows = uow.tickets.rows(open_only=True, limit=10_000)
     # One read of what was raised before, not one per ticket: this runs every few seconds.
@@ -347,17 +356,24 @@ def check_clocks(uow, now: datetime, actor: Actor) -> list[dict]:
     for row in rows:
         already = earlier.get(row["id"], set())
         due = {
+            "depart": row["depart_due_at"],
             "arrival": row["arrival_due_at"],
             "make_safe": row["make_safe_due_at"],
             "reply": row["reply_due_at"],
         }
         stopped = {
+            "depart": row["en_route_at"] or row["arrived_at"],  # arriving, it had left
             "arrival": row["arrived_at"],
             "make_safe": row["made_safe_at"],
             "reply": row["closed_at"],
         }
         for alert in due_alerts(
-            received_at=row["received_at"], due=due, stopped=stopped, now=now, already=already
+            received_at=row["received_at"],
+            due=due,
+            stopped=stopped,
+            now=now,
+            already=already,
+            at_risk_share=at_risk_share,
         ):
             uow.events.append(
                 row["id"],

@@ -17,7 +17,6 @@ from dispatch import repository as repo
 from dispatch.kpis import day_window
 from dispatch.unit_of_work import UnitOfWork
 from dispatch.wall_read_model import read_wall_rows, snapshot_from
-from routing.crews import DEFAULT_MAX_FIX_AGE_S
 
 
 class WallLiveState:
@@ -27,7 +26,7 @@ class WallLiveState:
         self,
         open_uow: Callable[[], UnitOfWork],
         *,
-        stale_after_s: float = DEFAULT_MAX_FIX_AGE_S,
+        stale_after_s: float | None = None,
     ) -> None:
         self._open_uow = open_uow
         self.stale_after_s = stale_after_s

@@ -11,17 +11,20 @@ from datetime import datetime, timedelta
 
 from dispatch import kpi_repository
 from dispatch import repository as repo
-from dispatch.clocks import AT_RISK_SHARE
-from dispatch.json_shapes import crew_view, recommendation_view
+from dispatch.json_shapes import crew_view, event_view, recommendation_view
 from dispatch.kpis import key_figures
-from routing.crews import DEFAULT_MAX_FIX_AGE_S
+from dispatch.settings import current
 
 
-def wall_snapshot(cur, now: datetime, *, stale_after_s: float = DEFAULT_MAX_FIX_AGE_S) -> dict:
+def wall_snapshot(
+    cur, now: datetime, *, stale_after_s: float | None = None, at_risk_share: float | None = None
+) -> dict:
     """Open tickets, crews and today's figures, as JSON-ready dicts (times ISO 8601), from one
     read of the database (the live screens use :class:`dispatch.wall_live_state.WallLiveState`,
     which reads only what changed)."""
-    return snapshot_from(read_wall_rows(cur, now), now, stale_after_s=stale_after_s)
+    return snapshot_from(
+        read_wall_rows(cur, now), now, stale_after_s=stale_after_s, at_risk_share=at_risk_share
+    )
 
 
 def read_wall_rows(cur, now: datetime) -> dict:
@@ -36,17 +39,25 @@ def read_wall_rows(cur, now: datetime) -> dict:
 
 
 def snapshot_from(
-    rows: dict, now: datetime, *, stale_after_s: float = DEFAULT_MAX_FIX_AGE_S
+    rows: dict, now: datetime, *, stale_after_s: float | None = None, at_risk_share=None
 ) -> dict:
     """A wall snapshot at ``now`` from rows as :func:`read_wall_rows` gives them: the parts
     that depend on the time (at risk, stale, today's figures) are worked out here, with no
-    database."""
+    database. A crew's fix is stale after ``stale_after_s``, a deadline at risk past
+    ``at_risk_share`` of its time (default: the settings', :func:`dispatch.settings.current`)."""
+    settings = current()
+    if stale_after_s is None:
+        stale_after_s = settings.dispatch.stale_gps_after_s
+    if at_risk_share is None:
+        at_risk_share = settings.clocks.at_risk_share
     return {
-        "tickets": [_ticket(row, now) for row in rows["tickets"]],
+        "tickets": [_ticket(row, now, at_risk_share) for row in rows["tickets"]],
         "crews": [crew_view(row, now, stale_after_s) for row in rows["crews"]],
         "routes": routes_geojson(rows["tickets"]),
         "timezone": rows["timezone"],
-        "kpis": key_figures(rows["kpi"], now, stale_after_s=stale_after_s),
+        "kpis": key_figures(
+            rows["kpi"], now, stale_after_s=stale_after_s, at_risk_share=at_risk_share
+        ),
     }
 
 
@@ -66,7 +77,7 @@ def routes_geojson(rows: list[dict]) -> dict:
     }
 
 
-def _ticket(row: dict, now: datetime) -> dict:
+def _ticket(row: dict, now: datetime, at_risk_share: float) -> dict:
     due, received = row["arrival_due_at"], row["received_at"]
     share = None
     if due is not None and row["arrived_at"] is None:
@@ -88,16 +99,11 @@ def _ticket(row: dict, now: datetime) -> dict:
         "eta_at": (row["assigned_at"] + timedelta(seconds=row["eta_s"])).isoformat()
         if row["eta_s"] is not None and row["assigned_at"] is not None
         else None,
-        "at_risk": share is not None and share >= AT_RISK_SHARE,
+        "at_risk": share is not None and share >= at_risk_share,
         "missed": share is not None and share >= 1.0,
         "lon": row["lon"],
         "lat": row["lat"],
     }
-
-
-def kpis(cur, now: datetime, *, stale_after_s: float = DEFAULT_MAX_FIX_AGE_S) -> dict:
-    """Today's key figures, the same as GET /api/v1/kpis gives (:mod:`dispatch.kpis`)."""
-    return key_figures(kpi_repository.kpi_rows(cur, now), now, stale_after_s=stale_after_s)
 
 
 def alarms(snapshot: dict, acknowledged: set[str]) -> list[dict]:
@@ -180,15 +186,7 @@ def incident_detail(uow, ticket_id: int) -> dict | None:
         "recommendations": recommendations,
         "isolation": uow.tickets.isolation_plan(ticket_id),
         "cameras": cameras,
-        "events": [
-            {
-                "at": e["at"].isoformat(),
-                "event_type": e["event_type"],
-                "to_status": e["to_status"],
-                "actor": e["actor"],
-            }
-            for e in uow.events.for_ticket(ticket_id)
-        ],
+        "events": [event_view(e) for e in uow.events.for_ticket(ticket_id)],
     }
 
 

@@ -1,10 +1,9 @@
-"""The time zone of a territory, offline: a few boxes around the regions the product is shown
-on, else the ``DISPATCH_TIMEZONE`` setting, else UTC. (A full zone lookup needs a boundary
-database; these boxes cover the demo extracts and the utility's own country.)"""
+"""The time zone of a territory, offline: the zone configured for it, else a few boxes around
+the regions the product is shown on, else UTC. (A full zone lookup needs a boundary database;
+these boxes cover the demo extracts and the utility's own country.)"""
 
 from __future__ import annotations
 
-import os
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 # (west, south, east, north) in degrees -> IANA zone; first match wins.
@@ -15,14 +14,14 @@ ZONE_BOXES = (
 )
 
 
-def territory_timezone(lon: float, lat: float) -> str:
-    """The IANA zone name for a territory centred at (lon, lat), EPSG:4326."""
-    configured = os.environ.get("DISPATCH_TIMEZONE")
+def territory_timezone(lon: float, lat: float, configured: str | None = None) -> str:
+    """The IANA zone name for a territory centred at (lon, lat), EPSG:4326; ``configured``
+    (the ``territory.timezone`` setting), when given, wins."""
     if configured:
         try:
             ZoneInfo(configured)
         except (ZoneInfoNotFoundError, ValueError):
-            msg = f"`DISPATCH_TIMEZONE`: unknown time zone {configured!r}"
+            msg = f"`timezone`: unknown time zone {configured!r}"
             raise ValueError(msg) from None
         return configured
     for (west, south, east, north), zone in ZONE_BOXES:

@@ -21,9 +21,9 @@ from dash import html
 
 from dashboards import ids
 from dashboards.layers import layer_url
+from dispatch.settings import current
 
 OSM_ATTRIBUTION = "© OpenStreetMap contributors"
-OSM_TILE_URL = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 OFFLINE_BASE_NAME = "OSM streets (offline)"
 ONLINE_BASE_NAME = "OpenStreetMap tiles (online)"
 
@@ -257,7 +257,10 @@ def build_layers_control(*, online_tiles: bool = False, live: bool = False) -> d
     base_layers = [dl.BaseLayer(build_offline_base(), name=OFFLINE_BASE_NAME, checked=True)]
     if online_tiles:
         tiles = dl.TileLayer(
-            id=ids.LAYER_OSM_TILES, url=OSM_TILE_URL, attribution=OSM_ATTRIBUTION, maxZoom=19
+            id=ids.LAYER_OSM_TILES,
+            url=current().tiles.online_url,  # the tiles.online_url setting
+            attribution=OSM_ATTRIBUTION,
+            maxZoom=19,
         )
         base_layers.append(dl.BaseLayer(tiles, name=ONLINE_BASE_NAME, checked=False))
     overlays = [

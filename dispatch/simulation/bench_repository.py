@@ -129,7 +129,7 @@ def add_open_tickets(
     gets a busy crew with the skill it needs and no other active job, through the ticket's own
     lifecycle (status events, assignment with an ETA); when none is left it stays new.
     Returns the tickets' ids."""
-    policy = policy or ClockPolicy()
+    policy = policy or ClockPolicy.from_settings()
     mains = _mains(cur)
     free_crews = _idle_busy_crews(cur)
     types, type_weights = zip(*OPEN_TYPE_SHARES.items(), strict=True)
@@ -196,7 +196,7 @@ def add_closed_tickets(
     the number added."""
     if count <= 0:
         return 0
-    policy = ClockPolicy()
+    policy = ClockPolicy.from_settings()
     priorities = [default_priority(t) for t in HISTORY_TYPES]
     windows = [
         policy.arrival_minutes(t, p, "urban")

@@ -31,7 +31,7 @@ territory, through the same services the people use:
 
 Fixes go through ``publish(crew_id, fix)`` (``fix`` as in :mod:`dispatch.mqtt_consumer`). By
 default (:class:`DefaultPublisher`) they are published over MQTT with
-:func:`dispatch.mqtt_consumer.publish_fix` when the broker of ``MQTT_URL`` answers, to be
+:func:`dispatch.mqtt_consumer.publish_fix` when the broker (``mqtt.url``) answers, to be
 stored by the server's :class:`~dispatch.mqtt_consumer.PositionConsumer`; else they are stored
 directly by :func:`crew_service.record_position` (:func:`record_directly`). Posting them to the
 HTTP API (``POST /api/v1/crews/<id>/positions``) would be equivalent: all three end in the same
@@ -197,11 +197,12 @@ def broker_answers(host: str, port: int, *, timeout: float = 1.0) -> bool:
 
 
 class DefaultPublisher:
-    """MQTT (:func:`dispatch.mqtt_consumer.publish_fix`) when the broker of ``MQTT_URL``
-    answers at the first fix, else :func:`record_directly`. A publish that fails later
-    (``OSError``, e.g. the broker went away) is stored directly instead, and so are all the
-    fixes after it. Over MQTT, someone must consume the fixes: ``dispatch serve`` runs a
-    :class:`~dispatch.mqtt_consumer.PositionConsumer`."""
+    """MQTT (:func:`dispatch.mqtt_consumer.publish_fix`) when the broker (``host``:``port``,
+    default: the settings' ``mqtt.url``) answers at the first fix, else
+    :func:`record_directly`. A publish that fails later (``OSError``, e.g. the broker went away)
+    is stored directly instead, and so are all the fixes after it. Over MQTT, someone must
+    consume the fixes: ``dispatch serve`` runs a :class:`~dispatch.mqtt_consumer.PositionConsumer`.
+    """
 
     def __init__(
         self,
@@ -212,9 +213,9 @@ class DefaultPublisher:
         port: int | None = None,
     ) -> None:
         if host is None or port is None:
-            from dispatch.mqtt_consumer import load_mqtt_settings
+            from dispatch.settings import current
 
-            broker = load_mqtt_settings()
+            broker = current().mqtt
             host, port = host or broker.host, port or broker.port
         self.host, self.port = host, int(port)
         self.direct = record_directly(dsn, settings)

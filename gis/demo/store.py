@@ -113,11 +113,13 @@ def store_territory(
     *,
     replace: bool = False,
     progress: Callable[[str], None] | None = None,
+    timezone: str | None = None,
 ) -> None:
     """Write every table of ``territory`` in one transaction: all or nothing.
 
     With ``replace`` the current territory (and every ticket on it) is removed first, inside
-    the same transaction."""
+    the same transaction. ``timezone`` (an IANA name) is the territory's; by default the one of
+    its location (:func:`gis.timezones.territory_timezone`)."""
     with transaction(dsn) as conn, conn.cursor() as cur:
         cur.execute("LOCK TABLE territory IN EXCLUSIVE MODE")
         if replace:
@@ -136,7 +138,9 @@ def store_territory(
                 territory.source,
                 territory.seed,
                 json.dumps(territory.counts()),
-                territory_timezone(territory.outline.centroid.x, territory.outline.centroid.y),
+                territory_timezone(
+                    territory.outline.centroid.x, territory.outline.centroid.y, timezone
+                ),
                 shapely.to_wkb(
                     shapely.set_srid(territory.outline, 4326), hex=True, include_srid=True
                 ),

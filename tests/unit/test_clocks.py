@@ -3,12 +3,14 @@
 from datetime import UTC, datetime, timedelta
 
 from dispatch.clocks import ClockPolicy, add_working_days, deadlines, due_alerts
+from dispatch.settings import load_settings
 
 T0 = datetime(2026, 11, 20, 15, 0, tzinfo=UTC)  # a Friday
 
 
 def test_urban_leaks_are_due_in_30_minutes_rural_in_an_hour_and_types_can_override():
-    policy = ClockPolicy(by_type={"no_gas_area": 45})
+    overrides = {"DISPATCH__CLOCKS__POLICIES__URBAN__ARRIVAL_MIN_BY_TYPE": "{no_gas_area = 45}"}
+    policy = ClockPolicy.from_settings(load_settings(overrides).clocks)
 
     urban = deadlines("gas_leak", "emergency", 1, "urban", T0, policy)
     rural = deadlines("gas_leak", "emergency", 1, "rural", T0, policy)
@@ -21,7 +23,7 @@ def test_urban_leaks_are_due_in_30_minutes_rural_in_an_hour_and_types_can_overri
 
 
 def test_a_complaint_is_due_two_working_days_later_over_the_weekend():
-    due = deadlines("complaint", "non_field", 3, "urban", T0, ClockPolicy())
+    due = deadlines("complaint", "non_field", 3, "urban", T0, ClockPolicy.from_settings())
 
     assert due.reply_due_at == datetime(2026, 11, 24, 15, 0, tzinfo=UTC)  # Tuesday
     assert due.arrival_due_at is None
@@ -35,6 +37,7 @@ def _alerts(now, arrived=None, already=frozenset()):
         stopped={"arrival": arrived},
         now=now,
         already=set(already),
+        at_risk_share=0.8,
     )
 
 

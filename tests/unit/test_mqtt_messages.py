@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 import pytest
 
 from dispatch.errors import InvalidInput
-from dispatch.mqtt_consumer import encode_fix, load_mqtt_settings, parse_message, position_topic
+from dispatch.mqtt_consumer import encode_fix, parse_message, position_topic
 
 FIX = {"lon": 24.9466, "lat": 60.1712, "time": "2024-05-01T08:15:00+03:00", "speed": 8.3}
 
@@ -86,25 +86,3 @@ def test_encode_fix_writes_datetimes_as_iso_8601_with_their_zone():
 def test_encode_fix_refuses_values_json_cannot_carry():
     with pytest.raises(TypeError, match="`fix`: set is not JSON serialisable"):
         encode_fix({"lon": {24.9}})
-
-
-def test_the_broker_defaults_to_the_local_mosquitto():
-    settings = load_mqtt_settings({})
-
-    assert (settings.host, settings.port) == ("127.0.0.1", 1883)
-
-
-def test_mqtt_url_names_the_broker_and_the_port_defaults_to_1883():
-    assert load_mqtt_settings({"MQTT_URL": "mqtt://broker.local:1884"}).port == 1884
-    assert load_mqtt_settings({"MQTT_URL": "mqtt://broker.local"}).port == 1883
-
-
-@pytest.mark.parametrize("url", ["http://broker:1883", "mqtt://broker:high", "mqtt://:1883"])
-def test_a_bad_mqtt_url_names_the_variable(url):
-    with pytest.raises(ValueError, match="`MQTT_URL` must look like mqtt://host:port"):
-        load_mqtt_settings({"MQTT_URL": url})
-
-
-def test_credentials_in_mqtt_url_are_refused_rather_than_ignored():
-    with pytest.raises(ValueError, match="`MQTT_URL`: user names and passwords"):
-        load_mqtt_settings({"MQTT_URL": "mqtt://user:secret@broker:1883"})
