@@ -58,8 +58,9 @@
 (function () {
     "use strict";
     function follow() {
-        if (!document.getElementById("wall-events") || !window.EventSource) {
-            setTimeout(follow, 500);  // the page is still being laid out
+        // The wall (its event store renders no element of its own) may not be laid out yet.
+        if (!document.getElementById("wall") || !window.EventSource) {
+            setTimeout(follow, 500);
             return;
         }
         var source = new EventSource("/events/stream");

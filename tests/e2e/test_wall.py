@@ -227,3 +227,23 @@ def test_the_uncovered_area_tile_and_the_sound_switch_are_there(wall, browser):
     expect(page.locator(".kpi-tile").last).to_contain_text("km")
     page.locator(".wall-sound").click()
     expect(page.locator(".wall-sound")).to_have_class("wall-sound wall-sound-on")
+
+
+def test_a_new_ticket_is_pushed_to_an_open_wall_whose_own_refresh_is_stopped(wall, browser):
+    """The wall does not wait for its clock: with its interval switched off in the page, the
+    only way a new ticket can reach the queue is the server's event push."""
+    from playwright.sync_api import expect
+
+    base, _ = wall
+    errors: list[str] = []
+    page = _page(browser, base, errors)
+    expect(page.locator("#wall-queue")).to_be_attached(timeout=15_000)
+    page.wait_for_timeout(2_000)  # the first redraws and the event stream settle
+    page.evaluate("() => window.dash_clientside.set_props('wall-tick', {disabled: true})")
+    page.wait_for_timeout(1_500)  # a tick already in flight lands
+
+    created = _open_ticket(base, {**LEAK, "lat": 60.1690, "address": "Pushed street 1"})
+
+    row_id = json.dumps({"index": created["ticket"]["id"], "type": "queue-row"}).replace(" ", "")
+    page.wait_for_function("id => document.getElementById(id) !== null", arg=row_id, timeout=10_000)
+    assert not errors, errors
