@@ -1,7 +1,7 @@
 """The control room's Dash app, made by :func:`create_app`.
 
 Nothing connects to the database at import or at creation: layers are read on first request
-(see :mod:`dashboards.layers`), the territory's bounds each time the page is laid out. Every
+(see :mod:`dashboards.layers`), the territory's bounds each time the wall is built. Every
 script and stylesheet is served by the app itself (``serve_locally``), so the map works without
 internet access.
 """
@@ -14,12 +14,17 @@ from pathlib import Path
 
 import dash
 from dash import html
-from flask import has_request_context, session
 
 from dashboards.event_stream import register_event_stream
-from dashboards.i18n import t
+from dashboards.i18n import DEFAULT_LANGUAGE, t
 from dashboards.layers import LayerSource, register_routes
 from dashboards.login import install_login
+from dashboards.page_guard import install_page_guard
+from dashboards.pages import site_map
+from dashboards.pages.crew import crew_page
+from dashboards.pages.hotline import hotline_page
+from dashboards.pages.manager import manager_page
+from dashboards.pages.router import app_frame, register_page_router
 from dashboards.pages.wall import wall_page
 from dashboards.video import register_video_routes
 from dashboards.wall_callbacks import register_wall_callbacks
@@ -58,8 +63,9 @@ def create_app(
     layer; without it the app needs nothing beyond itself and the database. Run it with
     ``create_app(dsn).run(host=..., port=...)``. The JSON API under ``/api/v1`` is served by
     the same server (``api`` configures it; by default without crew recommendations). Pages
-    need a log-in (``/login``); ``secret_key`` signs the session cookie. ``feed`` follows the
-    outbox for the live screens (made here when not given; started at the first request).
+    need a log-in (``/login``); ``secret_key`` signs the session cookie. Each role has its own
+    page (:mod:`dashboards.pages.site_map`); ``/`` leads to it. ``feed`` follows the outbox for
+    the live screens (made here when not given; started when a wall first opens).
     """
     app = dash.Dash(
         __name__,
@@ -81,11 +87,22 @@ def create_app(
     app.server.register_blueprint(create_blueprint(api))
     feed = feed or EventFeed(dsn)
     app.server.extensions["event_feed"] = feed  # so whoever serves the app can stop it
-    live = WallLiveState(api.uow)
+    live = WallLiveState(api.uow, follow=feed.start)  # followed from the first wall on
     feed.subscribe(live.apply)
-    app.server.before_request(feed.start)  # at the first request, not at creation
     register_event_stream(app.server, feed)
-    app.layout = lambda: build_wall(dsn, online_tiles=online_tiles)
+    install_page_guard(app)
+    app.layout = app_frame
+    register_page_router(
+        app,
+        {
+            site_map.WALL.path: lambda lang, user: build_wall(
+                dsn, lang=lang, user=user, online_tiles=online_tiles
+            ),
+            site_map.HOTLINE.path: hotline_page,
+            site_map.CREW.path: crew_page,
+            site_map.MANAGER.path: manager_page,
+        },
+    )
     register_wall_callbacks(app, api, live)
     return app
 
@@ -93,13 +110,13 @@ def create_app(
 def build_wall(
     dsn: str,
     *,
+    lang: str = DEFAULT_LANGUAGE,
+    user: dict | None = None,
     online_tiles: bool = False,
     read_bounds: Callable[[str], Bounds | None] = map_layers.territory_bounds,
 ) -> html.Div:
-    """The dispatcher's wall screen in the user's language (chosen at ``/lang/<code>``), for
-    the logged-in user, with the map fitted to the territory."""
-    lang = session.get("lang", "zh-CN") if has_request_context() else "zh-CN"
-    user = session.get("user") if has_request_context() else None
+    """The dispatcher's wall screen in ``lang`` for ``user``, with the map fitted to the
+    territory."""
     alert = None
     try:
         bounds = read_bounds(dsn)

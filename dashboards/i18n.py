@@ -103,6 +103,56 @@ _MESSAGES: dict[str, tuple[str, str]] = {
     "logout": ("退出登录", "Log out"),
     "user.signed_in_as": ("当前用户", "Signed in as"),
     "clock.server_time": ("系统时间", "System time"),
+    # the header's navigation, one name per page (dashboards.pages.site_map)
+    "nav.label": ("页面导航", "Pages"),
+    "page.wall": ("调度大屏", "Dispatch wall"),
+    "page.hotline": ("热线受理", "Hotline"),
+    "page.crew": ("班组任务", "Crew jobs"),
+    "page.manager": ("管理看板", "Management"),
+    "page.read_only": ("只读", "read-only"),
+    # roles (dispatch.auth.ROLES), as the staff call them
+    "role.hotline_agent": ("热线接听员", "Hotline agent"),
+    "role.dispatcher": ("调度员", "Dispatcher"),
+    "role.crew_lead": ("抢修班长", "Crew lead"),
+    "role.manager": ("经理", "Manager"),
+    "role.admin": ("系统管理员", "Administrator"),
+    # pages still to come: what each will hold and what the role can use until then
+    "coming.title": ("此页面即将提供", "Coming to this page"),
+    "coming.available_now": ("现在可以使用", "Available now"),
+    "coming.api": ("系统接口说明（供系统对接）", "API description (for integrations)"),
+    "coming.crew.assignment": (
+        "您的派单任务：地点、情况、来电人",
+        "Your assignment: where, what, who called",
+    ),
+    "coming.crew.route": ("行车路线", "The route"),
+    "coming.crew.valves": ("需关闭的阀门", "The valves to close"),
+    "coming.crew.status": (
+        "状态按钮：已接单、在途、已到场、险情已控制、已修复",
+        "Status buttons: accepted, en route, on site, made safe, repaired",
+    ),
+    "coming.crew.sign_off": ("客户签字确认", "Customer sign-off"),
+    "coming.hotline.find": (
+        "按电话、户号、表号或地址查找客户",
+        "Find the customer by phone, account, meter number or address",
+    ),
+    "coming.hotline.create": ("一分钟内建立工单", "Open a work order in under a minute"),
+    "coming.hotline.emergency": ("一眼看出是否为抢险", "See at once whether it is an emergency"),
+    "coming.hotline.repeat": ("重复来电并入已有工单", "Link repeat calls to the open ticket"),
+    "coming.hotline.complaint": ("投诉登记", "Register complaints"),
+    "coming.manager.response_map": ("响应时间地图", "Response-time map"),
+    "coming.manager.compliance": ("到场及时率", "Arrival deadline compliance"),
+    "coming.manager.satisfaction": ("回访满意度", "Callback satisfaction"),
+    "coming.manager.complaints": ("投诉统计", "Complaint statistics"),
+    "coming.manager.workload": ("班组工作量", "Crew workload"),
+    # refusals
+    "error.forbidden": ("无权访问此页面", "You may not open this page"),
+    "error.forbidden_detail": (
+        "您的角色（{role}）无权打开 {path}。",
+        "Your role ({role}) may not open {path}.",
+    ),
+    "error.not_found": ("页面不存在", "Page not found"),
+    "error.not_found_detail": ("没有地址为 {path} 的页面。", "There is no page at {path}."),
+    "error.go_home": ("返回我的首页", "Go to my start page"),
     # incident queue
     "queue.title": ("待处理工单", "Incident queue"),
     "queue.number": ("工单号", "Ticket no."),
@@ -259,6 +309,11 @@ def priority_label(priority: int | str, lang: str | None) -> str:
     """The name of priority 1 to 4 (``1``, ``"1"`` or ``"P1"``): ``"一级"`` / ``"P1"``."""
     text = str(priority).strip().upper().removeprefix("P")
     return _label("priority", text, lang) if text.isdigit() else str(priority)
+
+
+def role_label(role: str | None, lang: str | None) -> str:
+    """The name of a role (one of ``dispatch.auth.ROLES``): ``"调度员"`` / ``"Dispatcher"``."""
+    return _label("role", role, lang)
 
 
 def crew_status_label(status: str, lang: str | None) -> str:

@@ -1,6 +1,8 @@
 """Component ids of the dashboards, in one place so callbacks and tests agree on them."""
 
 # Page frame
+URL = "page-url"  # dcc.Location: the path the router shows a page for
+PAGE = "page"  # the router fills it with the page for the path
 ALERT = "alert"
 
 # Network map

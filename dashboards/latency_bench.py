@@ -126,11 +126,12 @@ def _measure(dsn: str, count: int, rng: random.Random) -> dict:
 
 
 def _leak_points(dsn: str, count: int, rng: random.Random) -> list[tuple[float, float]]:
+    from dispatch.simulation import bench_repository
     from dispatch.simulation import simulation_repository as sites
     from dispatch.unit_of_work import UnitOfWork
 
     with UnitOfWork(dsn) as uow:
-        uow.cur.execute("UPDATE crew_latest_positions SET recorded_at = now()")
+        bench_repository.freshen_crew_fixes(uow.cur)
         mains = sites.gas_main_lengths(uow.cur)
         chosen = [
             sites.point_along_main(uow.cur, rng.choice(mains)[0], rng.random())

@@ -1,7 +1,9 @@
 """Log-in for the web pages: a small server-rendered form and a session cookie.
 
 Every page and data route of the app needs a logged-in session; the health check, the JSON API
-(which has its own bearer tokens), static assets and the log-in page itself do not.
+(which has its own bearer tokens), static assets and the log-in page itself do not. After
+logging in, each role lands on its own page, or on the page it asked for (``?next=``) when its
+role may open that one.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from urllib.parse import quote, urlparse
 from flask import Flask, jsonify, redirect, request, session
 
 from dashboards.i18n import LANGUAGES
+from dashboards.pages.site_map import after_login
 from dispatch.errors import Unauthenticated
 from dispatch.sessions import verify_login
 
@@ -74,7 +77,7 @@ def install_login(server: Flask, dsn: str, *, secret_key: str) -> None:
             return _page(target, "用户名或密码错误 Wrong username or password"), 401
         session.clear()
         session["user"] = {"username": actor.username, "role": actor.role, "crew_id": actor.crew_id}
-        return redirect(target)
+        return redirect(after_login(actor.role, target))
 
     @server.route("/lang/<code>")
     def choose_language(code: str):
@@ -82,7 +85,7 @@ def install_login(server: Flask, dsn: str, *, secret_key: str) -> None:
         # layout is fetched by a background request that cannot see the page's URL.
         if code in LANGUAGES:
             session["lang"] = code
-        return redirect("/")
+        return redirect(_safe_next(request.args.get("next", "/")))
 
     @server.route("/logout")
     def logout():
@@ -98,6 +101,7 @@ def _page(target: str, error: str | None = None) -> str:
 def _safe_next(target: str) -> str:
     """Only paths on this server: a log-in must not bounce the user to another site."""
     parsed = urlparse(target)
-    if parsed.scheme or parsed.netloc or not target.startswith("/"):
+    # Browsers read a backslash as a slash: "/\evil.example" would leave this server.
+    if parsed.scheme or parsed.netloc or not target.startswith("/") or "\\" in target:
         return "/"
     return target

@@ -6,21 +6,28 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from dash import ALL, Input, Output, State, ctx, no_update
+from dash import ALL, Input, Output, State, ctx, html, no_update
 from flask import session
 
 from dashboards import ids
 from dashboards.components import wall_parts
 from dashboards.i18n import format_clock, t
+from dashboards.pages.site_map import WALL
 from dispatch import auth, ticket_service, wall_read_model
 from dispatch.actor import Actor
 from dispatch.errors import DispatchError, Unauthenticated
 
 
-def live_update(api, live, lang: str, selected, acked: list, seen: dict) -> tuple:
+def live_update(
+    api, live, lang: str, selected, acked: list, seen: dict, user: dict | None
+) -> tuple:
     """Everything that changes by itself, from the process's live state (``live``, a
     :class:`dispatch.wall_live_state.WallLiveState`: no database read unless an event came).
-    An output whose content is the same as last time is not sent again (``no_update``)."""
+    An output whose content is the same as last time is not sent again (``no_update``). A user
+    whose role may not open the wall gets no data, only the refusal in the queue's place."""
+    if not _may_watch(user):
+        empty = wall_read_model.selection_geojson(None)
+        return empty, empty, empty, _refused(lang), [], [], "", {}
     now = api.clock()
     snapshot = live.snapshot(now)
     if api.ports.router is not None:
@@ -64,15 +71,25 @@ def select_from(triggered, clicks, map_click) -> int | None:
     return no_update
 
 
-def show_incident(api, selected, lang: str) -> tuple:
+def show_incident(api, selected, lang: str, user: dict | None) -> tuple:
+    """The selected incident's panel, its place on the map and its cameras; the panel draws
+    only the controls the user's role may use."""
+    if not _may_watch(user):
+        return _refused(lang), wall_read_model.selection_geojson(None), []
     if selected is None:
         return wall_parts.incident_panel(None, lang), wall_read_model.selection_geojson(None), []
     with api.uow() as uow:
         detail = wall_read_model.incident_detail(uow, int(selected))
     if detail is None:
         return wall_parts.incident_panel(None, lang), wall_read_model.selection_geojson(None), []
+    role = user.get("role")
     return (
-        wall_parts.incident_panel(detail, lang),
+        wall_parts.incident_panel(
+            detail,
+            lang,
+            may_assign=auth.allows(role, "tickets.assign"),
+            may_cancel=auth.allows(role, "tickets.transition"),
+        ),
         wall_read_model.selection_geojson(detail),
         wall_parts.video_wall(detail["cameras"], lang),
     )
@@ -131,13 +148,13 @@ def cancel_ticket(
 
 
 def acknowledge(api, n_clicks, acked: list, user: dict | None) -> list:
-    if not n_clicks:
+    if not n_clicks or not _may_watch(user):
         return no_update
     now: datetime = api.clock()
     with api.uow() as uow:
         snapshot = wall_read_model.wall_snapshot(uow.cur, now)
         alarms = wall_read_model.alarms(snapshot, set(acked or []))
-        wall_read_model.acknowledge(uow.cur, alarms, _actor(user, "tickets.get").username, now)
+        wall_read_model.acknowledge(uow.cur, alarms, _actor(user, WALL.action).username, now)
     return sorted(set(acked or []) | {a["key"] for a in alarms})
 
 
@@ -149,6 +166,16 @@ def _actor(user: dict | None, action: str) -> Actor:
     actor = Actor(user["username"], user["role"], user.get("crew_id"))
     auth.require(actor, action)
     return actor
+
+
+def _may_watch(user: dict | None) -> bool:
+    """Whether the user may see the wall's data: the role that opens the wall page, by the
+    same permission table as the API."""
+    return bool(user) and auth.allows(user.get("role"), WALL.action)
+
+
+def _refused(lang: str) -> list:
+    return [html.Div(t("error.forbidden", lang), className="wall-refused", role="alert")]
 
 
 def register_wall_callbacks(app, api, live) -> None:
@@ -169,7 +196,7 @@ def register_wall_callbacks(app, api, live) -> None:
         State(ids.SEEN, "data"),
     )
     def _refresh(_tick, _event, lang, selected, acked, seen):
-        return live_update(api, live, lang, selected, acked, seen)
+        return live_update(api, live, lang, selected, acked, seen, session.get("user"))
 
     @app.callback(
         Output(ids.SELECTED, "data"),
@@ -189,7 +216,7 @@ def register_wall_callbacks(app, api, live) -> None:
         State(ids.LANG, "data"),
     )
     def _panel(selected, _, lang):
-        return show_incident(api, selected, lang)
+        return show_incident(api, selected, lang, session.get("user"))
 
     @app.callback(
         Output(ids.CONFIRM, "displayed"),

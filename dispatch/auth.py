@@ -21,7 +21,8 @@ TOKEN_LIFETIME = timedelta(hours=12)
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1}
 
 _ALL = frozenset(ROLES)
-#: action -> roles allowed. Every API endpoint names one action.
+#: action -> roles allowed. Every API endpoint names one action, and so does every web page
+#: ("pages.<name>"), so the API and the pages share one table.
 PERMISSIONS: dict[str, frozenset[str]] = {
     "tickets.create": frozenset({"hotline_agent", "dispatcher", "admin"}),
     "tickets.list": _ALL,
@@ -46,6 +47,11 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "complaints.handle": frozenset({"dispatcher", "admin"}),
     "complaints.check_overdue": frozenset({"dispatcher", "admin"}),
     "geocode": frozenset({"hotline_agent", "dispatcher", "crew_lead", "admin"}),
+    # The manager watches the wall read-only: it lacks tickets.assign and tickets.transition.
+    "pages.wall": frozenset({"dispatcher", "manager", "admin"}),
+    "pages.hotline": frozenset({"hotline_agent", "dispatcher", "admin"}),
+    "pages.crew": frozenset({"crew_lead", "admin"}),
+    "pages.manager": frozenset({"manager", "admin"}),
 }
 #: Roles that see customers' and callers' names and phones unmasked (a crew lead only on its
 #: own jobs); everyone else sees them masked.
@@ -111,8 +117,13 @@ def actor_for_token(uow: UnitOfWork, token: str | None, now: datetime) -> Actor:
     return Actor(user["username"], user["role"], user["crew_id"])
 
 
+def allows(role: str | None, action: str) -> bool:
+    """Whether ``role`` may do ``action`` (a key of :data:`PERMISSIONS`)."""
+    return role in PERMISSIONS[action]
+
+
 def require(actor: Actor, action: str) -> None:
-    if actor.role not in PERMISSIONS[action]:
+    if not allows(actor.role, action):
         raise PermissionDenied(f"role {actor.role} may not {action.replace('.', ' ')}", None)
 
 

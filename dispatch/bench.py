@@ -84,6 +84,7 @@ def _measure(dsn: str, runs: int, rng: random.Random) -> list[dict]:
     from psycopg2.pool import ThreadedConnectionPool
 
     from dispatch.actor import Actor
+    from dispatch.simulation import bench_repository
     from dispatch.simulation import simulation_repository as sites
     from dispatch.territory_ports import ports_for_territory
     from dispatch.ticket_service import open_ticket, transition_ticket
@@ -96,7 +97,7 @@ def _measure(dsn: str, runs: int, rng: random.Random) -> list[dict]:
     hotline, dispatcher = Actor("hotline", "hotline_agent"), Actor("dispatcher", "dispatcher")
     with UnitOfWork(pool) as uow:
         # The crews report in now, as they do all day.
-        uow.cur.execute("UPDATE crew_latest_positions SET recorded_at = now()")
+        bench_repository.freshen_crew_fixes(uow.cur)
         mains = sites.gas_main_lengths(uow.cur)
         points = [
             sites.point_along_main(uow.cur, rng.choice(mains)[0], rng.random())

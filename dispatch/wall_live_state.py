@@ -27,8 +27,12 @@ class WallLiveState:
         open_uow: Callable[[], UnitOfWork],
         *,
         stale_after_s: float | None = None,
+        follow: Callable[[], None] | None = None,
     ) -> None:
+        """``follow`` starts the event feed that calls :meth:`apply`; it is called at the
+        first snapshot, so nothing follows the outbox before a wall is open."""
         self._open_uow = open_uow
+        self._follow = follow
         self.stale_after_s = stale_after_s
         self._lock = threading.Lock()
         self._rows: dict | None = None
@@ -84,6 +88,8 @@ class WallLiveState:
             self.version = max(self.version, events[-1]["id"])
 
     def _load(self, now: datetime) -> None:
+        if self._follow is not None:
+            self._follow()
         with self._open_uow() as uow:
             # The outbox's end first: an event committed meanwhile is applied again, harmlessly.
             version = repo.outbox_last_id(uow.cur)

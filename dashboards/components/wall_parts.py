@@ -138,9 +138,12 @@ def _countdown(seconds: float, lang: str) -> str:
     return format_duration(seconds, lang) if seconds >= 0 else "−" + format_duration(-seconds, lang)
 
 
-def incident_panel(detail: dict | None, lang: str) -> list:
-    """The selected incident: its facts, crews recommended by road with one-click assign,
-    the isolation plan and the event history."""
+def incident_panel(
+    detail: dict | None, lang: str, *, may_assign: bool = False, may_cancel: bool = False
+) -> list:
+    """The selected incident: its facts, crews recommended by road (with one-click assign when
+    ``may_assign``), the isolation plan, a cancel box (when ``may_cancel``) and the event
+    history. A control the user may not use is not drawn at all."""
     if detail is None:
         return [html.Div(t("panel.none_selected", lang), className="panel-empty")]
     ticket = detail["ticket"]
@@ -169,11 +172,17 @@ def incident_panel(detail: dict | None, lang: str) -> list:
                         f" · {rec['distance_m'] / 1000:.1f} km{flag}",
                         className="rec-eta",
                     ),
-                    html.Button(
-                        t("panel.assign", lang),
-                        n_clicks=0,
-                        className="rec-assign",
-                        id={"type": ids.ASSIGN_BUTTON, "index": rec["crew_id"]},
+                    *(
+                        [
+                            html.Button(
+                                t("panel.assign", lang),
+                                n_clicks=0,
+                                className="rec-assign",
+                                id={"type": ids.ASSIGN_BUTTON, "index": rec["crew_id"]},
+                            )
+                        ]
+                        if may_assign
+                        else []
                     ),
                 ],
                 className="rec-row",
@@ -200,7 +209,7 @@ def incident_panel(detail: dict | None, lang: str) -> list:
                     className="panel-critical",
                 )
             )
-    if ticket["status"] not in ("closed", "cancelled"):
+    if may_cancel and ticket["status"] not in ("closed", "cancelled"):
         parts.append(
             html.Div(
                 [
@@ -249,23 +258,3 @@ def video_wall(cameras: list[dict], lang: str) -> list:
         )
         for c in cameras[:4]
     ]
-
-
-def header(lang: str, user: dict | None) -> html.Header:
-    other = "en" if lang == "zh-CN" else "zh-CN"
-    return html.Header(
-        [
-            html.H1(t("app.title", lang), className="wall-title"),
-            html.Div(id=ids.CLOCK, className="wall-clock"),
-            html.Div(
-                [
-                    html.Span(f"{user['username']} ({user['role']})" if user else ""),
-                    html.A(t("lang.switch", lang), href=f"/lang/{other}", className="wall-lang"),
-                    html.Button(t("alarm.sound", lang), className="wall-sound"),
-                    html.A(t("logout", lang), href="/logout", className="wall-logout"),
-                ],
-                className="wall-user",
-            ),
-        ],
-        className="wall-header",
-    )

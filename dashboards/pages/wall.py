@@ -8,8 +8,10 @@ from dash import dcc, html
 
 from dashboards import ids
 from dashboards.components.network_map import build_network_map
-from dashboards.components.wall_parts import header
+from dashboards.components.site_header import site_header
 from dashboards.i18n import LANGUAGES, t
+from dashboards.pages.site_map import WALL
+from dispatch import auth
 
 REFRESH_MS = 1000
 
@@ -17,8 +19,16 @@ REFRESH_MS = 1000
 def wall_page(
     lang: str, user: dict | None, bounds, *, online_tiles: bool = False, alert: str | None = None
 ) -> html.Div:
-    """The whole screen; ``alert`` (when the map cannot show the territory) heads it."""
+    """The whole screen; ``alert`` (when the map cannot show the territory) heads it. The
+    assignment's confirmation is there only for a role that may assign (the panel's buttons
+    likewise, see :func:`dashboards.wall_callbacks.show_incident`)."""
     lang = lang if lang in LANGUAGES else "zh-CN"
+    may_assign = auth.allows((user or {}).get("role"), "tickets.assign")
+    tools = [
+        html.Div(id=ids.CLOCK, className="wall-clock"),
+        html.Button(t("alarm.sound", lang), className="wall-sound"),
+        *([] if may_assign else [html.Span(t("page.read_only", lang), className="wall-read-only")]),
+    ]
     return html.Div(
         [
             dcc.Store(id=ids.LANG, data=lang),
@@ -30,8 +40,8 @@ def wall_page(
             dcc.Interval(id=ids.TICK, interval=REFRESH_MS, n_intervals=0),
             # Set by assets/wall.js whenever the server pushes an event: redraw at once.
             dcc.Store(id=ids.EVENTS, data=0),
-            dcc.ConfirmDialog(id=ids.CONFIRM),
-            header(lang, user),
+            *([dcc.ConfirmDialog(id=ids.CONFIRM)] if may_assign else []),
+            site_header(lang, user, WALL.path, tools=tools),
             html.Div(alert, id=ids.ALERT, className="wall-alert", hidden=alert is None),
             html.Div(id=ids.ALARMS, className="wall-alarms"),
             html.Div(id=ids.KPIS, className="wall-kpis"),

@@ -396,3 +396,8 @@ def _route(
         points.append([round(x, 7), round(y, 7)])
     points.append([x1, y1])
     return points
+
+
+def freshen_crew_fixes(cur) -> None:
+    """Every crew's latest fix as of now: the crews report in as a benchmark starts."""
+    cur.execute("UPDATE crew_latest_positions SET recorded_at = now()")

@@ -49,7 +49,7 @@ def logged_in(dash_server_url) -> urllib.request.OpenerDirector:
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
     form = urllib.parse.urlencode({"username": "dispatcher", "password": DEMO_PASSWORD})
     with opener.open(f"{dash_server_url}/login", data=form.encode(), timeout=30) as response:
-        assert response.status == 200 and response.url.rstrip("/") == dash_server_url
+        assert response.status == 200 and response.url == f"{dash_server_url}/wall"
     return opener
 
 

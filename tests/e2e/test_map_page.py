@@ -32,13 +32,13 @@ CHROMIUM_ARGS = [
 ]
 
 
-def log_in(page, base_url: str, user: str = "dispatcher") -> None:
-    """Fill in the log-in form as a person would."""
+def log_in(page, base_url: str, user: str = "dispatcher", lands: str = "/wall") -> None:
+    """Fill in the log-in form as a person would, and wait for the page the user lands on."""
     page.goto(f"{base_url}/login")
     page.fill("#username", user)
     page.fill("#password", DEMO_PASSWORD)
     page.click("button[type=submit]")
-    page.wait_for_url(f"{base_url}/")
+    page.wait_for_url(f"{base_url}{lands}")
 
 
 def get(url: str, opener=None) -> tuple[int, dict[str, str], bytes]:

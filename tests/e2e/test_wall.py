@@ -87,7 +87,7 @@ def _page(browser, base, errors, *, width=1920, height=1080, lang=None):
     page.on("dialog", lambda dialog: dialog.accept())  # the assignment's confirmation
     log_in(page, base)
     if lang:
-        page.goto(f"{base}/?lang={lang}")
+        page.goto(f"{base}/lang/{lang}?next=/wall")
     return page
 
 
@@ -169,11 +169,11 @@ def test_the_language_switch_changes_the_labels(wall, browser):
 
     base, _ = wall
     page = _page(browser, base, [])
-    expect(page.locator(".wall-title")).to_have_text("燃气抢修调度中心")
+    expect(page.locator(".site-title")).to_have_text("燃气抢修调度中心")
 
-    page.locator(".wall-lang").click()
+    page.locator(".site-lang").click()
 
-    expect(page.locator(".wall-title")).to_have_text("Gas dispatch control room")
+    expect(page.locator(".site-title")).to_have_text("Gas dispatch control room")
     expect(page.locator(".wall-section-title").first).to_have_text("Incident queue")
 
 

@@ -23,6 +23,8 @@ from dispatch.ticket_model import category_of
 from dispatch.ticket_service import Settings
 
 NOW = datetime(2024, 5, 10, 10, 0, tzinfo=UTC)
+DISPATCHER = {"username": "dispatcher", "role": "dispatcher", "crew_id": None}
+MANAGER = {"username": "manager", "role": "manager", "crew_id": None}
 
 
 # --- fakes and builders ------------------------------------------------------------------------
@@ -196,7 +198,9 @@ def refresh_outputs() -> list[str]:
 
 def live(monkeypatch, snap: dict, seen: dict, *, lang: str = "zh-CN", api=None) -> dict:
     """live_update on ``snap`` (the live state's snapshot), by output id."""
-    result = wall_callbacks.live_update(api or FakeApi(), FakeLive(snap), lang, None, [], seen)
+    result = wall_callbacks.live_update(
+        api or FakeApi(), FakeLive(snap), lang, None, [], seen, DISPATCHER
+    )
     return dict(zip(refresh_outputs(), result, strict=True))
 
 
@@ -618,7 +622,7 @@ def test_the_incident_panel_shows_the_ticket_its_crews_isolation_and_history_per
 
 
 def test_each_recommended_crew_has_an_assign_button_carrying_its_id():
-    panel = wall_parts.incident_panel(DETAIL, "en")
+    panel = wall_parts.incident_panel(DETAIL, "en", may_assign=True)
 
     buttons = find_all(panel, lambda c: isinstance(getattr(c, "id", None), dict))
     assign = [b for b in buttons if b.id.get("type") == ids.ASSIGN_BUTTON]
@@ -668,7 +672,7 @@ def test_show_incident_without_a_selection_reads_nothing(monkeypatch):
 
     monkeypatch.setattr(wall_read_model, "incident_detail", no_read)
 
-    panel, selection, video = wall_callbacks.show_incident(FakeApi(), None, "en")
+    panel, selection, video = wall_callbacks.show_incident(FakeApi(), None, "en", DISPATCHER)
 
     assert text_of(panel) == t("panel.none_selected", "en")
     assert selection == {"type": "FeatureCollection", "features": []}
@@ -684,7 +688,7 @@ def test_show_incident_draws_the_warning_zone_and_the_valves_and_shows_the_camer
 
     monkeypatch.setattr(wall_read_model, "incident_detail", detail)
 
-    panel, selection, video = wall_callbacks.show_incident(FakeApi(), "9", "zh-CN")
+    panel, selection, video = wall_callbacks.show_incident(FakeApi(), "9", "zh-CN", DISPATCHER)
 
     assert asked == [9]
     assert "T20240510-000009" in text_of(panel)
@@ -696,7 +700,7 @@ def test_show_incident_draws_the_warning_zone_and_the_valves_and_shows_the_camer
 def test_show_incident_for_a_ticket_that_is_gone_shows_the_empty_panel(monkeypatch):
     monkeypatch.setattr(wall_read_model, "incident_detail", lambda *a, **k: None)
 
-    panel, selection, video = wall_callbacks.show_incident(FakeApi(), 404, "en")
+    panel, selection, video = wall_callbacks.show_incident(FakeApi(), 404, "en", DISPATCHER)
 
     assert text_of(panel) == t("panel.none_selected", "en")
     assert selection["features"] == []
@@ -732,3 +736,119 @@ def test_the_wall_refuses_a_cancellation_to_a_manager():
     notice, changed = cancel_ticket(_NoDatabase(), 1, 5, "duplicate", "en", user)
 
     assert changed is False and "role manager may not tickets transition" in notice
+
+
+# --- what each role sees on the wall -----------------------------------------------------------
+
+
+def controls(panel) -> dict[str, int]:
+    """How many assign buttons, cancel buttons and reason boxes a panel draws."""
+
+    def count(predicate) -> int:
+        return len(find_all(panel, predicate))
+
+    return {
+        "assign": count(
+            lambda c: getattr(c, "id", None) == {"type": ids.ASSIGN_BUTTON, "index": 4}
+        ),
+        "cancel": count(lambda c: getattr(c, "id", None) == ids.CANCEL_BUTTON),
+        "reason": count(lambda c: getattr(c, "id", None) == ids.CANCEL_REASON),
+    }
+
+
+def test_a_panel_draws_no_control_unless_told_the_user_may_use_it():
+    assert controls(wall_parts.incident_panel(DETAIL, "en")) == {
+        "assign": 0,
+        "cancel": 0,
+        "reason": 0,
+    }
+    assert controls(wall_parts.incident_panel(DETAIL, "en", may_cancel=True)) == {
+        "assign": 0,
+        "cancel": 1,
+        "reason": 1,
+    }
+
+
+@pytest.mark.parametrize(
+    ("role", "drawn"),
+    [
+        ("dispatcher", {"assign": 1, "cancel": 1, "reason": 1}),
+        ("admin", {"assign": 1, "cancel": 1, "reason": 1}),
+        ("manager", {"assign": 0, "cancel": 0, "reason": 0}),  # watches read-only
+    ],
+)
+def test_the_panel_draws_assign_and_cancel_only_for_roles_that_may_use_them(
+    monkeypatch, role, drawn
+):
+    monkeypatch.setattr(wall_read_model, "incident_detail", lambda *a, **k: DETAIL)
+
+    panel, _selection, _video = wall_callbacks.show_incident(
+        FakeApi(), 9, "en", {"username": role, "role": role}
+    )
+
+    assert controls(panel) == drawn
+    assert "E-04" in text_of(panel)  # the recommendation itself is shown to all of them
+
+
+def test_a_manager_sees_the_incident_the_dispatcher_sees_without_the_controls(monkeypatch):
+    monkeypatch.setattr(wall_read_model, "incident_detail", lambda *a, **k: DETAIL)
+
+    manager, _, manager_video = wall_callbacks.show_incident(FakeApi(), 9, "en", MANAGER)
+    dispatcher, _, _ = wall_callbacks.show_incident(FakeApi(), 9, "en", DISPATCHER)
+
+    assert t("panel.isolation", "en") in text_of(manager)
+    assert text_of(dispatcher).replace("Assign", "").replace("Cancel ticket", "").split() == (
+        text_of(manager).split()
+    )
+    assert [tile.id["index"] for tile in manager_video] == [2, 5]
+
+
+REFUSED = [
+    None,
+    {"username": "lead", "role": "crew_lead", "crew_id": 1},
+    {"username": "hotline", "role": "hotline_agent"},
+    {"username": "ghost", "role": "no_such_role"},
+]
+
+
+class _NoLiveState:
+    """A live state that must not be read: the role check comes first."""
+
+    def snapshot(self, now):
+        raise AssertionError("the live state was read before the role was checked")
+
+
+@pytest.mark.parametrize("user", REFUSED)
+@pytest.mark.parametrize("lang", ["zh-CN", "en"])
+def test_the_live_refresh_gives_a_role_that_may_not_open_the_wall_no_data(user, lang):
+    routes, incidents, crews, queue, kpis, alarms, clock, seen = wall_callbacks.live_update(
+        _NoDatabase(), _NoLiveState(), lang, None, [], {}, user
+    )
+
+    for layer in (routes, incidents, crews):
+        assert layer == {"type": "FeatureCollection", "features": []}
+    assert text_of(queue) == {"zh-CN": "无权访问此页面", "en": "You may not open this page"}[lang]
+    assert (kpis, alarms, clock, seen) == ([], [], "", {})
+
+
+@pytest.mark.parametrize("user", REFUSED)
+def test_the_incident_panel_gives_a_role_that_may_not_open_the_wall_no_data(user):
+    panel, selection, video = wall_callbacks.show_incident(_NoDatabase(), 9, "en", user)
+
+    assert text_of(panel) == "You may not open this page"
+    assert selection["features"] == []
+    assert video == []
+
+
+@pytest.mark.parametrize("user", REFUSED)
+def test_an_alarm_acknowledgement_from_a_role_that_may_not_open_the_wall_is_ignored(user):
+    assert wall_callbacks.acknowledge(_NoDatabase(), 1, ["new-p1:1"], user) is no_update
+
+
+def test_a_manager_watching_the_wall_gets_its_data(monkeypatch):
+    snap = snapshot([ticket(1, priority=1)], [crew(1)])
+
+    out = wall_callbacks.live_update(FakeApi(), FakeLive(snap), "en", None, [], {}, MANAGER)
+
+    assert [f["id"] for f in out[1]["features"]] == [1]
+    assert "Open P1" in text_of(out[4])

@@ -1,0 +1,429 @@
+"""Each role's pages: who may open which, where each lands, the header's navigation, the pages
+still to come, the refusals, and the HTTP answers for page and API paths. No database: users
+are put into the session directly (logging in for real is in tests/e2e/test_role_pages.py)."""
+
+from __future__ import annotations
+
+import pytest
+from dash import dcc, html
+
+from dashboards import ids
+from dashboards.app import build_wall, create_app
+from dashboards.components.site_header import site_header
+from dashboards.i18n import TEXTS, t
+from dashboards.page_guard import page_status
+from dashboards.pages import site_map
+from dashboards.pages.crew import COMING as CREW_COMING
+from dashboards.pages.crew import crew_page
+from dashboards.pages.hotline import COMING as HOTLINE_COMING
+from dashboards.pages.hotline import hotline_page
+from dashboards.pages.manager import COMING as MANAGER_COMING
+from dashboards.pages.manager import manager_page
+from dashboards.pages.router import page_for
+from dispatch.actor import Actor
+from dispatch.auth import ROLES
+from tests.unit.test_wall_callbacks import find_all, text_of
+
+DEAD_DSN = "postgresql://postgres@127.0.0.1:1/x"
+HELSINKI = [[60.16, 24.93], [60.175, 24.96]]
+
+# Written from the rule (dispatcher, admin and manager watch the wall; the hotline page is for
+# whoever takes calls; the crew page for crew leads; the manager's page for managers), not
+# read back from the table.
+MAY_OPEN = {
+    "dispatcher": ["/wall", "/hotline"],
+    "admin": ["/wall", "/hotline", "/crew", "/manager"],
+    "manager": ["/wall", "/manager"],
+    "crew_lead": ["/crew"],
+    "hotline_agent": ["/hotline"],
+}
+LANDS_ON = {
+    "dispatcher": "/wall",
+    "admin": "/wall",
+    "manager": "/manager",
+    "crew_lead": "/crew",
+    "hotline_agent": "/hotline",
+}
+NAV_EN = {
+    "dispatcher": ["Dispatch wall", "Hotline"],
+    "admin": ["Dispatch wall", "Hotline", "Crew jobs", "Management"],
+    "manager": ["Dispatch wall", "Management"],
+    "crew_lead": ["Crew jobs"],
+    "hotline_agent": ["Hotline"],
+}
+
+
+def user(role: str) -> dict:
+    return {"username": f"demo-{role}", "role": role, "crew_id": 1 if role == "crew_lead" else None}
+
+
+def links(component) -> list:
+    return find_all(component, lambda c: isinstance(c, html.A))
+
+
+def nav_of(component) -> list[str]:
+    (nav,) = find_all(component, lambda c: isinstance(c, html.Nav))
+    return [a.children for a in links(nav)]
+
+
+# --- the table ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_role_may_open_exactly_its_pages(role):
+    assert [page.path for page in site_map.pages_for(role)] == MAY_OPEN[role]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_role_lands_on_its_own_page_which_it_may_open(role):
+    landing = site_map.landing_page(role)
+
+    assert landing == LANDS_ON[role]
+    assert landing in MAY_OPEN[role]
+
+
+def test_no_role_at_all_may_open_no_page():
+    assert site_map.pages_for(None) == []
+    assert site_map.pages_for("intruder") == []
+
+
+@pytest.mark.parametrize("path", ["/wall", "/wall/", "/wall?lang=en", "/wall#top"])
+def test_a_page_is_found_by_its_path_whatever_follows_it(path):
+    assert site_map.page_at(path) is site_map.WALL
+
+
+@pytest.mark.parametrize(
+    "path", ["", None, "/", "/walls", "/wall/x", "//evil.example/wall", "https://x/wall"]
+)
+def test_no_page_is_found_at_other_paths_or_on_other_hosts(path):
+    assert site_map.page_at(path) is None
+
+
+@pytest.mark.parametrize(
+    ("role", "requested", "goes_to"),
+    [
+        ("manager", "/wall?lang=en", "/wall?lang=en"),  # asked for, and may open it
+        ("admin", "/crew", "/crew"),
+        ("crew_lead", "/wall", "/crew"),  # may not: its own page instead of a 403
+        ("hotline_agent", "/manager", "/hotline"),
+        ("dispatcher", "/", "/wall"),
+        ("dispatcher", None, "/wall"),
+        ("dispatcher", "/layers/mains.geojson", "/wall"),  # not a page
+        ("dispatcher", "//evil.example/wall", "/wall"),
+    ],
+)
+def test_after_logging_in_a_user_goes_to_the_page_asked_for_only_if_its_role_may_open_it(
+    role, requested, goes_to
+):
+    assert site_map.after_login(role, requested) == goes_to
+
+
+@pytest.mark.parametrize(
+    ("path", "role", "status"),
+    [
+        ("/wall", "dispatcher", 200),
+        ("/wall", "manager", 200),
+        ("/wall", "crew_lead", 403),
+        ("/wall", "hotline_agent", 403),
+        ("/crew", "crew_lead", 200),
+        ("/crew", "dispatcher", 403),
+        ("/manager", "hotline_agent", 403),
+        ("/hotline", "dispatcher", 200),
+        ("/nothing-here", "admin", 404),
+        ("/wall", None, 403),
+    ],
+)
+def test_the_status_of_a_page_path(path, role, status):
+    assert page_status(path, role) == status
+
+
+@pytest.mark.parametrize("lang", ["zh-CN", "en"])
+def test_every_page_role_and_announced_item_has_words_in_both_languages(lang):
+    keys = [page.title for page in site_map.PAGES]
+    keys += [f"role.{role}" for role in ROLES]
+    keys += CREW_COMING + HOTLINE_COMING + MANAGER_COMING
+
+    assert [key for key in keys if key not in TEXTS] == []
+    assert len({t(key, lang) for key in keys}) == len(keys)  # no two read the same
+
+
+# --- the header --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_header_links_exactly_the_pages_the_role_may_open(role):
+    header = site_header("en", user(role), "/crew")
+
+    assert nav_of(header) == NAV_EN[role]
+
+
+def test_the_header_names_the_pages_in_chinese_by_default():
+    header = site_header("zh-CN", user("admin"), "/wall")
+
+    assert nav_of(header) == ["调度大屏", "热线受理", "班组任务", "管理看板"]
+
+
+def test_the_header_marks_the_current_page_and_shows_the_user_and_the_role_in_the_language():
+    header = site_header("zh-CN", user("manager"), "/manager")
+
+    current = [a for a in links(header) if "site-nav-current" in a.className]
+    assert [(a.href, a.to_plotly_json()["props"]["aria-current"]) for a in current] == [
+        ("/manager", "page")
+    ]
+    assert "demo-manager" in text_of(header)
+    assert "经理" in text_of(header)
+
+
+def test_the_language_switch_comes_back_to_the_same_page_and_log_out_is_there():
+    zh = {a.children: a.href for a in links(site_header("zh-CN", user("crew_lead"), "/crew"))}
+    en = {a.children: a.href for a in links(site_header("en", user("crew_lead"), "/crew"))}
+
+    assert zh["English"] == "/lang/en?next=/crew"
+    assert en["中文"] == "/lang/zh-CN?next=/crew"
+    assert zh["退出登录"] == "/logout"
+    assert en["Log out"] == "/logout"
+
+
+# --- the pages still to come -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", ["zh-CN", "en"])
+def test_the_crew_page_lists_what_is_coming_there_in_the_language(lang):
+    page = crew_page(lang, user("crew_lead"))
+    (coming,) = find_all(page, lambda c: getattr(c, "className", None) == "coming-list")
+
+    expected = {
+        "zh-CN": ["您的派单任务", "行车路线", "阀门", "已接单", "签字"],
+        "en": ["Your assignment", "route", "valves", "accepted", "sign-off"],
+    }[lang]
+    items = [text_of(item) for item in coming.children]
+    assert len(items) == 5
+    for item, word in zip(items, expected, strict=True):
+        assert word in item
+
+
+def test_the_crew_lead_is_offered_no_other_page_but_the_api_description():
+    page = crew_page("en", user("crew_lead"))
+    (available,) = find_all(page, lambda c: getattr(c, "className", None) == "coming-available")
+
+    assert [a.href for a in links(available)] == ["/api/v1/openapi.json"]
+
+
+def test_the_manager_is_offered_the_wall_read_only():
+    page = manager_page("en", user("manager"))
+    (available,) = find_all(page, lambda c: getattr(c, "className", None) == "coming-available")
+
+    assert [(a.href, a.children) for a in links(available)] == [
+        ("/wall", "Dispatch wall (read-only)"),
+        ("/api/v1/openapi.json", "API description (for integrations)"),
+    ]
+    assert "Response-time map" in text_of(page)
+
+
+def test_a_dispatcher_on_the_hotline_page_is_offered_the_wall_to_work_on():
+    page = hotline_page("zh-CN", user("dispatcher"))
+    (available,) = find_all(page, lambda c: getattr(c, "className", None) == "coming-available")
+
+    assert [(a.href, a.children) for a in links(available)] == [
+        ("/wall", "调度大屏"),
+        ("/api/v1/openapi.json", "系统接口说明（供系统对接）"),
+    ]
+    assert "按电话、户号、表号或地址查找客户" in text_of(page)
+
+
+# --- the router --------------------------------------------------------------------------------
+
+BUILDERS = {
+    "/wall": lambda lang, user: html.Div("the wall", id="built-wall"),
+    "/hotline": lambda lang, user: html.Div("the hotline", id="built-hotline"),
+    "/crew": lambda lang, user: html.Div("the crew page", id="built-crew"),
+    "/manager": lambda lang, user: html.Div("the manager page", id="built-manager"),
+}
+
+
+def test_the_router_builds_a_page_the_role_may_open():
+    assert page_for("/hotline", user("dispatcher"), "en", BUILDERS).id == "built-hotline"
+
+
+@pytest.mark.parametrize(("role", "built"), [("manager", "built-manager"), ("admin", "built-wall")])
+def test_the_router_shows_the_roles_own_page_at_the_root(role, built):
+    assert page_for("/", user(role), "en", BUILDERS).id == built
+
+
+@pytest.mark.parametrize("lang", ["zh-CN", "en"])
+def test_the_router_refuses_a_page_the_role_may_not_open_in_the_language(lang):
+    page = page_for("/wall", user("crew_lead"), lang, BUILDERS)
+    text = text_of(page)
+
+    assert "the wall" not in text
+    assert t("error.forbidden", lang) in text
+    assert {"zh-CN": "抢修班长", "en": "Crew lead"}[lang] in text
+    home = [a for a in links(page) if a.className == "refusal-home"]
+    assert [a.href for a in home] == ["/crew"]
+
+
+def test_the_router_says_when_there_is_no_page_at_a_path():
+    page = page_for("/no/such/page", user("dispatcher"), "en", BUILDERS)
+
+    assert "Page not found" in text_of(page)
+    assert "/no/such/page" in text_of(page)
+    assert nav_of(page) == ["Dispatch wall", "Hotline"]
+
+
+def test_the_router_refuses_everything_to_nobody():
+    assert "You may not open this page" in text_of(page_for("/wall", None, "en", BUILDERS))
+
+
+# --- the wall's controls -----------------------------------------------------------------------
+
+
+def confirm_dialogs(page) -> list:
+    return find_all(page, lambda c: isinstance(c, dcc.ConfirmDialog))
+
+
+def test_the_wall_has_the_assignment_confirmation_for_a_dispatcher_and_not_for_a_manager():
+    dispatcher = build_wall("dsn", user=user("dispatcher"), read_bounds=lambda dsn: HELSINKI)
+    manager = build_wall("dsn", user=user("manager"), read_bounds=lambda dsn: HELSINKI)
+
+    assert [d.id for d in confirm_dialogs(dispatcher)] == [ids.CONFIRM]
+    assert confirm_dialogs(manager) == []
+    assert "只读" in text_of(manager)
+    assert "只读" not in text_of(dispatcher)
+    assert nav_of(manager) == ["调度大屏", "管理看板"]
+
+
+# --- over HTTP, with users put into the session ------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def app():
+    return create_app(DEAD_DSN, secret_key="test-secret-key")
+
+
+def client_as(app, role: str | None):
+    client = app.server.test_client()
+    if role is not None:
+        with client.session_transaction() as session:
+            session["user"] = user(role)
+    return client
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_root_sends_each_role_to_its_own_page(app, role):
+    response = client_as(app, role).get("/")
+
+    assert response.status_code == 302
+    assert response.headers["Location"] == LANDS_ON[role]
+
+
+def test_a_page_the_role_may_open_is_the_app(app):
+    response = client_as(app, "manager").get("/wall")
+
+    assert response.status_code == 200
+    assert 'id="react-entry-point"' in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("role", "path"), [("crew_lead", "/wall"), ("manager", "/crew"), ("hotline_agent", "/manager")]
+)
+def test_a_page_the_role_may_not_open_answers_403(app, role, path):
+    assert client_as(app, role).get(path).status_code == 403
+
+
+def test_an_unknown_page_path_answers_404(app):
+    assert client_as(app, "dispatcher").get("/no/such/page").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/api/v1/no-such-thing"),
+        ("GET", "/api/v2/tickets"),
+        ("GET", "/api/v1/tickets/not-a-number"),
+        ("POST", "/api/v1/tickets/not-a-number/assign"),
+    ],
+)
+def test_an_unknown_api_path_or_a_bad_id_answers_a_json_404_even_without_a_log_in(
+    app, method, path
+):
+    response = app.server.test_client().open(path, method=method)
+
+    assert response.status_code == 404
+    assert response.is_json
+    body = response.get_json()
+    assert body["error"] == "not_found" and body["field"] is None
+    assert path in body["detail"]
+
+
+def test_a_method_an_api_path_does_not_take_answers_a_json_405(app):
+    response = app.server.test_client().delete("/api/v1/tickets")
+
+    assert response.status_code == 405
+    assert response.get_json()["error"] == "method_not_allowed"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/_dash-layout",
+        "/_dash-dependencies",
+        "/_reload-hash",
+        "/_favicon.ico",
+        "/assets/site.css",
+        "/login",
+    ],
+)
+def test_the_apps_own_routes_still_answer(app, path):
+    with client_as(app, "crew_lead").get(path) as response:
+        assert response.status_code == 200, path
+        assert response.get_data()
+
+
+def test_the_layout_is_the_routers_frame(app):
+    layout = client_as(app, "crew_lead").get("/_dash-layout").get_json()
+
+    ids_in_layout = [child["props"]["id"] for child in layout["props"]["children"]]
+    assert ids_in_layout == [ids.URL, ids.PAGE]
+
+
+def test_the_language_switch_returns_to_the_page_it_was_clicked_on_and_never_off_site(app):
+    client = client_as(app, "crew_lead")
+
+    back = client.get("/lang/en?next=/crew")
+    away = client.get("/lang/en?next=/%5Cevil.example")
+
+    assert (back.status_code, back.headers["Location"]) == (302, "/crew")
+    assert away.headers["Location"] == "/"
+    with client.session_transaction() as session:
+        assert session["lang"] == "en"
+
+
+@pytest.mark.parametrize(
+    ("role", "next_path", "lands"),
+    [
+        ("dispatcher", "/", "/wall"),
+        ("crew_lead", "/", "/crew"),
+        ("hotline_agent", "/", "/hotline"),
+        ("manager", "/", "/manager"),
+        ("admin", "/", "/wall"),
+        ("manager", "/wall", "/wall"),
+        ("crew_lead", "/wall", "/crew"),
+    ],
+)
+def test_logging_in_lands_on_the_roles_page_or_the_one_asked_for(
+    monkeypatch, role, next_path, lands
+):
+    import dashboards.login
+
+    monkeypatch.setattr(
+        dashboards.login,
+        "verify_login",
+        lambda dsn, name, password: Actor(name, role, 1 if role == "crew_lead" else None),
+    )
+    client = create_app(DEAD_DSN, secret_key="k").server.test_client()
+
+    response = client.post(
+        f"/login?next={next_path}", data={"username": "someone", "password": "secret"}
+    )
+
+    assert (response.status_code, response.headers["Location"]) == (302, lands)
