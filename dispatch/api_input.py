@@ -57,7 +57,7 @@ def validate_body(model: type[BaseModel], raw: bytes) -> dict:
     try:
         parsed = model.model_validate_json(raw or b"{}")
     except ValidationError as exc:
-        raise _invalid(exc, model, "field") from None
+        raise _invalid(exc, model, noun="field") from None
     return parsed.model_dump(mode="json", exclude_unset=True)
 
 
@@ -68,7 +68,7 @@ def validate_query(model: type[BaseModel], args: Mapping[str, str]) -> dict:
     try:
         parsed = model.model_validate(given)
     except ValidationError as exc:
-        raise _invalid(exc, model, "parameter") from None
+        raise _invalid(exc, model, noun="parameter") from None
     return parsed.model_dump()
 
 
@@ -79,41 +79,41 @@ def refuse_body(body: Mapping) -> None:
         raise InvalidInput(f"`{name}` is not a known field: this operation takes no body", name)
 
 
-def _invalid(exc: ValidationError, model: type[BaseModel], kind: str) -> InvalidInput:
+def _invalid(exc: ValidationError, model: type[BaseModel], *, noun: str) -> InvalidInput:
     error = exc.errors(include_url=False)[0]
-    kind_of = error["type"]
-    if kind_of == "json_invalid":
+    code = error["type"]
+    if code == "json_invalid":
         return InvalidInput("the request body is not valid JSON", "body")
-    if not error["loc"] and kind_of == "model_type":
+    if not error["loc"] and code == "model_type":
         return InvalidInput("the request body must be a JSON object", "body")
     ctx = error.get("ctx") or {}
     name = str(error["loc"][0]) if error["loc"] else ctx.get("field")
-    return InvalidInput(_sentence(error, name, model, kind), name)
+    return InvalidInput(_sentence(error, name, model, noun), name)
 
 
-def _sentence(error: ErrorDetails, name: str | None, model: type[BaseModel], kind: str) -> str:
-    kind_of, ctx, value = error["type"], error.get("ctx") or {}, error.get("input")
+def _sentence(error: ErrorDetails, name: str | None, model: type[BaseModel], noun: str) -> str:
+    code, ctx, value = error["type"], error.get("ctx") or {}, error.get("input")
     field = f"`{name}`"
     if len(error["loc"]) > 1 and isinstance(error["loc"][1], int):
         field = f"each of `{name}`"  # an item of a list, e.g. ?status=new,lost
-    if kind_of == "missing" or (value is None and kind_of != "extra_forbidden"):
+    if code == "missing" or (value is None and code != "extra_forbidden"):
         return f"{field} is required"
-    if kind_of == "extra_forbidden":
+    if code == "extra_forbidden":
         known = ", ".join(model.model_fields)
-        return f"{field} is not a known {kind}; known: {known}"
-    if kind_of in ("literal_error", "enum"):
+        return f"{field} is not a known {noun}; known: {known}"
+    if code in ("literal_error", "enum"):
         return f"{field} must be {ctx['expected']}, not {value!r}"
-    if kind_of in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
+    if code in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
         return f"{field} must be {_range(model, name, ctx)}"
-    if kind_of == "string_too_long":
+    if code == "string_too_long":
         return f"{field} is longer than {ctx['max_length']} characters"
-    if kind_of == "too_long":
+    if code == "too_long":
         return f"{field} has more than {ctx['max_length']} items"
-    if kind_of == "string_pattern_mismatch":
+    if code == "string_pattern_mismatch":
         return f"{field} {_PATTERN_RULES.get(ctx['pattern'], 'must match ' + ctx['pattern'])}"
-    if kind_of in _RULES:
-        rule = _RULES[kind_of]
-        if kind_of.startswith("date_") and isinstance(value, str):
+    if code in _RULES:
+        rule = _RULES[code]
+        if code.startswith("date_") and isinstance(value, str):
             rule += f", not {value!r}"
         return f"{field} {rule}"
     if error["loc"]:

@@ -558,7 +558,7 @@ class ClockAlerts(BaseModel):
 class Kpis(BaseModel):
     open_p1: Count
     arrivals_today: Count
-    median_arrival_min_today: Annotated[float, Field(ge=0)] | None
+    median_arrival_min_today: float | None
     share_within_target_today: Annotated[float, Field(ge=0, le=1)] | None
     crews_available: Count
     crews_busy: Count

@@ -16,7 +16,11 @@ from dispatch.api_schemas import Error
 
 #: A Flask path parameter, e.g. <int:ticket_id> or <action>.
 PATH_PARAM = re.compile(r"<(?:(\w+):)?(\w+)>")
-_PARAM_TYPES = {"int": {"type": "integer", "minimum": 0}, "float": {"type": "number"}}
+_PARAM_TYPES = {
+    "": {"type": "string"},
+    "int": {"type": "integer", "minimum": 0},
+    "float": {"type": "number"},
+}
 _REF = "#/components/schemas/{model}"
 _DESCRIPTIONS = {
     200: "OK",
@@ -93,18 +97,20 @@ def build_document(
         return refs[(model, "validation")]
 
     paths: dict[str, dict] = {}
+    parameter_models: set[str] = set()  # documented as parameters, not as schemas
     for route in routes:
         op: dict = {"summary": route.summary, "operationId": route.handler}
         if route.action:
             op["security"] = [{"bearer": []}]
             op["x-roles"] = sorted(auth.PERMISSIONS[route.action])
         params = [
-            {"name": name, "in": "path", "required": True, "schema": _PARAM_TYPES[converter]}
+            {"name": name, "in": "path", "required": True, "schema": dict(_PARAM_TYPES[converter])}
             for converter, name in PATH_PARAM.findall(route.path)
         ]
         for model, where in ((route.query, "query"), (route.headers, "header")):
             if model:
-                params += _parameters(schemas.pop(_name(ref(model))), where)
+                parameter_models.add(_name(ref(model)))
+                params += _parameters(schemas[_name(ref(model))], where)
         if params:
             op["parameters"] = params
         if route.body:
@@ -124,7 +130,7 @@ def build_document(
         "paths": paths,
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-            "schemas": schemas,
+            "schemas": {k: v for k, v in schemas.items() if k not in parameter_models},
         },
     }
 
@@ -162,8 +168,7 @@ def _without_null(schema: dict) -> dict:
     branches = [b for b in schema.get("anyOf", ()) if b != {"type": "null"}]
     if len(branches) != 1 or len(schema.get("anyOf", ())) != 2:
         return dict(schema)
-    merged = {k: v for k, v in schema.items() if k not in ("anyOf", "default")}
-    merged.update(branches[0])
+    outer = {k: v for k, v in schema.items() if k not in ("anyOf", "default")}
     if schema.get("default") is not None:
-        merged["default"] = schema["default"]
-    return merged
+        outer["default"] = schema["default"]
+    return {**branches[0], **outer}  # the field's description wins over its type's
