@@ -73,13 +73,3 @@ class NetworkIsolationPlanner:
         if router is not None:
             result["valve_crews"] = router.valve_crews(plan["valves"], crews)
         return result
-
-
-def parse_stuck(text: str | None) -> tuple[int, ...]:
-    """``?stuck=12,15`` as valve ids; a bad value names the parameter."""
-    if not text:
-        return ()
-    try:
-        return tuple(int(part) for part in text.split(",") if part.strip())
-    except ValueError:
-        raise InvalidInput("`stuck` must be valve ids separated by commas", "stuck") from None

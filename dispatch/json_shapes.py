@@ -41,6 +41,7 @@ def ticket_view(row: dict, actor: Actor, *, callers: list[dict] | None = None) -
         "arrival_due_at": iso_time(row["arrival_due_at"]),
         "make_safe_due_at": iso_time(row["make_safe_due_at"]),
         "reply_due_at": iso_time(row["reply_due_at"]),
+        "depart_due_at": iso_time(row.get("depart_due_at")),
         "crew_id": row["crew_id"],
         "duplicate_of": row["parent_ticket_id"],
         "version": row["version"],

@@ -1,4 +1,6 @@
-"""A small client for the JSON API over Flask's test client, with log-in per demo user."""
+"""A small client for the JSON API over Flask's test client, with log-in per demo user. Every
+answer to :meth:`ApiClient.call` is checked against the OpenAPI document the API serves: the
+status must be documented for the operation and the body must validate against its schema."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ import flask
 
 from dispatch.api import Api, create_blueprint
 from dispatch.cli import DEMO_PASSWORD
+from tests.e2e.api_contract import Contract
 
 
 class MovableClock:
@@ -27,6 +30,7 @@ class ApiClient:
         app.register_blueprint(create_blueprint(self.api))
         self.http = app.test_client()
         self.tokens: dict[str, str] = {}
+        self.contract = Contract(self.http.get("/api/v1/openapi.json").json)
 
     def token(self, user: str) -> str:
         if user not in self.tokens:
@@ -47,7 +51,10 @@ class ApiClient:
             kwargs["content_type"] = "application/json"
         elif json is not None:
             kwargs["json"] = json
-        return getattr(self.http, method.lower())("/api/v1" + path, **kwargs)
+        response = getattr(self.http, method.lower())("/api/v1" + path, **kwargs)
+        assert response.is_json, f"{method} {path} answered {response.status_code} without JSON"
+        self.contract.check(method.upper(), "/api/v1" + path, response.status_code, response.json)
+        return response
 
     def close(self) -> None:
         if self.api._pool is not None:

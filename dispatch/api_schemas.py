@@ -1,0 +1,752 @@
+"""Request and response bodies of the JSON API, declared once as pydantic models.
+
+The API validates each request body and query string with its model before any service call
+(:mod:`dispatch.api_input`), and the OpenAPI document is generated from the same models
+(:mod:`dispatch.openapi`). Enumerations are read from the domain's own tables, never retyped,
+so a new ticket type or role shows up in the validation and the document at once.
+
+Request models refuse unknown fields. Response models are open: a client ignores a field it
+does not know, so adding one is not a breaking change; every field listed is always present
+unless it has a default (those are the fields that only some answers carry).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    create_model,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+from typing_extensions import TypeAliasType
+
+from dispatch import auth, callback_service, complaint_model, crew_service, ticket_model
+from dispatch.callback_sampling import RATINGS
+from dispatch.input_fields import MAX_TEXT
+from dispatch.settings import current
+from gis.leak_analysis import WARNING_RADIUS_M
+
+
+def _enum(name: str, values) -> TypeAliasType:
+    """A named enumeration: one schema in components/schemas, referenced where it is used."""
+    return TypeAliasType(name, Literal[tuple(values)])
+
+
+# --- enumerations, from the domain's tables ---------------------------------------------------
+
+TicketType = _enum("TicketType", ticket_model.TICKET_TYPES)
+TicketCategory = _enum(
+    "TicketCategory", dict.fromkeys(c for c, _, _ in ticket_model.TICKET_TYPES.values())
+)
+TicketStatus = _enum("TicketStatus", ticket_model.STATUSES)
+#: Arrival targets are set per jurisdiction; the default policy's table names them all.
+#: The jurisdictions of the settings read at start (their clock policies are settings too).
+Jurisdiction = _enum("Jurisdiction", tuple(current().clocks.jurisdictions))
+Role = _enum("Role", auth.ROLES)
+CrewStatus = _enum("CrewStatus", crew_service.CREW_STATUSES)
+CrewSkill = _enum("CrewSkill", dict.fromkeys(ticket_model.SKILL_FOR_TYPE.values()))
+ComplaintChannel = _enum("ComplaintChannel", complaint_model.CHANNELS)
+ComplaintLevel = _enum("ComplaintLevel", complaint_model.LEVELS)
+FaultClass = _enum("FaultClass", complaint_model.FAULT_CLASSES)
+ComplaintStatus = _enum("ComplaintStatus", complaint_model.STATUSES)
+CallbackOutcome = _enum("CallbackOutcome", callback_service.CALLBACK_OUTCOMES)
+CallbackStatus = _enum("CallbackStatus", ("pending", *callback_service.CALLBACK_OUTCOMES))
+Rating = _enum("Rating", RATINGS)
+PressureClass = _enum("PressureClass", WARNING_RADIUS_M)
+
+# --- scalar types -----------------------------------------------------------------------------
+
+#: Patterns whose failure has a sentence of its own in the error (see dispatch.api_input).
+NOT_BLANK = r"\S"
+PHONE = r"^[0-9+\- ]{6,20}$"
+
+Id = Annotated[int, Field(ge=1)]
+Longitude = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)]
+Latitude = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)]
+#: [lon, lat] in EPSG:4326.
+Position = tuple[Longitude, Latitude]
+Priority = Annotated[int, Field(ge=1, le=4, description="1 (most urgent) to 4")]
+Score = Annotated[int, Field(ge=1, le=10, description="1 (worst) to 10 (best)")]
+Time = Annotated[
+    AwareDatetime, Field(description="ISO 8601 date and time with a zone, e.g. +08:00 or Z")
+]
+Text = Annotated[str, Field(max_length=MAX_TEXT)]
+RequiredText = Annotated[str, Field(min_length=1, max_length=MAX_TEXT, pattern=NOT_BLANK)]
+Phone = Annotated[str, Field(pattern=PHONE, description="6 to 20 digits, spaces, + or -")]
+Limit = Annotated[int, Field(ge=1, le=1000)]
+Seconds = Annotated[float, Field(ge=0)]
+Metres = Annotated[float, Field(ge=0)]
+Count = Annotated[int, Field(ge=0)]
+
+
+def _comma_list(value: object) -> object:
+    """`?status=new,assigned` as a list; other values are left for the type to judge."""
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+def _int_text(value: object) -> object:
+    """A query string's digits as the integer an integer enumeration expects."""
+    return int(value) if isinstance(value, str) and value.isdigit() else value
+
+
+# --- requests ---------------------------------------------------------------------------------
+
+
+class Body(BaseModel):
+    """A JSON request body: each value of its declared JSON type (no "7" for 7), no unknown
+    fields."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class Query(BaseModel):
+    """A query string: text parsed into the declared types, no unknown parameters."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class LoginRequest(Body):
+    username: Annotated[str, Field(min_length=1, max_length=MAX_TEXT)]
+    password: Annotated[str, Field(min_length=1, max_length=MAX_TEXT)]
+
+
+class TicketCreate(Body):
+    """A new work order. Field jobs need a place: `lon` and `lat`, or the customer's
+    `account_no` or `meter_no`, or an `address` the territory's geocoder finds once."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"dependentRequired": {"lon": ["lat"], "lat": ["lon"]}}
+    )
+
+    type: TicketType
+    lon: Longitude | None = None
+    lat: Latitude | None = None
+    account_no: Text | None = None
+    meter_no: Text | None = None
+    address: Text | None = None
+    description: Text | None = None
+    caller_name: Text | None = None
+    caller_phone: Phone | None = None
+    priority: Priority | None = Field(None, description="The ticket type's priority if absent")
+    appointment_at: Time | None = None
+    promised_reply_at: Time | None = None
+    receiving_department: Text | None = None
+    jurisdiction: Jurisdiction | None = Field(None, description="urban if absent")
+
+    @model_validator(mode="after")
+    def _lon_and_lat_together(self) -> TicketCreate:
+        for given, needed in (("lon", "lat"), ("lat", "lon")):
+            if getattr(self, given) is not None and getattr(self, needed) is None:
+                raise PydanticCustomError(
+                    "paired_field",
+                    "`{field}` is required with `{given}`",
+                    {"field": needed, "given": given},
+                )
+        return self
+
+
+class IdempotencyHeaders(BaseModel):
+    idempotency_key: Annotated[str, Field(max_length=200)] | None = Field(
+        None,
+        alias="Idempotency-Key",
+        description="A retry with the same key answers the ticket the first request created",
+    )
+
+
+class TicketTransition(Body):
+    status: TicketStatus
+    reason: Text | None = Field(None, description="Required to cancel")
+
+
+class TicketAssign(Body):
+    crew_id: Id
+    reason: Text | None = None
+
+
+class TicketLink(Body):
+    parent_id: Annotated[int, Field(ge=1, description="The ticket this one duplicates")]
+
+
+class CrewPositionFix(Body):
+    """A GPS fix. A fix within 50 m of one of the crew's active tickets records the arrival."""
+
+    lon: Longitude
+    lat: Latitude
+    time: Time
+    speed: (
+        Annotated[float, Field(ge=0, le=crew_service.MAX_PLAUSIBLE_SPEED_MPS, description="m/s")]
+        | None
+    ) = None
+    heading: Annotated[float, Field(ge=0, le=360, description="Degrees from north")] | None = None
+
+
+class CrewStatusChange(Body):
+    status: CrewStatus
+
+
+class CallbackDrawRequest(Body):
+    date: dt.date | None = Field(None, description="The day to draw for; today (UTC) if absent")
+    seed: Annotated[int, Field(ge=0, le=2**63 - 1)] | None = Field(
+        None, description="Random seed; the date as YYYYMMDD if absent"
+    )
+
+
+class CallbackAnswerRequest(Body):
+    """The customer's answer: `attitude` and `skill` (both required when `status` is
+    done, the default), optionally `attire`, `punctuality` and `issues`; or
+    `{"status": "unreachable"}` with no scores when nobody answered."""
+
+    status: CallbackOutcome | None = None
+    attitude: Score | None = None
+    skill: Score | None = None
+    attire: Rating | None = None
+    punctuality: Rating | None = None
+    issues: Text | None = None
+
+
+class ComplaintCreate(Body):
+    channel: ComplaintChannel
+    description: RequiredText
+    customer_name: Text | None = None
+    customer_phone: Phone | None = None
+    account_no: Text | None = None
+    ticket_id: Id | None = Field(None, description="The job complained about, if any")
+    department: Text | None = None
+    worker: Text | None = None
+    level: ComplaintLevel | None = Field(
+        None, description="2 from intake for media and government hotline; 1 otherwise"
+    )
+    fault_class: FaultClass | None = None
+
+
+class ComplaintDispatch(Body):
+    department: RequiredText
+
+
+class ComplaintReply(Body):
+    reply: RequiredText
+    fault_class: FaultClass | None = Field(None, description="null: no staff fault")
+    worker: Text | None = None
+
+
+class ComplaintCallback(Body):
+    result: RequiredText
+
+
+class ComplaintClose(Body):
+    fault_class: FaultClass | None = Field(None, description="null: no staff fault")
+    worker: Text | None = None
+
+
+class ComplaintEscalate(Body):
+    reason: RequiredText
+
+
+class TicketListQuery(Query):
+    status: Annotated[list[TicketStatus], BeforeValidator(_comma_list)] = Field(
+        [], description="Comma-separated statuses"
+    )
+    type: TicketType | None = None
+    category: TicketCategory | None = None
+    open: bool = Field(False, description="Only tickets not closed or cancelled")
+    limit: Limit = 200
+
+
+class IsolationQuery(Query):
+    stuck: Annotated[list[Id], BeforeValidator(_comma_list)] = Field(
+        [], description="Comma-separated ids of valves that will not close: the plan widens"
+    )
+
+
+class CallbackListQuery(Query):
+    date: dt.date | None = Field(None, description="The day drawn; today (UTC) if absent")
+    status: CallbackStatus | None = None
+
+
+class SatisfactionQuery(Query):
+    since: dt.date | None = Field(None, description="29 days before `until` if absent")
+    until: dt.date | None = Field(None, description="Today (UTC) if absent")
+
+
+class ComplaintListQuery(Query):
+    status: Annotated[list[ComplaintStatus], BeforeValidator(_comma_list)] = Field(
+        [], description="Comma-separated statuses"
+    )
+    level: Annotated[ComplaintLevel | None, BeforeValidator(_int_text)] = None
+    open: bool = Field(False, description="Only complaints not closed")
+    overdue: bool = Field(False, description="Only complaints flagged overdue")
+    limit: Limit = 200
+
+
+class GeocodeQuery(Query):
+    q: Annotated[
+        str,
+        Field(
+            min_length=1,
+            max_length=200,
+            pattern=NOT_BLANK,
+            description="Part of an address or a street name",
+        ),
+    ]
+    limit: Annotated[int, Field(ge=1, le=50)] = 5
+
+
+# --- responses --------------------------------------------------------------------------------
+
+
+class Error(BaseModel):
+    """Every error answer: a code, the input it is about (or null) and a sentence."""
+
+    error: str = Field(
+        description="invalid_input, unauthenticated, forbidden, not_found, conflict,"
+        " illegal_transition or database_unavailable"
+    )
+    field: str | None = Field(description="The request field or parameter concerned")
+    detail: str
+
+
+class Token(BaseModel):
+    token: str
+    token_type: Literal["Bearer"]
+    expires_at: Time
+    role: Role
+    crew_id: int | None
+
+
+#: When the ticket entered each step (null while it has not); "arrived" is the first of a GPS
+#: fix within the arrival radius and on_site.
+TicketSteps = create_model(
+    "TicketSteps",
+    **{
+        column.removesuffix("_at"): (Time | None, ...)
+        for column in (*ticket_model.STEP_TIME.values(), "arrived_at")
+    },
+)
+
+
+class TicketView(BaseModel):
+    """A ticket; the caller's name and phone are masked unless the role needs them."""
+
+    id: int
+    number: str
+    type: TicketType
+    category: TicketCategory
+    priority: Priority
+    status: TicketStatus
+    allowed_next: list[TicketStatus]
+    lon: Longitude | None
+    lat: Latitude | None
+    address: str | None
+    description: str
+    account_no: str | None
+    caller_name: str | None
+    caller_phone: str | None
+    callers: Count = Field(description="Calls about this ticket, duplicates linked included")
+    personal_data_masked: bool
+    receiving_department: str | None
+    taken_by: str
+    received_at: Time
+    appointment_at: Time | None
+    jurisdiction: Jurisdiction
+    arrival_due_at: Time | None
+    make_safe_due_at: Time | None
+    reply_due_at: Time | None
+    depart_due_at: Time | None = Field(
+        description="When the crew must be on its way (policies with a departure clock)"
+    )
+    crew_id: int | None
+    duplicate_of: int | None
+    version: int
+    steps: TicketSteps
+
+
+class Caller(BaseModel):
+    name: str | None
+    phone: str | None
+    called_at: Time
+    from_ticket_id: int | None = Field(description="The duplicate ticket the call came with")
+
+
+class Recommendation(BaseModel):
+    """A crew that can go, ranked by road."""
+
+    crew_id: int
+    code: str
+    eta_s: Seconds
+    travel_time_s: Seconds
+    distance_m: Metres
+    finishes_first: bool = Field(description="Must finish its current job first")
+    route: list[Position] = Field(description="The road route, [lon, lat] points")
+    computed_at: Time | None = None
+
+
+class LeakPoint(BaseModel):
+    main_id: int
+    fraction: Annotated[float, Field(ge=0, le=1)]
+    snap_distance_m: Metres
+    pressure_class: PressureClass
+
+
+class ValveToClose(BaseModel):
+    id: int
+    lon: Longitude
+    lat: Latitude
+    access_note: str | None
+
+
+class CriticalCustomer(BaseModel):
+    meter_id: int
+    account_no: str | None
+    category: str
+    address: str | None
+
+
+class Polygon(BaseModel):
+    """A GeoJSON polygon (EPSG:4326)."""
+
+    type: Literal["Polygon"]
+    coordinates: list[list[Position]]
+
+
+class WarningZone(BaseModel):
+    radius_m: Metres
+    geometry: Polygon | None
+    buildings: Count
+    meters: Count
+
+
+class ValveCrew(BaseModel):
+    valve_id: int
+    crew_id: int | None
+    eta_s: Seconds | None
+    crew_code: str | None = None
+    own_crew: bool | None = Field(None, description="No other valve has this crew")
+
+
+class ValveDispatch(BaseModel):
+    """Who reaches each valve, and when the last valve is reached (null: not every one)."""
+
+    valves: list[ValveCrew]
+    expected_isolation_s: Seconds | None
+
+
+class IsolationPlan(BaseModel):
+    """The valves to close around an emergency and what that takes out of supply."""
+
+    leak: LeakPoint
+    valves: list[ValveToClose]
+    skipped_valves: list[int] = Field(description="Stuck valves the plan goes around")
+    stations_to_shut: Count
+    pipes_out: list[int] = Field(description="Ids of the mains out of supply")
+    affected_meters: Count
+    critical_customers: list[CriticalCustomer]
+    warning_zone: WarningZone
+    cameras: list[int] = Field(description="Camera ids, those covering the place first")
+    cameras_covering: list[int]
+    valve_crews: ValveDispatch | None = Field(None, description="When crews can be routed")
+
+
+class TicketCreated(BaseModel):
+    ticket: TicketView
+    duplicate_of: int | None = Field(description="The open ticket this call was linked to")
+    recommendations: list[Recommendation] = Field(
+        description="For a field ticket not linked: crews with the skill its type needs"
+    )
+    isolation: IsolationPlan | None
+
+
+class TicketReplayed(BaseModel):
+    """The ticket an earlier request with the same Idempotency-Key created."""
+
+    ticket: TicketView
+    replayed: Literal[True]
+    duplicate_of: int | None = None
+    recommendations: list[Recommendation] = []
+    isolation: IsolationPlan | None = None
+
+
+class TicketList(BaseModel):
+    tickets: list[TicketView]
+
+
+class TicketDetail(TicketView):
+    """A ticket with every call about it and, for an emergency, its isolation plan."""
+
+    caller_list: list[Caller]
+    isolation: IsolationPlan | None
+    recommendations: list[Recommendation] = []
+
+
+class TicketEvent(BaseModel):
+    id: int
+    at: Time
+    actor: str
+    event_type: str
+    from_status: TicketStatus | None
+    to_status: TicketStatus | None
+    reason: str | None
+    data: dict[str, Any]
+
+
+class TicketEvents(BaseModel):
+    events: list[TicketEvent]
+
+
+class TransitionResult(BaseModel):
+    id: int
+    status: TicketStatus
+    allowed_next: list[TicketStatus]
+
+
+class AssignResult(BaseModel):
+    id: int
+    status: TicketStatus
+    crew_id: int
+    crew_code: str
+    eta_s: Seconds | None = Field(description="As recommended (routed again when stale)")
+    event: Literal["assigned", "reassigned"]
+
+
+class LinkResult(BaseModel):
+    id: int
+    duplicate_of: int | None
+
+
+class CrewView(BaseModel):
+    id: int
+    code: str
+    name: str
+    skills: list[CrewSkill]
+    status: CrewStatus
+    shift: str
+    lon: Longitude | None
+    lat: Latitude | None
+    heading_deg: Annotated[float, Field(ge=0, le=360)] | None
+    speed_mps: Annotated[float, Field(ge=0)] | None
+    position_at: Time | None
+    fix_age_s: float | None
+    stale: bool = Field(description="No fix, or the latest is too old to route from")
+    active_ticket_id: int | None
+
+
+class CrewList(BaseModel):
+    crews: list[CrewView]
+
+
+class PositionRecorded(BaseModel):
+    crew_id: int
+    recorded_at: Time
+    arrived_at_tickets: list[int] = Field(description="Tickets whose arrival this fix recorded")
+
+
+class CrewStatusResult(BaseModel):
+    crew_id: int
+    status: CrewStatus
+
+
+class ClockAlert(BaseModel):
+    ticket_id: int
+    clock: Literal["depart", "arrival", "make_safe", "reply"]
+    kind: Literal["deadline_at_risk", "deadline_missed"]
+
+
+class ClockAlerts(BaseModel):
+    raised: list[ClockAlert]
+
+
+class Kpis(BaseModel):
+    """Today's key figures (the territory's day), the same the wall shows."""
+
+    day: dt.date = Field(description="The territory's calendar day the figures are of")
+    open_p1: Count
+    at_risk: Count = Field(description="Open tickets past the at-risk share of their clock")
+    arrivals_today: Count
+    median_arrival_min_today: float | None
+    share_within_target_today: Annotated[float, Field(ge=0, le=1)] | None
+    crews_available: Count
+    crews_busy: Count
+    crews_stale: Count
+
+
+class TypeDrawn(BaseModel):
+    selected: Count
+    eligible: Count
+
+
+class CallbackView(BaseModel):
+    id: int
+    ticket_id: int
+    number: str
+    type: TicketType
+    ticket_status: TicketStatus
+    worker: str = Field(description="The code of the crew that did the job")
+    date: dt.date
+    finished_at: Time
+    status: CallbackStatus
+    attitude: Score | None
+    skill: Score | None
+    attire: Rating | None
+    punctuality: Rating | None
+    issues: str
+    follow_up: bool
+    reopened: bool
+    called_by: str | None
+    called_at: Time | None
+
+
+class CallbackToCall(CallbackView):
+    """A callback with the customer to call (masked unless the role needs them)."""
+
+    address: str | None
+    customer_name: str | None
+    customer_phone: str | None
+    personal_data_masked: bool
+
+
+class CallbackDraw(BaseModel):
+    date: dt.date
+    seed: int
+    already_drawn: bool
+    window_days: tuple[Count, Count] = Field(description="Jobs finished this many days before")
+    drawn_by: str
+    drawn_at: Time
+    by_type: dict[str, TypeDrawn]
+    by_worker: dict[str, Count]
+    callbacks: list[CallbackView]
+
+
+class CallbackList(BaseModel):
+    date: dt.date | None
+    drawn: bool | None
+    callbacks: list[CallbackToCall]
+
+
+class Satisfaction(BaseModel):
+    """Mean scores (1 to 10) of a group of answers; null when there is none."""
+
+    attitude_mean: Annotated[float, Field(ge=1, le=10)] | None
+    skill_mean: Annotated[float, Field(ge=1, le=10)] | None
+    overall: Annotated[float, Field(ge=1, le=10)] | None
+    count: Count
+
+
+class FollowUp(BaseModel):
+    callback_id: int
+    ticket_id: int
+    worker: str
+    attire: Rating | None
+    punctuality: Rating | None
+    issues: str
+
+
+class SatisfactionReport(BaseModel):
+    since: dt.date
+    until: dt.date
+    calls: Count
+    answered: Count
+    unreachable: Count
+    unsatisfied: Count
+    reopened: Count
+    overall: Satisfaction
+    by_worker: dict[str, Satisfaction]
+    by_type: dict[str, Satisfaction]
+    follow_ups: list[FollowUp]
+
+
+class CallbackRecorded(BaseModel):
+    callback: CallbackView
+    unsatisfied: bool
+    follow_up: bool
+    reopened: bool = Field(description="The answer re-opened the job for a new visit")
+    ticket_status: TicketStatus
+
+
+class ComplaintView(BaseModel):
+    id: int
+    channel: ComplaintChannel
+    level: ComplaintLevel
+    fault_class: FaultClass | None
+    department: str | None
+    worker: str | None
+    customer_name: str | None
+    customer_phone: str | None
+    personal_data_masked: bool
+    account_no: str | None
+    ticket_id: int | None
+    description: str
+    taken_by: str
+    received_at: Time
+    reply_due_at: Time
+    status: ComplaintStatus
+    allowed_next: list[ComplaintStatus]
+    reply: str | None
+    replied_at: Time | None
+    replied_on_time: bool | None
+    overdue: bool
+    overdue_raised_at: Time | None
+    callback_result: str | None
+    closed_at: Time | None
+
+
+class ComplaintEvent(BaseModel):
+    id: int
+    at: Time
+    actor: str
+    event_type: str
+    from_status: ComplaintStatus | None
+    to_status: ComplaintStatus | None
+    detail: str | None
+    data: dict[str, Any]
+
+
+class ComplaintDetail(ComplaintView):
+    events: list[ComplaintEvent]
+
+
+class ComplaintList(BaseModel):
+    complaints: list[ComplaintView]
+
+
+class Escalation(BaseModel):
+    escalated: bool = Field(description="False when it was level 2 already")
+    complaint: ComplaintDetail
+
+
+class OverdueComplaint(BaseModel):
+    complaint_id: int
+    status: ComplaintStatus
+    reply_due_at: Time
+
+
+class OverdueComplaints(BaseModel):
+    raised: list[OverdueComplaint]
+
+
+class AddressCandidate(BaseModel):
+    address: str
+    lon: Longitude
+    lat: Latitude
+    score: Annotated[float, Field(ge=0, le=1, description="1.0: identical")]
+    source: Literal["building", "street"]
+
+
+class GeocodeCandidates(BaseModel):
+    candidates: list[AddressCandidate]
+
+
+class OpenApiDocument(BaseModel):
+    """This document (OpenAPI 3.1)."""
+
+    openapi: str
+    info: dict[str, Any]
+    paths: dict[str, Any]
+    components: dict[str, Any]
