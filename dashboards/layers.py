@@ -3,8 +3,8 @@
     GET /healthz                 200 {"status": "ok", "database": "ok"}
                                  503 {"status": "error", "database": "<one-line reason>"}
     GET /layers/<name>.geojson   200 a GeoJSON FeatureCollection in EPSG:4326
-                                 404 {"error": ..., "field": "name", "detail": ...}
-                                 503 {"error": "database unavailable", "detail": ...}
+                                 404 {"error": "unknown_layer", "field": "name", "detail": ...}
+                                 503 {"error": "database_unavailable", "field": null, ...}
 
 Static layers (streets, pipes, districts, ...) are read once per app instance and then served
 from memory with ``Cache-Control`` and an ``ETag``; live layers (crews) are read on every request
@@ -25,6 +25,7 @@ from typing import Any
 
 import flask
 
+from dispatch.json_errors import error_response
 from gis import map_layers
 from gis.errors import DatabaseUnavailable
 
@@ -133,10 +134,10 @@ def serve_layer(source: LayerSource, name: str) -> flask.Response:
     try:
         body = source.body(name)
     except UnknownLayer as exc:
-        return _error(404, "unknown layer", str(exc), field="name")
+        return error_response(404, "unknown_layer", str(exc), field="name")
     except DatabaseUnavailable as exc:
         log.warning("layer %s not served: %s", name, exc)
-        return _error(503, "database unavailable", str(exc))
+        return error_response(503, "database_unavailable", str(exc))
     if body.live:
         response = flask.Response(body.data, mimetype=GEOJSON_MIMETYPE)
         response.headers["Cache-Control"] = "no-store"
@@ -149,15 +150,6 @@ def serve_layer(source: LayerSource, name: str) -> flask.Response:
     response.vary.add("Accept-Encoding")
     response.set_etag(f"{body.etag}-gz" if compress else body.etag)
     return response.make_conditional(flask.request)
-
-
-def _error(status: int, error: str, detail: str, *, field: str | None = None) -> flask.Response:
-    payload: dict[str, str] = {"error": error, "detail": detail}
-    if field is not None:
-        payload["field"] = field
-    response = flask.jsonify(payload)
-    response.status_code = status
-    return response
 
 
 def register_routes(server: flask.Flask, source: LayerSource) -> None:

@@ -11,11 +11,12 @@ from __future__ import annotations
 import html
 from urllib.parse import quote, urlparse
 
-from flask import Flask, jsonify, redirect, request, session
+from flask import Flask, redirect, request, session
 
 from dashboards.i18n import LANGUAGES
 from dashboards.pages.site_map import after_login
 from dispatch.errors import Unauthenticated
+from dispatch.json_errors import error_response
 from dispatch.sessions import verify_login
 
 PUBLIC_PREFIXES = (
@@ -60,9 +61,7 @@ def install_login(server: Flask, dsn: str, *, secret_key: str) -> None:
             return None
         if request.method == "GET" and request.accept_mimetypes.accept_html:
             return redirect(f"/login?next={quote(request.full_path.rstrip('?'))}")
-        return jsonify(
-            {"error": "unauthenticated", "field": None, "detail": "log in at /login first"}
-        ), 401
+        return error_response(401, "unauthenticated", "log in at /login first")
 
     @server.route("/login", methods=["GET", "POST"])
     def login():

@@ -10,10 +10,11 @@ refusal in the user's language with the header, so the user can go on to a page 
 from __future__ import annotations
 
 import dash
-from flask import jsonify, make_response, redirect, request, session
+from flask import make_response, redirect, request, session
 from werkzeug.exceptions import HTTPException
 
 from dashboards.pages.site_map import landing_page, may_open, page_at
+from dispatch.json_errors import error_response
 
 API_PREFIX = "/api/"
 
@@ -44,7 +45,7 @@ def page_status(path: str, role: str | None) -> int:
 
 def api_not_found(rest: str = ""):
     detail = f"no such API resource: {request.method} {request.path}"
-    return jsonify({"error": "not_found", "field": None, "detail": detail}), 404
+    return error_response(404, "not_found", detail)
 
 
 def _guarded(serve_app):
@@ -63,4 +64,4 @@ def _api_method_not_allowed(exc: HTTPException):
     if not request.path.startswith(API_PREFIX):
         return exc
     detail = f"{request.method} is not allowed on {request.path}"
-    return jsonify({"error": "method_not_allowed", "field": None, "detail": detail}), 405
+    return error_response(405, "method_not_allowed", detail)

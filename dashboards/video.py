@@ -3,8 +3,8 @@
     GET /video/cameras/<id>.mjpg   200 multipart/x-mixed-replace; boundary=frame — an endless
                                    MJPEG stream of 640x360 JPEG frames at ``fps`` (at most 5)
     GET /video/cameras/<id>.jpg    200 image/jpeg — one frame, for thumbnails
-                                   404 {"error": "unknown camera", "field": "camera_id", ...}
-                                   503 {"error": "database unavailable", "detail": ...}
+                                   404 {"error": "unknown_camera", "field": "camera_id", ...}
+                                   503 {"error": "database_unavailable", "field": null, ...}
 
 Each frame shows a slowly panning scene that differs per camera (colours, skyline, direction),
 a vehicle crossing it, the camera's name and bearing, the server's local time (HH:MM:SS) and a
@@ -34,6 +34,7 @@ import flask
 import numpy as np
 from PIL import Image, ImageChops, ImageDraw, ImageFont
 
+from dispatch.json_errors import error_response
 from gis import cameras
 from gis.errors import DatabaseUnavailable
 
@@ -414,16 +415,11 @@ def serve_snapshot(feeds: VideoFeeds, camera_id: int) -> flask.Response:
 
 def _camera_error(camera_id: int, exc: UnknownCamera | DatabaseUnavailable) -> flask.Response:
     if isinstance(exc, UnknownCamera):
-        return _error(404, "unknown camera", str(exc), field="camera_id")
-    log.warning("camera %s not served: %s", camera_id, exc)
-    return _error(503, "database unavailable", str(exc))
-
-
-def _error(status: int, error: str, detail: str, *, field: str | None = None) -> flask.Response:
-    payload: dict[str, str | None] = {"error": error, "field": field, "detail": detail}
-    response = flask.jsonify(payload)
-    response.status_code = status
-    response.headers["Cache-Control"] = "no-store"
+        response = error_response(404, "unknown_camera", str(exc), field="camera_id")
+    else:
+        log.warning("camera %s not served: %s", camera_id, exc)
+        response = error_response(503, "database_unavailable", str(exc))
+    response.headers["Cache-Control"] = _NO_STORE
     return response
 
 

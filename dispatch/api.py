@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 import psycopg2
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, jsonify, request
 from psycopg2.pool import ThreadedConnectionPool
 from pydantic import BaseModel
 from werkzeug.exceptions import HTTPException
@@ -32,6 +32,7 @@ from dispatch import repository as repo
 from dispatch.actor import Actor
 from dispatch.errors import DispatchError, InvalidInput
 from dispatch.isolation_plan import NetworkIsolationPlanner
+from dispatch.json_errors import error_response
 from dispatch.kpis import key_figures
 from dispatch.openapi import build_document
 from dispatch.ports import Ports
@@ -582,7 +583,8 @@ def create_blueprint(api: Api) -> Blueprint:
 
     @bp.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
-        return _error(exc.code or 500, exc.name.lower().replace(" ", "_"), None, exc.description)
+        code = exc.name.lower().replace(" ", "_")
+        return error_response(exc.code or 500, code, exc.description)
 
     return bp
 
@@ -601,9 +603,9 @@ def _view(api: Api, route: Route):
                 payload, status = getattr(api, route.handler)(uow, actor, data, **params)
             return jsonify(payload), status
         except DispatchError as exc:
-            return _error(exc.status, exc.code, exc.field, exc.detail)
+            return error_response(exc.status, exc.code, exc.detail, field=exc.field)
         except DatabaseUnavailable as exc:
-            return _error(503, "database_unavailable", None, str(exc))
+            return error_response(503, "database_unavailable", str(exc))
 
     return view
 
@@ -629,10 +631,6 @@ def _json_body() -> dict:
     if not isinstance(body, dict):
         raise InvalidInput("the request body must be a JSON object", "body")
     return body
-
-
-def _error(status: int, code: str, field: str | None, detail: str) -> tuple[Response, int]:
-    return jsonify({"error": code, "field": field, "detail": detail}), status
 
 
 def _classification(body: dict) -> dict | None:

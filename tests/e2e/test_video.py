@@ -226,7 +226,7 @@ def test_an_unknown_camera_is_a_404_naming_the_field(video, snapshot):
     assert status == 404
     assert headers["Content-Type"] == "application/json"
     payload = json.loads(body)
-    assert payload["error"] == "unknown camera"
+    assert payload["error"] == "unknown_camera"
     assert payload["field"] == "camera_id"
     assert str(UNKNOWN_CAMERA) in payload["detail"]
 
@@ -238,7 +238,7 @@ def test_an_unreachable_database_is_a_503_with_a_reason():
         status, _, body = get(f"{url}{video_url(1, snapshot=True)}")
     assert status == 503
     payload = json.loads(body)
-    assert payload["error"] == "database unavailable"
+    assert payload["error"] == "database_unavailable"
     assert "127.0.0.1:1" in payload["detail"]
 
 

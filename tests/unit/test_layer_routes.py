@@ -92,7 +92,7 @@ def test_an_unknown_layer_is_a_404_naming_the_field(client, db):
     response = client.get("/layers/nope.geojson")
     assert response.status_code == 404
     assert response.json["field"] == "name"
-    assert response.json["error"] == "unknown layer"
+    assert response.json["error"] == "unknown_layer"
     assert "`name` must be one of" in response.json["detail"]
     assert "'nope'" in response.json["detail"]
     assert db.reads == {}
@@ -102,7 +102,7 @@ def test_a_layer_is_a_503_with_the_reason_while_the_database_is_down(client, db)
     db.down = True
     response = client.get("/layers/mains.geojson")
     assert response.status_code == 503
-    assert response.json["error"] == "database unavailable"
+    assert response.json["error"] == "database_unavailable"
     assert "Connection refused" in response.json["detail"]
 
 
