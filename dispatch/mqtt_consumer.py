@@ -6,11 +6,17 @@ Crews publish each fix to ``crews/<id>/position`` with a JSON object::
      "speed": 8.3, "heading": 270}
 
 ``lon``/``lat`` in degrees (EPSG:4326), ``time`` ISO 8601 with a zone, ``speed`` in m/s,
-``heading`` in degrees clockwise from north. :class:`PositionConsumer` translates every message
-into one call of :func:`dispatch.crew_service.record_position` in its own transaction; everything
-the rules refuse (bad topic, malformed JSON, a latitude of 95, a time in the future, an unknown
-crew) is logged with its reason and counted, and the consumer carries on. It reconnects by
-itself when the broker goes away and subscribes again on every connect.
+``heading`` in degrees clockwise from north. :class:`PositionConsumer` keeps up with thousands
+of fixes a second: messages go into a bounded queue, a writer thread stores them in batches
+(:func:`dispatch.crew_service.record_positions`, one transaction and one multi-row insert per
+batch of at most ``batch_size`` fixes or ``flush_s`` seconds) through a connection it keeps,
+and each message is acknowledged to the broker only once its batch is committed (MQTT 5 manual
+acknowledgements), so a fix the broker counts as delivered is stored. When the queue is full the
+network thread waits: the broker holds the rest (back-pressure, not loss). Consumers subscribe
+to the shared subscription ``$share/dispatch/crews/+/position``, so several of them split the
+load. Everything the rules refuse (bad topic, malformed JSON, a latitude of 95, a time in the
+future, an unknown crew) is logged with its reason and counted, and the consumer carries on. It
+reconnects by itself when the broker goes away and subscribes again on every connect.
 
 The broker is a setting: ``[mqtt] url`` (``mqtt://host:port``; the environment variable
 ``MQTT_URL`` overrides it), see :mod:`dispatch.settings`.
@@ -20,32 +26,43 @@ from __future__ import annotations
 
 import json
 import logging
+import queue
 import re
 import threading
+import time
 import uuid
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
 from typing import Any
 
 import paho.mqtt.client as mqtt
+import psycopg2
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
 from psycopg2.pool import ThreadedConnectionPool
 
 from dispatch import crew_service
 from dispatch.actor import Actor
 from dispatch.errors import DispatchError, InvalidInput
 from dispatch.unit_of_work import UnitOfWork
+from gis.database import connect
 from gis.errors import DatabaseUnavailable
 
 log = logging.getLogger(__name__)
 
-#: The subscription that receives every crew's fixes.
-POSITION_TOPIC_FILTER = "crews/+/position"
+#: The subscription that receives every crew's fixes; consumers of one group share them.
+POSITION_TOPIC_FILTER = "$share/dispatch/crews/+/position"
 #: Who the service sees as the author of a fix received over MQTT.
 MQTT_ACTOR = Actor("mqtt", "dispatcher")
 #: Reconnect back-off: first wait and cap, in seconds (doubled after every failed attempt).
 RECONNECT_MIN_DELAY_S = 0.5
 RECONNECT_MAX_DELAY_S = 5.0
 QOS = 1
+#: A batch is written when it holds this many fixes, or when its first fix waited this long.
+BATCH_SIZE = 500
+FLUSH_S = 0.2
+#: Fixes waiting to be written, at most; beyond it the network thread waits (back-pressure).
+QUEUE_SIZE = 5000
 
 _TOPIC_RE = re.compile(r"crews/([1-9][0-9]{0,9})/position")
 _MAX_CREW_ID = 2**31 - 1  # crews.id is a Postgres integer
@@ -106,18 +123,22 @@ def encode_fix(fix: Mapping[str, Any]) -> bytes:
 # ---------------------------------------------------------------------------------------------
 # Consumer
 
+#: A batch the database did not take: counted as failed, not as rejected.
+_FAILED = object()
+
 
 class PositionConsumer:
-    """Subscribes to crews' fixes and stores each through :func:`crew_service.record_position`.
+    """Subscribes to crews' fixes and stores them in batches through
+    :func:`crew_service.record_positions`.
 
-    ``dsn`` is a libpq DSN (a connection per fix) or the app's connection pool. ``clock`` returns
-    the current time (aware datetime; default UTC now) used to refuse fixes from the future.
+    ``dsn`` is a libpq DSN or the app's connection pool (the writer keeps one connection of
+    its own either way). ``clock`` returns the current time (aware datetime; default UTC now)
+    used to refuse fixes from the future.
 
     ``start()`` returns at once and never raises for an absent broker: a background thread
     connects, and reconnects after any loss with a back-off of 0.5 s doubling up to 5 s.
-    Messages are processed one at a time on that thread, so fixes are stored in the order
-    the broker delivers them. QoS 1 means a fix may arrive twice; the history then holds it
-    twice and the latest position is unchanged.
+    The writer stores fixes in the order the broker delivers them. QoS 1 means a fix may
+    arrive twice; the history then holds it twice and the latest position is unchanged.
 
     Counters (read from any thread): ``stored``, ``rejected`` (refused by the rules, with
     ``last_rejection`` holding the reason), ``failed`` (not the fix's fault: the database is
@@ -132,10 +153,17 @@ class PositionConsumer:
         port: int = 1883,
         topic: str = POSITION_TOPIC_FILTER,
         clock: Callable[[], datetime] | None = None,
+        batch_size: int = BATCH_SIZE,
+        flush_s: float = FLUSH_S,
+        queue_size: int = QUEUE_SIZE,
     ) -> None:
         self._source = dsn
         self.host, self.port, self.topic = host, port, topic
         self._clock = clock or (lambda: datetime.now(UTC))
+        self.batch_size, self.flush_s = batch_size, flush_s
+        self._queue: queue.Queue = queue.Queue(maxsize=queue_size)
+        self._writer: threading.Thread | None = None
+        self._own_pool: ThreadedConnectionPool | None = None
         self._client: mqtt.Client | None = None
         self._changed = threading.Condition()
         self._subscribed = False
@@ -157,7 +185,8 @@ class PositionConsumer:
         client = mqtt.Client(
             callback_api_version=mqtt.CallbackAPIVersion.VERSION2,
             client_id=f"dispatch-positions-{uuid.uuid4().hex[:12]}",
-            clean_session=True,
+            protocol=mqtt.MQTTv5,
+            manual_ack=True,  # a fix is acknowledged once it is stored
         )
         # paho annotates the delays as int; fractions of a second work as well.
         client.reconnect_delay_set(
@@ -169,9 +198,16 @@ class PositionConsumer:
         client.on_subscribe = self._on_subscribe
         client.on_disconnect = self._on_disconnect
         client.on_message = self._on_message
-        client.connect_async(self.host, self.port, keepalive=30)
-        client.loop_start()  # retries the first connection too
+        # Fixes are acknowledged a batch at a time: let the broker send a few batches ahead.
+        properties = Properties(PacketTypes.CONNECT)
+        properties.ReceiveMaximum = min(65535, 4 * self.batch_size)
+        client.connect_async(
+            self.host, self.port, keepalive=30, clean_start=True, properties=properties
+        )
         self._client = client
+        self._writer = threading.Thread(target=self._write, name="gps-writer", daemon=True)
+        self._writer.start()
+        client.loop_start()  # retries the first connection too
         log.info("MQTT consumer started for %s on %s:%s", self.topic, self.host, self.port)
 
     def stop(self) -> None:
@@ -179,8 +215,14 @@ class PositionConsumer:
         client, self._client = self._client, None
         if client is None:
             return
+        self._queue.put(None)  # the writer stores what it holds, then ends
+        if self._writer is not None:
+            self._writer.join(timeout=10)
         client.disconnect()
         client.loop_stop()
+        if self._own_pool is not None:
+            self._own_pool.closeall()
+            self._own_pool = None
         with self._changed:
             self._subscribed = False
             self._changed.notify_all()
@@ -251,7 +293,8 @@ class PositionConsumer:
             log.warning("MQTT connection to %s:%s lost (%s); reconnecting", *self._at, reason_code)
 
     def _on_message(self, client, userdata, message: mqtt.MQTTMessage) -> None:
-        self.handle(message.topic, message.payload)
+        # Waits when the queue is full: the broker keeps the rest until we catch up.
+        self._queue.put((message.topic, message.payload, message.mid, message.qos))
 
     @property
     def _at(self) -> tuple[str, int]:
@@ -260,35 +303,88 @@ class PositionConsumer:
     # -- the translation -------------------------------------------------------------------
 
     def handle(self, topic: str, payload: bytes) -> dict | None:
-        """Store one message's fix in its own transaction; the service's answer, or None when
-        the fix was rejected or failed (logged and counted, never raised)."""
-        try:
-            crew_id, fix = parse_message(topic, payload)
-            with UnitOfWork(self._source) as uow:
-                result = crew_service.record_position(uow, crew_id, fix, MQTT_ACTOR, self._clock())
-        except DispatchError as err:
-            log.warning("rejected GPS fix on %s: %s", topic, err)
-            with self._changed:
-                self.rejected += 1
-                self.last_rejection = str(err)
-                self._changed.notify_all()
-            return None
-        except DatabaseUnavailable as err:
-            log.error("could not store GPS fix on %s: %s", topic, err)
-            self._count_failure(str(err))
-            return None
-        except Exception as err:  # the edge: an exception would kill paho's network thread
-            log.exception("could not store GPS fix on %s", topic)
-            self._count_failure(repr(err))
-            return None
-        with self._changed:
-            self.stored += 1
-            self._changed.notify_all()
-        return result
+        """Store one message's fix at once; the service's answer, or None when the fix was
+        rejected or failed (logged and counted, never raised)."""
+        (outcome,) = self.handle_batch([(topic, payload)])
+        return outcome
 
-    def _count_failure(self, reason: str) -> None:
+    def handle_batch(self, messages: list[tuple[str, bytes]]) -> list[dict | None]:
+        """Store a batch of messages in one transaction; per message the service's answer, or
+        None when it was rejected or failed (logged and counted, never raised)."""
+        outcomes: list[dict | DispatchError | None] = []
+        fixes, where = [], []
+        for topic, payload in messages:
+            try:
+                fixes.append(parse_message(topic, payload))
+                where.append(len(outcomes))
+                outcomes.append(None)
+            except DispatchError as err:
+                outcomes.append(err)
+        if fixes:
+            try:
+                with UnitOfWork(self._connections()) as uow:
+                    stored = crew_service.record_positions(uow, fixes, MQTT_ACTOR, self._clock())
+            except (DatabaseUnavailable, psycopg2.OperationalError) as err:
+                log.error("could not store %d GPS fixes: %s", len(fixes), err)
+                self._count_failure(str(err).strip().splitlines()[0], len(fixes))
+                stored = [_FAILED] * len(fixes)
+            except Exception as err:  # the edge: an exception would end the writer
+                log.exception("could not store %d GPS fixes", len(fixes))
+                self._count_failure(repr(err), len(fixes))
+                stored = [_FAILED] * len(fixes)
+            for i, outcome in zip(where, stored, strict=True):
+                outcomes[i] = outcome
+        return [self._count(messages[i][0], o) for i, o in enumerate(outcomes)]
+
+    def _connections(self) -> ThreadedConnectionPool:
+        """The pool the writer stores through: the app's, or one kept for the writer."""
+        if isinstance(self._source, ThreadedConnectionPool):
+            return self._source
+        if self._own_pool is None:
+            connect(self._source).close()  # a one-line DatabaseUnavailable when nobody answers
+            self._own_pool = ThreadedConnectionPool(1, 2, self._source, connect_timeout=5)
+        return self._own_pool
+
+    def _count(self, topic: str, outcome) -> dict | None:
+        if outcome is _FAILED:
+            return None
         with self._changed:
-            self.failed += 1
+            if isinstance(outcome, DispatchError):
+                log.warning("rejected GPS fix on %s: %s", topic, outcome)
+                self.rejected += 1
+                self.last_rejection = str(outcome)
+                outcome = None
+            else:
+                self.stored += 1
+            self._changed.notify_all()
+        return outcome
+
+    def _write(self) -> None:
+        """The writer thread: batches from the queue, stored, then acknowledged."""
+        stopping = False
+        while not stopping:
+            first = self._queue.get()
+            if first is None:
+                return
+            batch, deadline = [first], time.monotonic() + self.flush_s
+            while len(batch) < self.batch_size:
+                try:
+                    item = self._queue.get(timeout=max(0.0, deadline - time.monotonic()))
+                except queue.Empty:
+                    break
+                if item is None:
+                    stopping = True
+                    break
+                batch.append(item)
+            self.handle_batch([(topic, payload) for topic, payload, _, _ in batch])
+            client = self._client
+            for _, _, mid, qos in batch:
+                if client is not None and qos > 0:
+                    client.ack(mid, qos)
+
+    def _count_failure(self, reason: str, count: int = 1) -> None:
+        with self._changed:
+            self.failed += count
             self.last_failure = reason
             self._changed.notify_all()
 

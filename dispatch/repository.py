@@ -425,34 +425,47 @@ def release_assignment(cur, ticket_id: int, *, at: datetime, reason: str) -> int
     return None if row is None else int(row["crew_id"])
 
 
-def insert_position(
-    cur,
-    crew_id: int,
-    *,
-    lon: float,
-    lat: float,
-    recorded_at: datetime,
-    speed_mps: float | None,
-    heading_deg: float | None,
-) -> None:
-    cur.execute(
-        "INSERT INTO crew_positions (crew_id, recorded_at, speed_mps, heading_deg, geom)"
-        " VALUES (%s, %s, %s, %s, ST_SetSRID(ST_MakePoint(%s, %s), 4326))",
-        (crew_id, recorded_at, speed_mps, heading_deg, lon, lat),
+def insert_positions(cur, fixes: list[dict]) -> None:
+    """Many fixes in one statement (dicts with ``crew_id, lon, lat, recorded_at, speed_mps,
+    heading_deg``), and one announcement per crew that moved."""
+    psycopg2.extras.execute_values(
+        cur,
+        "INSERT INTO crew_positions (crew_id, recorded_at, speed_mps, heading_deg, geom) VALUES %s",
+        [
+            (f["crew_id"], f["recorded_at"], f["speed_mps"], f["heading_deg"], f["lon"], f["lat"])
+            for f in fixes
+        ],
+        template="(%s, %s, %s, %s, ST_SetSRID(ST_MakePoint(%s, %s), 4326))",
+        page_size=1000,
     )
-    announce_crew(cur, crew_id, "crew_moved", at=recorded_at)
+    latest: dict[int, datetime] = {}
+    for f in fixes:
+        latest[f["crew_id"]] = max(latest.get(f["crew_id"], f["recorded_at"]), f["recorded_at"])
+    psycopg2.extras.execute_values(
+        cur,
+        "INSERT INTO outbox (at, topic, kind, crew_id) VALUES %s",
+        [(at, "crew", "crew_moved", crew_id) for crew_id, at in latest.items()],
+    )
 
 
-def tickets_within(cur, crew_id: int, *, lon: float, lat: float, radius_m: float) -> list[int]:
-    """The crew's active tickets whose location is within ``radius_m`` of the point."""
+def latest_fixes(cur, crew_ids: list[int]) -> list[dict]:
+    """These crews (those that exist) with their latest fix: id, lon, lat, recorded_at."""
     cur.execute(
-        "SELECT id FROM tickets WHERE crew_id = %s"
-        " AND status IN ('assigned', 'accepted', 'en_route', 'on_site')"
-        " AND ST_DWithin(geom::geography,"
-        "   ST_SetSRID(ST_MakePoint(%s, %s), 4326)::geography, %s)",
-        (crew_id, lon, lat, radius_m),
+        "SELECT c.id, ST_X(p.geom) AS lon, ST_Y(p.geom) AS lat, p.recorded_at FROM crews c"
+        " LEFT JOIN crew_latest_positions p ON p.crew_id = c.id WHERE c.id = ANY(%s)",
+        (crew_ids,),
     )
-    return [int(r["id"]) for r in cur.fetchall()]
+    return list(cur.fetchall())
+
+
+def active_tickets_of_crews(cur, crew_ids: list[int]) -> list[dict]:
+    """The active tickets (on the way or on site) of these crews, with their places."""
+    cur.execute(
+        "SELECT id, crew_id, ST_X(geom) AS lon, ST_Y(geom) AS lat FROM tickets"
+        " WHERE crew_id = ANY(%s) AND status IN ('assigned', 'accepted', 'en_route', 'on_site')",
+        (crew_ids,),
+    )
+    return list(cur.fetchall())
 
 
 # --- users, tokens, idempotency, audit ---------------------------------------------------------

@@ -65,8 +65,9 @@ class TicketRepository:
     def set_arrival(self, ticket_id: int, at: datetime) -> None:
         repo.set_arrival(self.cur, ticket_id, at)
 
-    def active_near(self, crew_id: int, *, lon: float, lat: float, radius_m: float) -> list[int]:
-        return repo.tickets_within(self.cur, crew_id, lon=lon, lat=lat, radius_m=radius_m)
+    def active_of_crews(self, crew_ids: list[int]) -> list[dict]:
+        """The crews' tickets on the way or on site: id, crew_id, lon, lat."""
+        return repo.active_tickets_of_crews(self.cur, crew_ids)
 
     def deadline_alerts_raised(self, ticket_ids: list[int]) -> dict[int, set[tuple[str, str]]]:
         return repo.deadline_alerts_raised(self.cur, ticket_ids)
@@ -186,8 +187,14 @@ class CrewRepository:
     def release_assignment(self, ticket_id: int, *, at: datetime, reason: str) -> int | None:
         return repo.release_assignment(self.cur, ticket_id, at=at, reason=reason)
 
-    def add_position(self, crew_id: int, **fix) -> None:
-        repo.insert_position(self.cur, crew_id, **fix)
+    def latest_fixes(self, crew_ids: list[int]) -> list[dict]:
+        """The crews that exist among these, with their latest fix (id, lon, lat,
+        recorded_at)."""
+        return repo.latest_fixes(self.cur, crew_ids)
+
+    def add_positions(self, fixes: list[dict]) -> None:
+        """Fixes as dicts (``crew_id, lon, lat, recorded_at, speed_mps, heading_deg``)."""
+        repo.insert_positions(self.cur, fixes)
 
 
 class EventLog:

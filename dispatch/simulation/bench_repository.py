@@ -99,19 +99,23 @@ def add_crews(
         "INSERT INTO crews (id, code, name, depot_id, skills, shift, status, members) VALUES %s",
         rows,
     )
+    fixes = []
     for crew_id in new_ids:
         point = _random_point(cur, mains, rng)
         stale = rng.random() < stale_share
         age_s = rng.uniform(600, 1800) if stale else rng.uniform(0, 60)
-        repo.insert_position(
-            cur,
-            crew_id,
-            lon=point["lon"],
-            lat=point["lat"],
-            recorded_at=now - timedelta(seconds=age_s),
-            speed_mps=round(rng.uniform(0, 14), 1),
-            heading_deg=float(rng.randrange(360)),
+        fixes.append(
+            {
+                "crew_id": crew_id,
+                "lon": point["lon"],
+                "lat": point["lat"],
+                "recorded_at": now - timedelta(seconds=age_s),
+                "speed_mps": round(rng.uniform(0, 14), 1),
+                "heading_deg": float(rng.randrange(360)),
+            }
         )
+    if fixes:
+        repo.insert_positions(cur, fixes)
     return new_ids
 
 
@@ -401,3 +405,19 @@ def _route(
 def freshen_crew_fixes(cur) -> None:
     """Every crew's latest fix as of now: the crews report in as a benchmark starts."""
     cur.execute("UPDATE crew_latest_positions SET recorded_at = now()")
+
+
+def count_positions(cur) -> int:
+    """Fixes in the history."""
+    cur.execute("SELECT count(*) AS n FROM crew_positions")
+    return int(cur.fetchone()["n"])
+
+
+def crews_with_a_wrong_latest_fix(cur) -> int:
+    """Crews whose latest position is not their newest fix in the history."""
+    cur.execute(
+        "SELECT count(*) AS n FROM crew_latest_positions l"
+        " JOIN (SELECT crew_id, max(recorded_at) AS newest FROM crew_positions GROUP BY crew_id)"
+        " h USING (crew_id) WHERE l.recorded_at <> h.newest"
+    )
+    return int(cur.fetchone()["n"])

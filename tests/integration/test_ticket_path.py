@@ -201,3 +201,25 @@ def test_a_feed_hands_on_rows_in_order_to_a_slow_subscriber(fresh_demo_dsn, port
     finally:
         feed.stop()
     assert got == sorted(got) and len(got) == len(set(got)) >= 3
+
+
+def test_a_batch_of_fixes_keeps_each_crews_newest_as_its_latest_whatever_the_order(
+    fresh_demo_dsn,
+):
+    from dispatch import crew_service
+
+    crew = fetch_value(fresh_demo_dsn, "SELECT min(id) FROM crews")
+    now = datetime.now(UTC)
+    late, early = now - timedelta(seconds=5), now - timedelta(seconds=20)
+    fixes = [
+        (crew, {"lon": 24.9400, "lat": 60.1700, "time": late.isoformat()}),
+        (crew, {"lon": 24.9399, "lat": 60.1700, "time": early.isoformat()}),  # came in last
+    ]
+
+    with UnitOfWork(fresh_demo_dsn) as uow:
+        crew_service.record_positions(uow, fixes, DISPATCHER, now)
+
+    latest = fetch_value(
+        fresh_demo_dsn, "SELECT recorded_at FROM crew_latest_positions WHERE crew_id = %s", (crew,)
+    )
+    assert latest == late

@@ -120,13 +120,12 @@ class FakeTickets:
     def set_arrival(self, ticket_id: int, at: datetime) -> None:
         self.by_id[ticket_id]["arrived_at"] = at
 
-    def active_near(self, crew_id: int, *, lon: float, lat: float, radius_m: float) -> list[int]:
+    def active_of_crews(self, crew_ids: list[int]) -> list[dict]:
         return [
-            r["id"]
+            {"id": r["id"], "crew_id": r["crew_id"], "lon": r["lon"], "lat": r["lat"]}
             for r in self.by_id.values()
-            if r["crew_id"] == crew_id
+            if r["crew_id"] in crew_ids
             and r["status"] in ("assigned", "accepted", "en_route", "on_site")
-            and great_circle_m(lon, lat, r["lon"], r["lat"]) <= radius_m
         ]
 
     def deadline_alerts_raised(self, ticket_ids) -> dict:
@@ -197,9 +196,15 @@ class FakeCrews:
                 return a["crew_id"]
         return None
 
-    def add_position(self, crew_id: int, *, lon, lat, recorded_at, speed_mps, heading_deg):
-        self.fixes.append({"crew_id": crew_id, "lon": lon, "lat": lat, "at": recorded_at})
-        self.by_id[crew_id].update(lon=lon, lat=lat, recorded_at=recorded_at)
+    def latest_fixes(self, crew_ids: list[int]) -> list[dict]:
+        return [dict(self.by_id[i]) for i in crew_ids if i in self.by_id]
+
+    def add_positions(self, fixes: list[dict]) -> None:
+        for fix in fixes:
+            self.fixes.append({**fix})
+            crew = self.by_id[fix["crew_id"]]
+            if crew["recorded_at"] is None or fix["recorded_at"] >= crew["recorded_at"]:
+                crew.update(lon=fix["lon"], lat=fix["lat"], recorded_at=fix["recorded_at"])
 
 
 class FakeEvents:

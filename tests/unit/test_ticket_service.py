@@ -244,3 +244,25 @@ def test_stale_recommendations_of_waiting_tickets_are_refreshed_and_announced(uo
         ("E-02", 51.0),
     ]
     assert uow.events.kinds(ticket_id)[-1] == "recommendations_refreshed"
+
+
+def test_a_batch_of_fixes_stores_the_good_ones_and_names_what_refused_the_others(uow, ports):
+    fixes = [
+        (2, {"lon": LON, "lat": LAT, "time": NOW.isoformat()}),
+        (2, {"lon": LON, "lat": 95, "time": NOW.isoformat()}),  # no such latitude
+        (99, {"lon": LON, "lat": LAT, "time": NOW.isoformat()}),  # no such crew
+        (
+            1,
+            {"lon": LON, "lat": LAT + 0.5, "time": NOW.isoformat()},
+        ),  # 0.491 deg north of its last fix: 54.6 km in 30 s
+    ]
+
+    outcomes = crew_service.record_positions(uow, fixes, DISPATCHER, NOW)
+
+    assert outcomes[0]["crew_id"] == 2
+    assert [(type(o).__name__, o.field) for o in outcomes[1:]] == [
+        ("InvalidInput", "lat"),
+        ("NotFound", "crew_id"),
+        ("InvalidInput", "lon"),
+    ]
+    assert [f["crew_id"] for f in uow.crews.fixes] == [2]

@@ -1,0 +1,211 @@
+"""GPS ingest benchmark: ``python -m dispatch.gps_bench [--quick] [--rate N] [--seconds S]``.
+
+The target: at least 5,000 fixes a second, sustained, stored in PostGIS with none lost (every
+fix the broker acknowledged to a publisher is in ``crew_positions``), and every crew's latest
+position right at the end. This makes a throw-away database on the server the product would
+use, loads the Helsinki demo territory with 500 crews, starts a private Mosquitto on a free
+port, starts the product's :class:`dispatch.mqtt_consumer.PositionConsumer`, and publishes
+from separate processes (QoS 1, each crew moving a few metres per fix) at ``--rate`` fixes a
+second for ``--seconds``. Prints progress on stderr and one JSON object on its last line:
+``{"rate_target", "seconds", "published", "acknowledged", "stored", "lost",
+"ingest_per_s", "drain_s", "latest_right"}``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+CREWS = 500
+PUBLISHERS = 2
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m dispatch.gps_bench", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="10 s instead of 60 s")
+    parser.add_argument("--rate", type=int, default=5000, help="fixes a second (default 5000)")
+    parser.add_argument("--seconds", type=float, default=None)
+    args = parser.parse_args(argv)
+    seconds = args.seconds or (10.0 if args.quick else 60.0)
+    mosquitto = shutil.which("mosquitto") or shutil.which("mosquitto", path="/usr/sbin")
+    if mosquitto is None:
+        raise SystemExit("needs mosquitto (apt install mosquitto; ./run test installs it)")
+
+    from gis.database import drop_database, ensure_database, resolve_server
+
+    server = resolve_server()
+    name = f"gd_bench_{uuid.uuid4().hex[:10]}"
+    _say(f"server: {server.description}; database {name}")
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
+    broker = None
+    try:
+        dsn = ensure_database(server, name)
+        crews = _prepare(dsn)
+        with tempfile.TemporaryDirectory() as scratch:
+            broker, port = _start_broker(mosquitto, Path(scratch))
+            summary = _measure(dsn, port, crews, args.rate, seconds)
+    finally:
+        if broker is not None:
+            broker.terminate()
+            broker.wait(10)
+        drop_database(server, name)
+        _say(f"dropped database {name}")
+    summary["load_average_1min"] = round(os.getloadavg()[0], 2)
+    print(json.dumps(summary))
+    return 0
+
+
+def _prepare(dsn: str) -> list[tuple[int, float, float]]:
+    import random
+
+    from dispatch.cli import main as dispatch_cli
+    from dispatch.simulation import bench_repository
+    from dispatch.unit_of_work import UnitOfWork
+
+    os.environ["DATABASE_URL"] = dsn
+    if dispatch_cli(["demo", "load"]) != 0:
+        raise SystemExit("could not load the demo territory")
+    with UnitOfWork(dsn) as uow:
+        bench_repository.add_crews(
+            uow.cur, total=CREWS, now=datetime.now(UTC), rng=random.Random(1)
+        )
+        bench_repository.freshen_crew_fixes(uow.cur)
+        crews = [(c["id"], c["lon"], c["lat"]) for c in uow.crews.all()]
+    _say(f"{len(crews)} crews")
+    return crews
+
+
+def _start_broker(mosquitto: str, scratch: Path) -> tuple[subprocess.Popen, int]:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    config = scratch / "mosquitto.conf"
+    config.write_text(
+        f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n"
+        "max_queued_messages 0\nmax_inflight_messages 0\n"
+    )
+    process = subprocess.Popen(
+        [mosquitto, "-c", str(config)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return process, port
+        except OSError:
+            time.sleep(0.05)
+    raise SystemExit("mosquitto did not start")
+
+
+def _measure(dsn: str, port: int, crews, rate: int, seconds: float) -> dict:
+    from dispatch.mqtt_consumer import PositionConsumer
+    from dispatch.simulation import bench_repository
+    from dispatch.unit_of_work import UnitOfWork
+
+    with UnitOfWork(dsn) as uow:
+        before = bench_repository.count_positions(uow.cur)
+    consumer = PositionConsumer(dsn, host="127.0.0.1", port=port)
+    consumer.start()
+    if not consumer.wait_subscribed(10):
+        raise SystemExit("the consumer did not subscribe")
+    results: multiprocessing.Queue = multiprocessing.Queue()
+    share = [crews[i::PUBLISHERS] for i in range(PUBLISHERS)]
+    workers = [
+        multiprocessing.Process(
+            target=_publish, args=(port, share[i], rate / PUBLISHERS, seconds, results)
+        )
+        for i in range(PUBLISHERS)
+    ]
+    started = time.monotonic()
+    for worker in workers:
+        worker.start()
+    sent = acked = 0
+    for _ in workers:
+        s, a = results.get(timeout=seconds + 120)
+        sent, acked = sent + s, acked + a
+    for worker in workers:
+        worker.join(10)
+    published_s = time.monotonic() - started
+    _say(f"published {sent} fixes in {published_s:.1f} s, {acked} acknowledged by the broker")
+    consumer.wait_for(acked, timeout=120)
+    drained_s = time.monotonic() - started
+    consumer.stop()
+    with UnitOfWork(dsn) as uow:
+        stored = bench_repository.count_positions(uow.cur) - before
+        wrong_latest = bench_repository.crews_with_a_wrong_latest_fix(uow.cur)
+    return {
+        "rate_target": rate,
+        "seconds": seconds,
+        "published": sent,
+        "acknowledged": acked,
+        "stored": stored,
+        "rejected": consumer.rejected,
+        "failed": consumer.failed,
+        "lost": acked - stored,
+        "ingest_per_s": round(stored / drained_s, 1),
+        "drain_s": round(drained_s - published_s, 2),
+        "latest_right": wrong_latest == 0,
+    }
+
+
+def _publish(port: int, crews, rate: float, seconds: float, results) -> None:
+    """One publisher process: ``rate`` fixes a second, round-robin over ``crews``."""
+    import paho.mqtt.client as mqtt
+
+    from dispatch.mqtt_consumer import encode_fix, position_topic
+
+    acked = 0
+
+    def on_publish(client, userdata, mid, reason_code, properties) -> None:
+        nonlocal acked
+        acked += 1
+
+    client = mqtt.Client(callback_api_version=mqtt.CallbackAPIVersion.VERSION2)
+    client.max_inflight_messages_set(2000)
+    client.max_queued_messages_set(0)
+    client.on_publish = on_publish
+    client.connect("127.0.0.1", port, keepalive=60)
+    client.loop_start()
+    sent, started = 0, time.monotonic()
+    step = 0
+    while time.monotonic() - started < seconds:
+        due = int((time.monotonic() - started) * rate)
+        while sent < due:
+            crew_id, lon, lat = crews[sent % len(crews)]
+            step = sent // len(crews)
+            fix = {
+                "lon": lon + 0.00001 * step,  # about half a metre a step
+                "lat": lat,
+                "time": datetime.now(UTC).isoformat(),
+                "speed": 5.0,
+                "heading": 90.0,
+            }
+            client.publish(position_topic(crew_id), encode_fix(fix), qos=1)
+            sent += 1
+        time.sleep(0.002)
+    deadline = time.monotonic() + 60
+    while acked < sent and time.monotonic() < deadline:
+        time.sleep(0.05)
+    client.loop_stop()
+    client.disconnect()
+    results.put((sent, acked))
+
+
+def _say(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
