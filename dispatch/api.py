@@ -11,9 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-import psycopg2
 from flask import Blueprint, jsonify, request
-from psycopg2.pool import ThreadedConnectionPool
 from pydantic import BaseModel
 from werkzeug.exceptions import HTTPException
 
@@ -31,6 +29,7 @@ from dispatch import api_schemas as schemas
 from dispatch import repository as repo
 from dispatch.actor import Actor
 from dispatch.errors import DispatchError, InvalidInput
+from dispatch.input_fields import refuse_unstorable
 from dispatch.isolation_plan import NetworkIsolationPlanner
 from dispatch.json_errors import error_response
 from dispatch.kpis import key_figures
@@ -38,12 +37,15 @@ from dispatch.openapi import build_document
 from dispatch.ports import Ports
 from dispatch.ticket_service import Settings
 from dispatch.unit_of_work import UnitOfWork
+from gis.database import WaitingConnectionPool
 from gis.errors import DatabaseUnavailable
 from gis.geocode import search_addresses
 from gis.leak_analysis import NetworkAnalyst
 
 log = logging.getLogger(__name__)
 PREFIX = "/api/v1"
+#: Seconds a client is asked to wait before retrying when the database is busy or restarting.
+RETRY_AFTER_S = 2
 
 
 @dataclass(frozen=True)
@@ -363,15 +365,12 @@ class Api:
         self.clock = clock or (lambda: datetime.now(UTC))
         # Without ports given: isolation plans (they need only the database), no road routing.
         self.ports = ports or Ports(isolation=NetworkIsolationPlanner(NetworkAnalyst(dsn)))
-        self._pool: ThreadedConnectionPool | None = None
+        self._pool: WaitingConnectionPool | None = None
 
     @property
-    def pool(self) -> ThreadedConnectionPool:
+    def pool(self) -> WaitingConnectionPool:
         if self._pool is None:  # opened on first request, never at import
-            try:
-                self._pool = ThreadedConnectionPool(1, 20, self.dsn, connect_timeout=5)
-            except psycopg2.OperationalError as exc:
-                raise DatabaseUnavailable(str(exc).strip().splitlines()[0]) from exc
+            self._pool = WaitingConnectionPool(1, 20, self.dsn)
         return self._pool
 
     def uow(self) -> UnitOfWork:
@@ -605,7 +604,10 @@ def _view(api: Api, route: Route):
         except DispatchError as exc:
             return error_response(exc.status, exc.code, exc.detail, field=exc.field)
         except DatabaseUnavailable as exc:
-            return error_response(503, "database_unavailable", str(exc))
+            # Busy or restarting: the client may try again in a moment.
+            response = error_response(503, "database_unavailable", str(exc))
+            response.headers["Retry-After"] = str(RETRY_AFTER_S)
+            return response
 
     return view
 
@@ -618,6 +620,9 @@ def _input(route: Route, body: dict) -> dict:
             api_input.refuse_body(body)
             return {}
         return api_input.validate_body(route.body, request.get_data())
+    for key, value in request.args.items(multi=True):
+        refuse_unstorable(key, key)
+        refuse_unstorable(value, key)
     return api_input.validate_query(route.query, request.args) if route.query else {}
 
 
@@ -630,7 +635,22 @@ def _json_body() -> dict:
         raise InvalidInput("the request body is not valid JSON", "body") from None
     if not isinstance(body, dict):
         raise InvalidInput("the request body must be a JSON object", "body")
+    _refuse_unstorable_text(body)
     return body
+
+
+def _refuse_unstorable_text(value, name: str = "body") -> None:
+    """Every string of the body (keys too) storable as PostgreSQL text, or a 400 naming it."""
+    if isinstance(value, str):
+        refuse_unstorable(value, name)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            field = key if name == "body" else f"{name}.{key}"
+            refuse_unstorable(key, field)
+            _refuse_unstorable_text(item, field)
+    elif isinstance(value, list):
+        for item in value:
+            _refuse_unstorable_text(item, name)
 
 
 def _classification(body: dict) -> dict | None:

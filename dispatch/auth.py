@@ -91,10 +91,16 @@ def add_user(
     return repo.insert_user(uow.cur, username, role, hash_password(password), crew_id)
 
 
+#: A hash no password matches, checked when the user is unknown (see :func:`issue_token`).
+_UNKNOWN_USER_HASH = "scrypt$" + "00" * 16 + "$" + "00" * 64
+
+
 def issue_token(uow: UnitOfWork, username: str, password: str, now: datetime) -> dict:
     user = repo.get_user(uow.cur, username or "")
-    # The same answer for an unknown user and a wrong password.
-    if user is None or not check_password(password or "", user["password_hash"]):
+    # The same answer, and the same work, for an unknown user and a wrong password: the time
+    # it takes must not tell which user names exist.
+    stored = _UNKNOWN_USER_HASH if user is None else user["password_hash"]
+    if not check_password(password or "", stored) or user is None:
         raise Unauthenticated("wrong username or password", "password")
     token = secrets.token_urlsafe(32)
     expires = now + TOKEN_LIFETIME

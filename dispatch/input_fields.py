@@ -23,7 +23,19 @@ def text_field(data: dict, name: str, *, required: bool = False) -> str | None:
         raise InvalidInput(f"`{name}` must be a string", name)
     if len(value) > MAX_TEXT:
         raise InvalidInput(f"`{name}` is longer than {MAX_TEXT} characters", name)
+    refuse_unstorable(value, name)
     return value.strip()
+
+
+def refuse_unstorable(value: str, name: str) -> None:
+    """Text PostgreSQL cannot store: a NUL character, or a lone UTF-16 surrogate (not valid
+    Unicode text). Refused naming the field, instead of failing in the database."""
+    if "\x00" in value:
+        raise InvalidInput(f"`{name}` contains a NUL character", name)
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InvalidInput(f"`{name}` contains a lone surrogate, not text", name) from None
 
 
 def phone_field(data: dict, name: str = "caller_phone") -> str | None:

@@ -82,6 +82,13 @@ class TicketRepository:
         row = self.cur.fetchone()
         return None if row is None else int(row["ticket_id"])
 
+    def lock_idempotency_key(self, username: str, key: str) -> None:
+        """Hold this user's key until the transaction ends (a lock on its hash), so that two
+        requests with the same key are taken one after the other."""
+        self.cur.execute(
+            "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (f"{username}\n{key}",)
+        )
+
     def remember_idempotency(self, username: str, key: str, ticket_id: int) -> None:
         self.cur.execute(
             "INSERT INTO idempotency_keys (user_id, key, ticket_id)"

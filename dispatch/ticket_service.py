@@ -78,6 +78,8 @@ def open_ticket(
                 f"`Idempotency-Key` must have 1 to {MAX_IDEMPOTENCY_KEY} characters",
                 "Idempotency-Key",
             )
+        # The same key sent twice at once: the second waits here for the first to commit.
+        uow.tickets.lock_idempotency_key(actor.username, idempotency_key)
         earlier = uow.tickets.idempotent(actor.username, idempotency_key)
         if earlier is not None:
             return {**_ticket_answer(uow, earlier, actor), "replayed": True}

@@ -15,6 +15,7 @@ import logging
 import os
 import shutil
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -22,10 +23,11 @@ from pathlib import Path
 
 import psycopg2
 import psycopg2.extensions
+import psycopg2.pool
 from psycopg2 import sql
 
 from gis.config import StorageSettings, load_storage_settings
-from gis.errors import DatabaseUnavailable
+from gis.errors import DatabaseBusy, DatabaseUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +59,44 @@ def connect(dsn: str, **kwargs) -> psycopg2.extensions.connection:
         first_line = (str(exc).strip().splitlines() or ["no answer"])[0]
         msg = f"database unreachable ({_describe_dsn(dsn)}): {first_line}"
         raise DatabaseUnavailable(msg) from exc
+
+
+class WaitingConnectionPool(psycopg2.pool.ThreadedConnectionPool):
+    """A thread-safe pool whose ``getconn`` waits up to ``wait_s`` seconds for a connection
+    when all ``maxconn`` are in use, then raises :class:`DatabaseBusy` (an answer "try again
+    shortly", not a crash). Opening a connection that fails raises
+    :class:`DatabaseUnavailable`."""
+
+    def __init__(self, minconn: int, maxconn: int, dsn: str, *, wait_s: float = 5.0) -> None:
+        self._slots = threading.BoundedSemaphore(maxconn)
+        self.wait_s = wait_s
+        try:
+            super().__init__(minconn, maxconn, dsn, connect_timeout=CONNECT_TIMEOUT_S)
+        except psycopg2.OperationalError as exc:
+            first_line = (str(exc).strip().splitlines() or ["no answer"])[0]
+            msg = f"database unreachable ({_describe_dsn(dsn)}): {first_line}"
+            raise DatabaseUnavailable(msg) from exc
+
+    def getconn(self, key=None):
+        if not self._slots.acquire(timeout=self.wait_s):
+            msg = f"all {self.maxconn} database connections stayed busy for {self.wait_s:g} s"
+            raise DatabaseBusy(msg)
+        try:
+            return super().getconn(key)
+        except psycopg2.OperationalError as exc:
+            self._slots.release()
+            first_line = (str(exc).strip().splitlines() or ["no answer"])[0]
+            raise DatabaseUnavailable(f"database unreachable: {first_line}") from exc
+        except BaseException:
+            self._slots.release()
+            raise
+
+    def putconn(self, conn=None, key=None, close=False):
+        try:
+            # A connection the server dropped is closed, not handed out again.
+            super().putconn(conn, key, close=close or bool(conn is not None and conn.closed))
+        finally:
+            self._slots.release()
 
 
 @contextlib.contextmanager

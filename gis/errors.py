@@ -2,6 +2,7 @@
 
 GisError
  ├── DatabaseUnavailable (ConnectionError)   no server answers, or it refuses us
+ │    └── DatabaseBusy                       every connection of the pool stayed in use
  ├── MigrationError (RuntimeError)           a migration failed or was edited after it ran
  └── OsmDataError (ValueError)               a missing, corrupt or unusable OSM extract
 """
@@ -13,6 +14,10 @@ class GisError(Exception):
 
 class DatabaseUnavailable(GisError, ConnectionError):
     """The database cannot be reached or prepared."""
+
+
+class DatabaseBusy(DatabaseUnavailable):
+    """Every connection of the pool stayed in use for the whole wait: try again shortly."""
 
 
 class MigrationError(GisError, RuntimeError):

@@ -134,6 +134,9 @@ class FakeTickets:
     def idempotent(self, username: str, key: str) -> int | None:
         return self.keys.get((username, key))
 
+    def lock_idempotency_key(self, username: str, key: str) -> None:
+        return None  # one thread: nothing to wait for
+
     def remember_idempotency(self, username: str, key: str, ticket_id: int) -> None:
         self.keys[(username, key)] = ticket_id
 
