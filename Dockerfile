@@ -9,4 +9,6 @@ COPY dashboards dashboards
 COPY data data
 RUN pip install --no-cache-dir .
 EXPOSE 8050
-CMD ["sh", "-c", "dispatch db migrate && dispatch demo load && exec dispatch serve --host 0.0.0.0 --port 8050"]
+# The demo territory and its demo users (with their shared demo password) only when asked for:
+# a real site creates its users with `dispatch users add` (README, "Starting a real site").
+CMD ["sh", "-c", "dispatch db migrate && if [ \"$DISPATCH_DEMO\" = 1 ]; then dispatch demo load; fi && exec dispatch serve --host 0.0.0.0 --port 8050"]
