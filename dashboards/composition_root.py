@@ -100,7 +100,13 @@ def build_control_room(
         ports=ports,
         feed=feed,
         ticker=Ticker(dsn, services, ports),
-        positions=PositionConsumer(dsn, host=broker.host, port=broker.port),
+        positions=PositionConsumer(
+            dsn,
+            host=broker.host,
+            port=broker.port,
+            username=broker.username or None,
+            password=broker.password or None,
+        ),
         simulator=simulator,
         notes=notes,
     )

@@ -82,6 +82,25 @@ def build_parser() -> argparse.ArgumentParser:
         "--password-stdin", action="store_true", help="read the password from standard input"
     )
 
+    mqtt = commands.add_parser("mqtt", help="the GPS broker").add_subparsers(
+        dest="mqtt_command", required=True
+    )
+    passwd = mqtt.add_parser(
+        "passwd",
+        help="write Mosquitto's password file and ACL from the crews table; print each crew's "
+        "new password (CSV) once, for setting up its phone",
+    )
+    passwd.add_argument("--dir", required=True, help="where to write `passwords` and `acl`")
+    passwd.add_argument(
+        "--consumer-password-stdin",
+        action="store_true",
+        help="read the dispatch consumer's password from standard input (else one is made "
+        "and printed)",
+    )
+    passwd.add_argument(
+        "--with-simulator", action="store_true", help="also a `simulator` user (demo only)"
+    )
+
     serve = commands.add_parser("serve", help="run the control room web app")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8050)
@@ -155,6 +174,8 @@ def _run(args: argparse.Namespace) -> int:
         return _demo_load(database.dsn, args, settings)
     if args.command == "users":
         return _add_user(database.dsn, args)
+    if args.command == "mqtt":
+        return _mqtt_passwd(database.dsn, args)
     if args.command == "network" and args.network_command == "import":
         return _import(database.dsn, args)
     if args.command == "network":
@@ -326,6 +347,48 @@ def _add_user(dsn: str, args: argparse.Namespace) -> int:
     with UnitOfWork(dsn) as uow:
         auth.add_user(uow, args.name, args.role, password, args.crew)
     _say(f"user {args.name!r} added with role {args.role}")
+    return 0
+
+
+def _mqtt_passwd(dsn: str, args: argparse.Namespace) -> int:
+    import csv
+    import os
+    from pathlib import Path
+
+    from dispatch import mqtt_credentials
+    from dispatch.unit_of_work import UnitOfWork
+
+    folder = Path(args.dir)
+    if not folder.is_dir():
+        print(f"error: `--dir`: {folder} is not a directory", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    consumer = (
+        sys.stdin.readline().rstrip("\n")
+        if args.consumer_password_stdin
+        else mqtt_credentials.new_password()
+    )
+    if len(consumer) < 12:
+        print("error: the consumer's password must have at least 12 characters", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    with UnitOfWork(dsn) as uow:
+        crews = uow.crews.all()
+    simulator = mqtt_credentials.new_password() if args.with_simulator else None
+    passwords, acl, issued = mqtt_credentials.credentials_files(
+        crews, consumer_password=consumer, simulator_password=simulator
+    )
+    for name, text in (("passwords", passwords), ("acl", acl)):
+        path = folder / name
+        path.write_text(text)
+        os.chmod(path, 0o600 if name == "passwords" else 0o644)
+    out = csv.writer(sys.stdout)
+    out.writerow(["username", "crew_code", "password"])
+    if not args.consumer_password_stdin:
+        out.writerow([mqtt_credentials.CONSUMER_USER, "", consumer])
+    if simulator is not None:
+        out.writerow([mqtt_credentials.SIMULATOR_USER, "", simulator])
+    for row in issued:
+        out.writerow([row["username"], row["crew_code"], row["password"]])
+    _say(f"wrote {folder / 'passwords'} ({len(issued)} crews) and {folder / 'acl'}")
     return 0
 
 

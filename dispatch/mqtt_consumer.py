@@ -156,8 +156,11 @@ class PositionConsumer:
         batch_size: int = BATCH_SIZE,
         flush_s: float = FLUSH_S,
         queue_size: int = QUEUE_SIZE,
+        username: str | None = None,
+        password: str | None = None,
     ) -> None:
         self._source = dsn
+        self._credentials = (username, password) if username else None
         self.host, self.port, self.topic = host, port, topic
         self._clock = clock or (lambda: datetime.now(UTC))
         self.batch_size, self.flush_s = batch_size, flush_s
@@ -198,6 +201,8 @@ class PositionConsumer:
         client.on_subscribe = self._on_subscribe
         client.on_disconnect = self._on_disconnect
         client.on_message = self._on_message
+        if self._credentials is not None:
+            client.username_pw_set(*self._credentials)
         # Fixes are acknowledged a batch at a time: let the broker send a few batches ahead.
         properties = Properties(PacketTypes.CONNECT)
         properties.ReceiveMaximum = min(65535, 4 * self.batch_size)

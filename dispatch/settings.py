@@ -69,6 +69,10 @@ class SettingsError(InvalidInput):
 # The settings' shape: every section is frozen and refuses keys it does not know.
 
 
+#: How a secret's value is shown by `dispatch settings show`.
+SECRET_SHOWN_AS = "(set, not shown)"
+
+
 class _Section(BaseModel):
     # strict: 30 is a number, "30" is not (an override from the environment is parsed as TOML).
     model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
@@ -128,6 +132,10 @@ class ClocksSection(_Section):
 
 class MqttSection(_Section):
     url: str
+    #: The consumer's user name and password at the broker (empty: connect anonymously, as a
+    #: development broker allows). Give the password through DISPATCH__MQTT__PASSWORD.
+    username: str = ""
+    password: str = ""
 
     @field_validator("url")
     @classmethod
@@ -209,8 +217,11 @@ class AppSettings(_Section):
         return dict(self._files)
 
     def entries(self) -> Iterator[tuple[str, Any, str]]:
-        """Every effective value as (dotted key, value, source), in the file's order."""
+        """Every effective value as (dotted key, value, source), in the file's order; a secret
+        (a key ending in ``password``) shows only whether it is set."""
         for key, value in _flatten(self.model_dump(exclude_none=True)):
+            if key.endswith("password") and value:
+                value = SECRET_SHOWN_AS
             yield key, value, self.source_of(key)
 
 

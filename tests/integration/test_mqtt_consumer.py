@@ -25,14 +25,13 @@ WAIT_S = 10.0
 
 
 class PrivateBroker:
-    """A Mosquitto process on 127.0.0.1:<port>, no persistence, anonymous clients allowed."""
+    """A Mosquitto process on 127.0.0.1:<port>, no persistence; anonymous clients allowed
+    unless ``access`` (configuration lines) says otherwise."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, *, access: str = "allow_anonymous true\n") -> None:
         self.port = _free_port()
         self.config = directory / "mosquitto.conf"
-        self.config.write_text(
-            f"listener {self.port} 127.0.0.1\nallow_anonymous true\npersistence false\n"
-        )
+        self.config.write_text(f"listener {self.port} 127.0.0.1\npersistence false\n{access}")
         self.log = directory / "mosquitto.log"
         self.process: subprocess.Popen | None = None
 
