@@ -9,13 +9,14 @@ role may open that one.
 from __future__ import annotations
 
 import html
+from math import ceil
 from urllib.parse import quote, urlparse
 
 from flask import Flask, redirect, request, session
 
 from dashboards.i18n import LANGUAGES
 from dashboards.pages.site_map import after_login
-from dispatch.errors import Unauthenticated
+from dispatch.errors import TooManyAttempts, Unauthenticated
 from dispatch.json_errors import error_response
 from dispatch.sessions import verify_login
 
@@ -70,8 +71,17 @@ def install_login(server: Flask, dsn: str, *, secret_key: str) -> None:
             return _page(target)
         try:
             actor = verify_login(
-                dsn, request.form.get("username", ""), request.form.get("password", "")
+                dsn,
+                request.form.get("username", ""),
+                request.form.get("password", ""),
+                client=request.remote_addr or "unknown",
             )
+        except TooManyAttempts as exc:
+            wait = ceil(exc.retry_after_s)
+            message = (
+                f"登录失败次数过多，请 {wait} 秒后再试 Too many failed log-ins: try in {wait} s"
+            )
+            return _page(target, message), 429, {"Retry-After": str(wait)}
         except Unauthenticated:
             return _page(target, "用户名或密码错误 Wrong username or password"), 401
         session.clear()

@@ -10,10 +10,11 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from math import ceil
 
 from flask import Blueprint, jsonify, request
 from pydantic import BaseModel
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from dispatch import (
     api_input,
@@ -28,7 +29,7 @@ from dispatch import (
 from dispatch import api_schemas as schemas
 from dispatch import repository as repo
 from dispatch.actor import Actor
-from dispatch.errors import DispatchError, InvalidInput
+from dispatch.errors import DispatchError, InvalidInput, TooManyAttempts
 from dispatch.input_fields import refuse_unstorable
 from dispatch.isolation_plan import NetworkIsolationPlanner
 from dispatch.json_errors import error_response
@@ -73,7 +74,7 @@ ROUTES = [
         "login",
         {200: schemas.Token},
         body=schemas.LoginRequest,
-        errors=(401,),
+        errors=(401, 429),
     ),
     Route(
         "POST",
@@ -388,7 +389,14 @@ class Api:
     # --- handlers (each returns (payload, status)) ---
 
     def login(self, uow, actor, body):
-        return auth.issue_token(uow, body.get("username"), body.get("password"), self.clock()), 200
+        return auth.issue_token(
+            uow,
+            body.get("username"),
+            body.get("password"),
+            self.clock(),
+            client=request.remote_addr or "unknown",
+            throttle=self.settings.login_throttle,
+        ), 200
 
     def create_ticket(self, uow, actor, body):
         answer = ticket_service.open_ticket(
@@ -591,6 +599,7 @@ def create_blueprint(api: Api) -> Blueprint:
 def _view(api: Api, route: Route):
     def view(**params):
         try:
+            request.max_content_length = api.settings.max_body_bytes
             body = _json_body() if route.method == "POST" else {}
             if not route.database:
                 payload, status = getattr(api, route.handler)(None, None, _input(route, body))
@@ -601,8 +610,20 @@ def _view(api: Api, route: Route):
                 data = _input(route, body)
                 payload, status = getattr(api, route.handler)(uow, actor, data, **params)
             return jsonify(payload), status
+        except TooManyAttempts as exc:
+            response = error_response(exc.status, exc.code, exc.detail, field=exc.field)
+            response.headers["Retry-After"] = str(ceil(exc.retry_after_s))
+            return response
         except DispatchError as exc:
             return error_response(exc.status, exc.code, exc.detail, field=exc.field)
+        except RequestEntityTooLarge:
+            limit = api.settings.max_body_bytes
+            return error_response(
+                413,
+                "body_too_large",
+                f"the request body is larger than {limit} bytes",
+                field="body",
+            )
         except DatabaseUnavailable as exc:
             # Busy or restarting: the client may try again in a moment.
             response = error_response(503, "database_unavailable", str(exc))

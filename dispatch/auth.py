@@ -9,11 +9,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from math import ceil
 
 from dispatch import repository as repo
 from dispatch.actor import Actor
-from dispatch.errors import InvalidInput, PermissionDenied, Unauthenticated
+from dispatch.errors import InvalidInput, PermissionDenied, TooManyAttempts, Unauthenticated
 from dispatch.unit_of_work import UnitOfWork
 
 ROLES = ("hotline_agent", "dispatcher", "crew_lead", "manager", "admin")
@@ -91,17 +93,81 @@ def add_user(
     return repo.insert_user(uow.cur, username, role, hash_password(password), crew_id)
 
 
-#: A hash no password matches, checked when the user is unknown (see :func:`issue_token`).
+#: A hash no password matches, checked when the user is unknown (see :func:`authenticate`).
 _UNKNOWN_USER_HASH = "scrypt$" + "00" * 16 + "$" + "00" * 64
 
 
-def issue_token(uow: UnitOfWork, username: str, password: str, now: datetime) -> dict:
-    user = repo.get_user(uow.cur, username or "")
-    # The same answer, and the same work, for an unknown user and a wrong password: the time
-    # it takes must not tell which user names exist.
+@dataclass(frozen=True)
+class LoginThrottle:
+    """How log-in guessing is slowed (the ``[web]`` settings): after ``delay_after`` failures
+    each further attempt waits 2 s more than the one before (2, 4, 6...); after ``lock_after``
+    failures log-in is refused until ``lock_s`` seconds have passed since the last one.
+    Failures count over the last ``lock_s`` seconds, per user name and per client address."""
+
+    delay_after: int = 5
+    lock_after: int = 20
+    lock_s: float = 900.0
+
+    @classmethod
+    def from_settings(cls, web) -> LoginThrottle:
+        return cls(web.login_delay_after_failures, web.login_lock_after_failures, web.login_lock_s)
+
+    def wait_s(self, failures: int, last_at: datetime | None, now: datetime) -> float:
+        """Seconds until the next attempt is taken (0: now)."""
+        if last_at is None or failures < self.delay_after:
+            return 0.0
+        if failures >= self.lock_after:
+            pause = self.lock_s
+        else:
+            pause = 2.0 * (failures - self.delay_after + 1)
+        return max(0.0, pause - (now - last_at).total_seconds())
+
+
+def authenticate(
+    uow: UnitOfWork,
+    username: object,
+    password: object,
+    now: datetime,
+    *,
+    client: str,
+    throttle: LoginThrottle | None = None,
+) -> dict:
+    """The user with this password. Refused while the user name or the client address is
+    throttled (:class:`TooManyAttempts`, before any password is checked); otherwise the same
+    answer and the same work for an unknown user and a wrong password, so neither the answer
+    nor its time tells which user names exist. Every attempt is recorded."""
+    throttle = throttle or LoginThrottle()
+    username = username if isinstance(username, str) else ""
+    password = password if isinstance(password, str) else ""
+    since = now - timedelta(seconds=throttle.lock_s)
+    wait = max(
+        throttle.wait_s(row["failures"], row["last_at"], now)
+        for row in repo.login_failures_since(uow.cur, username=username, client=client, since=since)
+    )
+    if wait > 0:
+        raise TooManyAttempts(
+            f"too many failed log-ins; try again in {ceil(wait)} s", retry_after_s=wait
+        )
+    user = repo.get_user(uow.cur, username)
     stored = _UNKNOWN_USER_HASH if user is None else user["password_hash"]
-    if not check_password(password or "", stored) or user is None:
+    ok = check_password(password, stored) and user is not None
+    repo.record_login_attempt(uow.cur, username=username, client=client, at=now, ok=ok)
+    if not ok:
+        uow.commit()  # the failure counts, although the request fails
         raise Unauthenticated("wrong username or password", "password")
+    return user
+
+
+def issue_token(
+    uow: UnitOfWork,
+    username: object,
+    password: object,
+    now: datetime,
+    *,
+    client: str = "unknown",
+    throttle: LoginThrottle | None = None,
+) -> dict:
+    user = authenticate(uow, username, password, now, client=client, throttle=throttle)
     token = secrets.token_urlsafe(32)
     expires = now + TOKEN_LIFETIME
     repo.insert_token(uow.cur, _token_hash(token), user["id"], expires)

@@ -6,6 +6,7 @@
      ├── IllegalTransition                    409  not a legal next status; says which are
      ├── Conflict                             409  e.g. the crew already holds an emergency job
      ├── Unauthenticated                      401  no or a bad token / password
+ ├── TooManyAttempts                      429  log-ins refused for a while (``retry_after_s``)
      └── PermissionDenied (PermissionError)   403  the role may not do this
 
 Every error carries ``field`` (the input it is about, or None) so the API can answer
@@ -61,6 +62,15 @@ class Conflict(DispatchError):
 class Unauthenticated(DispatchError):
     status = 401
     code = "unauthenticated"
+
+
+class TooManyAttempts(DispatchError):
+    status = 429
+    code = "too_many_attempts"
+
+    def __init__(self, message: str, retry_after_s: float) -> None:
+        super().__init__(message, "username")
+        self.retry_after_s = retry_after_s
 
 
 class PermissionDenied(DispatchError, PermissionError):

@@ -30,7 +30,9 @@ _DESCRIPTIONS = {
     403: "The role may not do this (or, for a crew lead, not on another crew's job)",
     404: "No such record; `field` names the id",
     409: "Not a legal next status, or the record changed or is held meanwhile",
-    503: "The database is unavailable",
+    413: "The request body is larger than the limit (the `web.max_body_bytes` setting)",
+    429: "Too many failed log-ins: wait `Retry-After` seconds",
+    503: "The database is busy or unavailable: retry after `Retry-After` seconds",
 }
 
 
@@ -63,6 +65,8 @@ def error_statuses(route: Operation) -> list[int]:
     found = set(route.errors)
     if route.body or route.query or route.method == "POST":  # a POST body must be JSON
         found.add(400)
+    if route.method == "POST":  # a body over the size limit
+        found.add(413)
     if route.action:
         found.add(401)
         if auth.PERMISSIONS[route.action] != frozenset(auth.ROLES):

@@ -820,3 +820,27 @@ def outbox_since(cur, after_id: int, *, limit: int = 1000) -> list[dict]:
 def outbox_last_id(cur) -> int:
     cur.execute("SELECT COALESCE(max(id), 0) AS id FROM outbox")
     return int(cur.fetchone()["id"])
+
+
+# --- log-in attempts ----------------------------------------------------------------------------
+
+
+def record_login_attempt(cur, *, username: str, client: str, at: datetime, ok: bool) -> None:
+    cur.execute(
+        "INSERT INTO login_attempts (at, username, client, succeeded) VALUES (%s, %s, %s, %s)",
+        (at, username, client, ok),
+    )
+
+
+def login_failures_since(cur, *, username: str, client: str, since: datetime) -> list[dict]:
+    """Failed attempts since ``since`` for this user name and for this client:
+    ``[{"by", "failures", "last_at"}]`` with ``by`` ``user`` then ``client``."""
+    cur.execute(
+        "SELECT 'user' AS by, count(*) AS failures, max(at) AS last_at FROM login_attempts"
+        " WHERE NOT succeeded AND username = %(u)s AND at >= %(since)s"
+        " UNION ALL"
+        " SELECT 'client', count(*), max(at) FROM login_attempts"
+        " WHERE NOT succeeded AND client = %(c)s AND at >= %(since)s",
+        {"u": username, "c": client, "since": since},
+    )
+    return list(cur.fetchall())

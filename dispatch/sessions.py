@@ -4,22 +4,28 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import UTC, datetime
 from pathlib import Path
 
 from dispatch import auth
-from dispatch import repository as repo
 from dispatch.actor import Actor
-from dispatch.errors import Unauthenticated
+from dispatch.settings import current
 from dispatch.unit_of_work import UnitOfWork
 
 
-def verify_login(dsn: str, username: str, password: str) -> Actor:
+def verify_login(dsn: str, username: str, password: str, *, client: str) -> Actor:
     """The user with this password, or :class:`Unauthenticated` (same answer for both
-    unknown user and wrong password)."""
+    unknown user and wrong password), or :class:`TooManyAttempts` while throttled: the same
+    rules as the API's log-in (:func:`dispatch.auth.authenticate`)."""
     with UnitOfWork(dsn) as uow:
-        user = repo.get_user(uow.cur, username or "")
-    if user is None or not auth.check_password(password or "", user["password_hash"]):
-        raise Unauthenticated("wrong username or password", "password")
+        user = auth.authenticate(
+            uow,
+            username,
+            password,
+            datetime.now(UTC),
+            client=client,
+            throttle=auth.LoginThrottle.from_settings(current().web),
+        )
     return Actor(user["username"], user["role"], user["crew_id"])
 
 

@@ -186,6 +186,13 @@ class TerritorySection(_Section):
         return zone
 
 
+class WebSection(_Section):
+    max_body_bytes: Annotated[int, Field(gt=0)]
+    login_delay_after_failures: Annotated[int, Field(gt=0)]
+    login_lock_after_failures: Annotated[int, Field(gt=0)]
+    login_lock_s: Positive
+
+
 class AppSettings(_Section):
     """Every setting of the control room (see ``data/settings.toml`` for their meaning)."""
 
@@ -195,6 +202,7 @@ class AppSettings(_Section):
     tiles: TilesSection
     simulator: SimulatorSection
     territory: TerritorySection
+    web: WebSection
 
     _sources: dict[str, str] = PrivateAttr(default_factory=dict)
     _files: dict[str, str] = PrivateAttr(default_factory=dict)

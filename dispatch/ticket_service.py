@@ -25,7 +25,7 @@ import psycopg2
 
 from dispatch import json_shapes
 from dispatch.actor import Actor
-from dispatch.auth import sees_personal_data
+from dispatch.auth import LoginThrottle, sees_personal_data
 from dispatch.clocks import ClockPolicy, deadlines, due_alerts
 from dispatch.errors import Conflict, IllegalTransition, InvalidInput, NotFound, PermissionDenied
 from dispatch.input_fields import float_field, int_field, phone_field, text_field, time_field
@@ -57,6 +57,10 @@ class Settings:
     recommendation_max_age_s: float = setting("dispatch.recommendation_max_age_s")
     #: ... and so are they when the crew has moved farther than this since (m).
     recommendation_moved_m: float = setting("dispatch.recommendation_moved_m")
+    #: Log-in guessing is slowed, then stopped (the ``[web]`` settings).
+    login_throttle: LoginThrottle = setting("web", LoginThrottle.from_settings)  # noqa: RUF009
+    #: The largest request body the API reads (bytes).
+    max_body_bytes: int = setting("web.max_body_bytes")
 
 
 def open_ticket(

@@ -41,6 +41,11 @@ class UnitOfWork:
         self.places = PlaceRepository(self.cur)
         return self
 
+    def commit(self) -> None:
+        """Commit what is done so far, before an error that must not undo it (a failed log-in
+        is recorded even though the request fails)."""
+        self.conn.commit()
+
     def __exit__(self, exc_type, exc, tb) -> None:
         try:
             if exc_type is None:

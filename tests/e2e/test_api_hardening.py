@@ -4,6 +4,7 @@ Idempotency-Key twice at once, a busy or absent database (answered 503 with Retr
 from __future__ import annotations
 
 import threading
+from datetime import timedelta
 
 import pytest
 
@@ -127,3 +128,56 @@ def test_an_unknown_user_costs_the_same_password_check_as_a_known_one(client, mo
         assert answer.status_code == 401 and answer.json["detail"] == "wrong username or password"
 
     assert len(checked) == 2 and all(h.startswith("scrypt$") for h in checked)
+
+
+def _log_in(client, password: str, username: str = "dispatcher"):
+    return client.http.post("/api/v1/auth/token", json={"username": username, "password": password})
+
+
+def test_after_five_failures_the_next_log_in_waits_two_seconds_even_with_the_right_password(
+    fresh_demo_dsn,
+):
+    from tests.e2e.api_client import MovableClock
+
+    clock = MovableClock()
+    client = ApiClient(fresh_demo_dsn, clock=clock)
+    for _ in range(5):
+        assert _log_in(client, "wrong-password").status_code == 401
+
+    refused = _log_in(client, "control-room")
+    clock.now += timedelta(seconds=2)  # 5 failures: 2 s before the 6th attempt
+    allowed = _log_in(client, "control-room")
+
+    assert refused.status_code == 429 and refused.headers["Retry-After"] == "2"
+    assert refused.json["error"] == "too_many_attempts" and refused.json["field"] == "username"
+    assert allowed.status_code == 200 and allowed.json["role"] == "dispatcher"
+
+
+def test_twenty_failures_lock_the_user_name_for_fifteen_minutes(fresh_demo_dsn):
+    from tests.e2e.api_client import MovableClock
+
+    clock = MovableClock()
+    client = ApiClient(fresh_demo_dsn, clock=clock)
+    for failures in range(20):
+        # 6th to 20th attempts wait 2, 4, ..., 30 s: 240 s in all, inside the 15 minutes
+        clock.now += timedelta(seconds=max(0, 2 * (failures - 4)))
+        assert _log_in(client, "wrong-password").status_code == 401
+
+    locked = _log_in(client, "control-room")
+    clock.now += timedelta(seconds=900)
+    after = _log_in(client, "control-room")
+
+    assert locked.status_code == 429 and locked.headers["Retry-After"] == "900"
+    assert after.status_code == 200
+    assert (
+        fetch_value(fresh_demo_dsn, "SELECT count(*) FROM login_attempts WHERE NOT succeeded") == 20
+    )
+
+
+def test_a_body_over_the_limit_is_refused_naming_the_limit(client):
+    huge = b'{"type": "gas_leak", "description": "' + b"x" * (1024 * 1024) + b'"}'
+
+    answer = client.call("hotline", "POST", "/tickets", data=huge)
+
+    assert answer.status_code == 413 and answer.json["field"] == "body"
+    assert "1048576 bytes" in answer.json["detail"]

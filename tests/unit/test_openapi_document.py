@@ -193,7 +193,7 @@ def test_a_request_body_says_whether_it_is_required():
 def test_creating_a_ticket_documents_every_status_it_answers():
     responses = _op("post", "/tickets")["responses"]
 
-    assert sorted(responses) == ["200", "201", "400", "401", "403", "404", "503"]
+    assert sorted(responses) == ["200", "201", "400", "401", "403", "404", "413", "503"]
     schema_of = {
         s: r["content"]["application/json"]["schema"]["$ref"] for s, r in responses.items()
     }
@@ -207,15 +207,15 @@ def test_creating_a_ticket_documents_every_status_it_answers():
 @pytest.mark.parametrize(
     ("method", "path", "statuses"),
     [
-        ("post", "/auth/token", ["200", "400", "401", "503"]),
+        ("post", "/auth/token", ["200", "400", "401", "413", "429", "503"]),
         ("get", "/crews", ["200", "401", "503"]),
         (
             "post",
             "/tickets/{ticket_id}/transition",
-            ["200", "400", "401", "403", "404", "409", "503"],
+            ["200", "400", "401", "403", "404", "409", "413", "503"],
         ),
         ("get", "/tickets/{ticket_id}", ["200", "401", "403", "404", "503"]),
-        ("post", "/callbacks/draw", ["200", "201", "400", "401", "403", "503"]),
+        ("post", "/callbacks/draw", ["200", "201", "400", "401", "403", "413", "503"]),
         ("get", "/openapi.json", ["200"]),
     ],
 )

@@ -418,7 +418,7 @@ def test_logging_in_lands_on_the_roles_page_or_the_one_asked_for(
     monkeypatch.setattr(
         dashboards.login,
         "verify_login",
-        lambda dsn, name, password: Actor(name, role, 1 if role == "crew_lead" else None),
+        lambda dsn, name, password, client: Actor(name, role, 1 if role == "crew_lead" else None),
     )
     client = create_app(DEAD_DSN, secret_key="k").server.test_client()
 
