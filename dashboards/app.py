@@ -28,6 +28,7 @@ from dashboards.pages.router import app_frame, register_page_router
 from dashboards.pages.wall import wall_page
 from dashboards.video import register_video_routes
 from dashboards.wall_callbacks import register_wall_callbacks
+from dashboards.web_security import install_web_security
 from dispatch import sessions
 from dispatch.api import Api, create_blueprint
 from dispatch.event_feed import EventFeed
@@ -76,6 +77,7 @@ def create_app(
         # The queue, the panel and the alarm banner are built by callbacks.
         suppress_callback_exceptions=True,
     )
+    install_web_security(app.server)
     install_login(
         app.server,
         dsn,
