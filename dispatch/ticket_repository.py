@@ -182,6 +182,10 @@ class CrewRepository:
     def set_status(self, crew_id: int, status: str) -> None:
         repo.set_crew_status(self.cur, crew_id, status)
 
+    def active_assignment(self, ticket_id: int) -> dict | None:
+        """The ticket's current assignment: crew_id, crew_code, assigned_by, assigned_at."""
+        return repo.active_assignment(self.cur, ticket_id)
+
     def emergency_job(self, crew_id: int) -> dict | None:
         return repo.crew_emergency_job(self.cur, crew_id)
 

@@ -212,6 +212,7 @@ def transition_ticket(
 ) -> dict:
     """Move a ticket along its lifecycle (not to ``assigned``: use :func:`assign_crew`)."""
     ticket = _load(uow, ticket_id, actor, lock=True)
+    now = _not_before(ticket, now)
     if to == "assigned":
         raise InvalidInput(
             "`status`: assign a crew with the assign action, not a transition", "status"
@@ -253,8 +254,17 @@ def assign_crew(
     settings, ports = settings or Settings(), ports or Ports()
     crew_id = int_field({"crew_id": crew_id}, "crew_id", required=True, lo=1)
     ticket = _load(uow, ticket_id, actor, lock=True)
+    now = _not_before(ticket, now)
     if "assigned" not in ticket.allowed_next():
         raise IllegalTransition(ticket.status, "assigned", ticket.allowed_next())
+    current = uow.crews.active_assignment(ticket_id) if ticket.crew_id is not None else None
+    if current is not None and current["crew_id"] != crew_id and not reason:
+        # Two dispatchers picking different crews at once: the second does not silently win.
+        raise Conflict(
+            f"`crew_id`: {current['assigned_by']} assigned crew {current['crew_code']} at"
+            f" {current['assigned_at']:%H:%M:%S}; reassigning needs a `reason`",
+            "crew_id",
+        )
     crew = uow.crews.get(crew_id, lock=True)
     if crew is None:
         raise NotFound(f"`crew_id`: no crew {crew_id}", "crew_id")
@@ -565,6 +575,12 @@ def _save(uow, ticket: Ticket, expected_version: int, event) -> None:
     if not uow.tickets.save(ticket, expected_version):
         raise Conflict("the ticket was changed by someone else; reload and retry", "version")
     uow.events.append_status(ticket.id, event)
+
+
+def _not_before(ticket: Ticket, now: datetime) -> datetime:
+    """``now``, or the ticket's latest step when a request that read the clock earlier got
+    the ticket's lock later: a ticket's times never go backwards."""
+    return max([now, *(t for t in ticket.steps.values() if t is not None)])
 
 
 def _free_crew_if_idle(uow, crew_id: int) -> None:

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from dispatch.actor import Actor
 from dispatch.errors import Conflict
-from dispatch.ticket_service import assign_crew
+from dispatch.ticket_service import assign_crew, open_ticket
 from dispatch.unit_of_work import UnitOfWork
 from tests.dbutil import execute, fetch_all, fetch_value
 
@@ -95,3 +95,39 @@ def test_the_database_itself_refuses_a_second_active_emergency_job(fresh_demo_ds
 
     with pytest.raises(psycopg2.IntegrityError, match="assignments_one_emergency_per_crew"):
         execute(fresh_demo_dsn, insert, (b, crew_id))
+
+
+def test_crews_assigned_to_one_ticket_at_once_one_wins_and_the_others_are_told_why(
+    fresh_demo_dsn,
+):
+    execute(fresh_demo_dsn, "UPDATE crews SET skills = '{emergency}', status = 'available'")
+    crews = [r[0] for r in fetch_all(fresh_demo_dsn, "SELECT id FROM crews ORDER BY id")]
+    with UnitOfWork(fresh_demo_dsn) as uow:
+        ticket_id = open_ticket(
+            uow,
+            {"type": "gas_leak", "lon": 24.9466, "lat": 60.1712},
+            Actor("h", "hotline_agent"),
+            datetime.now(UTC),
+        )["ticket"]["id"]
+    start, outcomes = threading.Barrier(len(crews)), []
+
+    def assign(crew_id):
+        start.wait()
+        try:
+            with UnitOfWork(fresh_demo_dsn) as uow:
+                assign_crew(uow, ticket_id, crew_id, Actor("d", "dispatcher"), datetime.now(UTC))
+            outcomes.append("assigned")
+        except Conflict as refused:
+            outcomes.append("conflict" if "reassigning needs a `reason`" in str(refused) else "?")
+
+    threads = [threading.Thread(target=assign, args=(c,)) for c in crews]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+
+    assert sorted(outcomes) == ["assigned"] + ["conflict"] * (len(crews) - 1)
+    assert (
+        fetch_value(fresh_demo_dsn, "SELECT count(*) FROM assignments WHERE released_at IS NULL")
+        == 1
+    )

@@ -180,6 +180,13 @@ class FakeCrews:
     def set_status(self, crew_id: int, status: str) -> None:
         self.by_id[crew_id]["status"] = status
 
+    def active_assignment(self, ticket_id: int) -> dict | None:
+        for a in self.assignments:
+            if a["ticket_id"] == ticket_id and a["released_at"] is None:
+                code = self.by_id[a["crew_id"]]["code"]
+                return {**a, "crew_code": code, "assigned_by": a["by"], "assigned_at": a["at"]}
+        return None
+
     def emergency_job(self, crew_id: int) -> dict | None:
         for a in self.assignments:
             if a["crew_id"] == crew_id and a["released_at"] is None and a["emergency"]:

@@ -266,3 +266,30 @@ def test_a_batch_of_fixes_stores_the_good_ones_and_names_what_refused_the_others
         ("InvalidInput", "lon"),
     ]
     assert [f["crew_id"] for f in uow.crews.fixes] == [2]
+
+
+def test_a_second_dispatcher_choosing_another_crew_is_told_who_assigned_whom(uow, ports):
+    ticket_id = _open_leak(uow, ports)
+    ticket_service.assign_crew(uow, ticket_id, 2, DISPATCHER, NOW, ports=ports)
+    other_desk = Actor("li", "dispatcher")
+
+    with pytest.raises(Conflict, match="dispatcher assigned crew E-02 at 09:00:00") as refused:
+        ticket_service.assign_crew(uow, ticket_id, 1, other_desk, NOW, ports=ports)
+    moved = ticket_service.assign_crew(
+        uow, ticket_id, 1, other_desk, NOW, ports=ports, reason="E-01 is free and closer now"
+    )
+
+    assert refused.value.field == "crew_id"
+    assert moved["event"] == "reassigned" and moved["crew_id"] == 1
+    assert uow.crews.by_id[2]["status"] == "available"  # freed by the reassignment
+
+
+def test_a_request_that_read_the_clock_before_the_lock_does_not_move_time_backwards(uow, ports):
+    ticket_id = _open_leak(uow, ports)
+    ticket_service.assign_crew(
+        uow, ticket_id, 2, DISPATCHER, NOW + timedelta(seconds=5), ports=ports
+    )
+
+    ticket_service.transition_ticket(uow, ticket_id, "accepted", DISPATCHER, NOW)
+
+    assert uow.tickets.by_id[ticket_id]["accepted_at"] == NOW + timedelta(seconds=5)
