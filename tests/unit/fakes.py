@@ -201,6 +201,17 @@ class FakeCrews:
         self.fixes.append({"crew_id": crew_id, "lon": lon, "lat": lat, "at": recorded_at})
         self.by_id[crew_id].update(lon=lon, lat=lat, recorded_at=recorded_at)
 
+    def assignment(self, ticket_id: int) -> dict | None:
+        for a in self.assignments:
+            if a["ticket_id"] == ticket_id and a["released_at"] is None:
+                return {
+                    "crew_id": a["crew_id"],
+                    "assigned_at": a["at"],
+                    "eta_s": a["eta_s"],
+                    "route": list(a.get("route") or []),
+                }
+        return None
+
 
 class FakeEvents:
     def __init__(self) -> None:
