@@ -90,7 +90,8 @@ def test_another_crews_lead_is_refused_and_nothing_changes(client, fresh_demo_ds
     assert (
         fetch_value(
             fresh_demo_dsn,
-            "SELECT count(*) FROM ticket_events WHERE ticket_id = %s AND event_type LIKE 'valve_%%'",
+            "SELECT count(*) FROM ticket_events"
+            " WHERE ticket_id = %s AND event_type LIKE 'valve_%%'",
             (ticket_id,),
         )
         == 0
