@@ -15,6 +15,8 @@ from pathlib import Path
 import dash
 from dash import html
 
+from dashboards.crew_callbacks import register_crew_callbacks
+from dashboards.crew_position import register_position_route
 from dashboards.event_stream import register_event_stream
 from dashboards.i18n import DEFAULT_LANGUAGE, t
 from dashboards.layers import LayerSource, register_routes
@@ -101,12 +103,24 @@ def create_app(
                 dsn, lang=lang, user=user, online_tiles=online_tiles
             ),
             site_map.HOTLINE.path: hotline_page,
-            site_map.CREW.path: crew_page,
+            site_map.CREW.path: lambda lang, user: crew_page(
+                lang, user, bounds=_bounds_or_none(dsn)
+            ),
             site_map.MANAGER.path: manager_page,
         },
     )
     register_wall_callbacks(app, api, live)
+    register_crew_callbacks(app, api)
+    register_position_route(app.server, api)
     return app
+
+
+def _bounds_or_none(dsn: str) -> Bounds | None:
+    try:
+        return map_layers.territory_bounds(dsn)
+    except DatabaseUnavailable as exc:
+        log.warning("crew page laid out without bounds: %s", exc)
+        return None
 
 
 def build_wall(

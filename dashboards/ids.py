@@ -51,3 +51,24 @@ VIDEO_LARGE = "wall-video-large"
 CANCEL_REASON = "wall-cancel-reason"
 CANCEL_BUTTON = "wall-cancel-button"
 PANEL_VERSION = "wall-panel-version"  # dcc.Store: bumped after an action changed the ticket
+
+# The crew lead's phone (/crew)
+CREW_PAGE = "crew-page"
+CREW_LANG = "crew-lang"  # dcc.Store: the page's language
+CREW_EVENTS = "crew-events"  # dcc.Store: the last outbox id pushed to this page (assets/crew.js)
+CREW_TICK = "crew-tick"  # dcc.Interval: a slow redraw in case a push was missed
+CREW_SIGNATURE = "crew-signature"  # dcc.Store: what the board last drew (no redraw when same)
+CREW_JOB = "crew-job"  # dcc.Store: {"ticket_id", "crew_id", "open"} of the current job
+CREW_VERSION = "crew-version"  # dcc.Store: bumped after a tap changed the job
+CREW_NOTICE = "crew-notice"
+CREW_CURRENT = "crew-current"
+CREW_WAY = "crew-way"
+CREW_VALVES = "crew-valves"
+CREW_STEPS = "crew-steps"
+CREW_OTHERS = "crew-others"
+CREW_MAP = "crew-map"
+CREW_MAP_SECTION = "crew-map-section"
+CREW_LAYER_ROUTE = "crew-layer-route"
+CREW_LAYER_SITE = "crew-layer-site"
+CREW_STEP_BUTTON = "crew-step"  # {"type": CREW_STEP_BUTTON, "index": status}
+CREW_VALVE_BUTTON = "crew-valve"  # {"type": CREW_VALVE_BUTTON, "index": "<valve id>:<state>"}

@@ -21,6 +21,7 @@ from dispatch import (
     auth,
     callback_service,
     complaint_service,
+    crew_job_service,
     crew_service,
     json_shapes,
     kpi_repository,
@@ -346,6 +347,16 @@ ROUTES = [
         {200: schemas.OpenApiDocument},
         database=False,
     ),
+    Route(
+        "POST",
+        "/tickets/<int:ticket_id>/valves/<int:valve_id>",
+        "tickets.valves",
+        "Report a valve of the isolation plan closed, or stuck (the plan is widened around it)",
+        "report_valve",
+        {200: schemas.ValveReported},
+        body=schemas.ValveReport,
+        errors=(409,),
+    ),
 ]
 
 
@@ -579,6 +590,13 @@ class Api:
     def geocode(self, uow, actor, query):
         candidates = search_addresses(uow.cur, query["q"].strip(), limit=query["limit"])
         return {"candidates": candidates}, 200
+
+    # --- the crew lead's phone ---
+
+    def report_valve(self, uow, actor, body, ticket_id, valve_id):
+        return crew_job_service.report_valve(
+            uow, ticket_id, valve_id, body["state"], actor, self.clock(), self.ports
+        ), 200
 
 
 def create_blueprint(api: Api) -> Blueprint:

@@ -750,3 +750,20 @@ class OpenApiDocument(BaseModel):
     info: dict[str, Any]
     paths: dict[str, Any]
     components: dict[str, Any]
+
+
+# --- the crew lead's valve reports (dispatch.crew_job_service) ---------------------------------
+
+
+class ValveReport(Body):
+    state: Literal["closed", "stuck"] = Field(
+        description="closed: the crew closed it; stuck: it cannot be closed (the plan is traced"
+        " again around it)"
+    )
+
+
+class ValveReported(BaseModel):
+    ticket_id: int
+    valve_id: int
+    state: Literal["closed", "stuck"]
+    isolation: IsolationPlan = Field(description="The plan now stored (widened after `stuck`)")

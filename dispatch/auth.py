@@ -54,6 +54,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "pages.hotline": frozenset({"hotline_agent", "dispatcher", "admin"}),
     "pages.crew": frozenset({"crew_lead", "admin"}),
     "pages.manager": frozenset({"manager", "admin"}),
+    # the crew lead's phone (a crew lead only on its own crew's jobs)
+    "tickets.valves": frozenset({"dispatcher", "crew_lead", "admin"}),
 }
 #: Roles that see customers' and callers' names and phones unmasked (a crew lead only on its
 #: own jobs); everyone else sees them masked.

@@ -795,7 +795,11 @@ def wall_tickets(cur, *, limit: int = 500, ids: list[int] | None = None) -> list
         " t.callers, t.received_at, t.arrival_due_at, t.arrived_at, t.crew_id, c.code AS crew_code,"
         " a.assigned_at, a.eta_s, a.automatic, ST_X(t.geom) AS lon, ST_Y(t.geom) AS lat,"
         " CASE WHEN t.status IN ('assigned', 'accepted', 'en_route')"
-        "   THEN ST_AsGeoJSON(a.route, 6) END AS route"
+        "   THEN ST_AsGeoJSON(a.route, 6) END AS route,"
+        # Valves the crew found stuck (dispatch.crew_job_service), from the ticket's events.
+        " ARRAY(SELECT (e.data->>'valve_id')::bigint FROM ticket_events e"
+        "   WHERE e.ticket_id = t.id AND e.event_type = 'valve_stuck' ORDER BY e.id)"
+        "   AS stuck_valves"
         " FROM tickets t LEFT JOIN crews c ON c.id = t.crew_id"
         " LEFT JOIN assignments a ON a.ticket_id = t.id AND a.released_at IS NULL"
         " WHERE t.status NOT IN ('closed', 'cancelled') AND t.parent_ticket_id IS NULL"

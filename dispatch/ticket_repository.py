@@ -207,6 +207,21 @@ class CrewRepository:
         """Fixes as dicts (``crew_id, lon, lat, recorded_at, speed_mps, heading_deg``)."""
         repo.insert_positions(self.cur, fixes)
 
+    def assignment(self, ticket_id: int) -> dict | None:
+        """The ticket's active assignment (None once released): crew_id, assigned_at, eta_s and
+        the road route the crew was sent on as [[lon, lat], ...] (may be [])."""
+        self.cur.execute(
+            "SELECT crew_id, assigned_at, eta_s, ST_AsGeoJSON(route, 6) AS route"
+            " FROM assignments WHERE ticket_id = %s AND released_at IS NULL",
+            (ticket_id,),
+        )
+        row = self.cur.fetchone()
+        if row is None:
+            return None
+        found = dict(row)
+        found["route"] = json.loads(row["route"])["coordinates"] if row["route"] else []
+        return found
+
 
 class EventLog:
     """The tickets' append-only event log; every append is also announced through the outbox."""

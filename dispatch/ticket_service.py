@@ -37,6 +37,8 @@ from routing.distance import great_circle_m
 
 #: The longest Idempotency-Key accepted (characters).
 MAX_IDEMPOTENCY_KEY = 200
+#: The statuses a crew lead may set; the rest (closing, cancelling) are the dispatcher's.
+CREW_LEAD_STATUSES = ("accepted", "en_route", "on_site", "made_safe", "repaired")
 
 
 @dataclass(frozen=True)
@@ -217,13 +219,7 @@ def transition_ticket(
         raise InvalidInput(
             "`status`: assign a crew with the assign action, not a transition", "status"
         )
-    if actor.role == "crew_lead" and to not in (
-        "accepted",
-        "en_route",
-        "on_site",
-        "made_safe",
-        "repaired",
-    ):
+    if actor.role == "crew_lead" and to not in CREW_LEAD_STATUSES:
         raise PermissionDenied(f"a crew lead may not set `{to}`", "status")
     expected = ticket.version
     event = ticket.transition(to, at=now, actor=actor.username, reason=reason)

@@ -103,13 +103,14 @@ def _ticket(row: dict, now: datetime, at_risk_share: float) -> dict:
         "missed": share is not None and share >= 1.0,
         "lon": row["lon"],
         "lat": row["lat"],
+        "stuck_valves": [int(v) for v in row.get("stuck_valves") or []],
     }
 
 
 def alarms(snapshot: dict, acknowledged: set[str]) -> list[dict]:
     """Alarms not yet acknowledged: every open P1 ticket not yet assigned, every deadline at
-    risk, every stale crew that holds an active job. Keys are stable, so an acknowledgement
-    holds until the situation changes."""
+    risk, every valve a crew found stuck, every stale crew that holds an active job. Keys are
+    stable, so an acknowledgement holds until the situation changes."""
     out = []
     for t in snapshot["tickets"]:
         if t["priority"] == 1 and t["status"] == "new":
@@ -129,6 +130,15 @@ def alarms(snapshot: dict, acknowledged: set[str]) -> list[dict]:
                     "kind": kind,
                     "ticket_id": t["id"],
                     "text": t["number"],
+                }
+            )
+        for valve in t.get("stuck_valves") or []:
+            out.append(
+                {
+                    "key": f"valve_stuck:{t['id']}:{valve}",
+                    "kind": "valve_stuck",
+                    "ticket_id": t["id"],
+                    "text": f"{t['number']} #{valve}",
                 }
             )
     for c in snapshot["crews"]:

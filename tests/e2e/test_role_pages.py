@@ -199,9 +199,10 @@ def test_the_crew_leads_page_fits_a_phone(served, browser, artifacts_dir, lang):
     if lang == "en":
         page.locator(".site-lang").click()
         page.wait_for_url(f"{served}/crew")
-    items = page.locator(".coming-list li")
-    expect(items).to_have_count(5, timeout=10_000)
-    expect(items.first).to_contain_text({"zh-CN": "派单任务", "en": "assignment"}[lang])
+    expect(page.locator(".crew-card h2")).to_have_count(4, timeout=10_000)
+    title = {"zh-CN": "我的任务", "en": "My job"}[lang]
+    expect(page.locator(".crew-card h2").first).to_have_text(title)
+    expect(page.locator("#crew-current > *")).not_to_have_count(0)
     page.screenshot(path=str(artifacts_dir / f"roles_crew_{lang}_390x844.png"), full_page=True)
 
     assert page.evaluate("() => document.scrollingElement.scrollWidth") <= 390
@@ -210,7 +211,7 @@ def test_the_crew_leads_page_fits_a_phone(served, browser, artifacts_dir, lang):
         ".site-nav a",
         ".site-user > *",
         ".site-card",
-        ".coming-list li",
+        ".crew-card h2",
     ):
         for element in page.locator(selector).all():
             box = element.bounding_box()

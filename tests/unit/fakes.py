@@ -216,6 +216,17 @@ class FakeCrews:
             if crew["recorded_at"] is None or fix["recorded_at"] >= crew["recorded_at"]:
                 crew.update(lon=fix["lon"], lat=fix["lat"], recorded_at=fix["recorded_at"])
 
+    def assignment(self, ticket_id: int) -> dict | None:
+        for a in self.assignments:
+            if a["ticket_id"] == ticket_id and a["released_at"] is None:
+                return {
+                    "crew_id": a["crew_id"],
+                    "assigned_at": a["at"],
+                    "eta_s": a["eta_s"],
+                    "route": list(a.get("route") or []),
+                }
+        return None
+
 
 class FakeEvents:
     def __init__(self) -> None:
