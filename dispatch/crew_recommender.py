@@ -169,6 +169,46 @@ class RoadCrewRouter:
             for r, route in zip(ranking.crews, routes, strict=True)
         ]
 
+    def routes_from(self, origins: list[dict], targets: list[tuple[float, float]]) -> list[dict]:
+        """From each origin (``{"id", "lon", "lat"}``: depots, or crews at a known place) to
+        each target ``(lon, lat)`` by road, in one batch (the origins snapped and prepared
+        once): per target, ``{origin id: {"travel_time_s", "distance_m", "route"}}`` for the
+        origins that reach it (``route`` as [[lon, lat], ...]). For generating past work, where
+        thousands of jobs are routed at once; about half a millisecond a target on a city."""
+        from routing.snap import Snaps
+
+        if not origins or not targets:
+            return [{} for _ in targets]
+        with self._lock:
+            crew_set = prepare_crews(
+                self.graph,
+                self._snap(origins),
+                ids=[o["id"] for o in origins],
+                lon=[o["lon"] for o in origins],
+                lat=[o["lat"] for o in origins],
+                status=["available"] * len(origins),
+            )
+            snaps = self.router.edge_index.snap([t[0] for t in targets], [t[1] for t in targets])
+            out = []
+            for i in range(len(targets)):
+                one = Snaps(
+                    snaps.edge[i : i + 1], snaps.fraction[i : i + 1], snaps.distance_m[i : i + 1]
+                )
+                ranking = self.router.nearest_crews(
+                    one, crew_set, k=len(origins), max_fix_age_s=None
+                )
+                out.append(
+                    {
+                        r.crew_id: {
+                            "travel_time_s": round(r.travel_time_s, 1),
+                            "distance_m": round(r.distance_m, 1),
+                            "route": [list(p) for p in r.route(self.graph).coords],
+                        }
+                        for r in ranking.crews
+                    }
+                )
+        return out
+
 
 def road_router_for_source(source: str | None, **options) -> RoadCrewRouter | None:
     """A router on the road graph of the extract at ``source`` (the territory's), or None with

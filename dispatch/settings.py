@@ -162,6 +162,7 @@ class SimulatorSection(_Section):
     rate_per_hour: NonNegative
     speedup: Positive
     auto_assign_share: Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+    history_calls_per_day: Positive
 
 
 class TerritorySection(_Section):
