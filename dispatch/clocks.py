@@ -47,17 +47,7 @@ class ClockPolicy:
     def from_settings(cls, clocks: ClocksSection | None = None) -> ClockPolicy:
         """The policy of the ``[clocks]`` settings (default: the effective ones)."""
         clocks = clocks or current().clocks
-        targets = {
-            name: ClockTargets(
-                name=name,
-                arrival=p.arrival_min.by_priority(),
-                by_type=dict(p.arrival_min_by_type),
-                depart=p.depart_min.by_priority(),
-                make_safe_p1=p.make_safe_p1_min,
-                target_share=p.target_share,
-            )
-            for name, p in clocks.policies.items()
-        }
+        targets = policy_targets(clocks)
         return cls(
             jurisdictions={j: targets[name] for j, name in clocks.jurisdictions.items()},
             reply_working_days=clocks.complaint_reply_working_days,
@@ -76,6 +66,23 @@ class ClockPolicy:
         if ticket_type in targets.by_type:
             return targets.by_type[ticket_type]
         return targets.arrival.get(priority)
+
+
+def policy_targets(clocks: ClocksSection | None = None) -> dict[str, ClockTargets]:
+    """Every policy of the ``[clocks]`` settings by name, whether a jurisdiction follows it
+    or not (the manager's compliance table measures the work against each)."""
+    clocks = clocks or current().clocks
+    return {
+        name: ClockTargets(
+            name=name,
+            arrival=p.arrival_min.by_priority(),
+            by_type=dict(p.arrival_min_by_type),
+            depart=p.depart_min.by_priority(),
+            make_safe_p1=p.make_safe_p1_min,
+            target_share=p.target_share,
+        )
+        for name, p in clocks.policies.items()
+    }
 
 
 @dataclass(frozen=True)
