@@ -52,6 +52,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "pages.hotline": frozenset({"hotline_agent", "dispatcher", "admin"}),
     "pages.crew": frozenset({"crew_lead", "admin"}),
     "pages.manager": frozenset({"manager", "admin"}),
+    # The regulators' records: read by the manager (and the dispatcher who keeps them);
+    # the next-day review is a supervisor's.
+    "reports.read": frozenset({"dispatcher", "manager", "admin"}),
+    "reports.review": frozenset({"manager", "admin"}),
 }
 #: Roles that see customers' and callers' names and phones unmasked (a crew lead only on its
 #: own jobs); everyone else sees them masked.

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from dispatch.errors import InvalidInput
 from dispatch.settings import ClocksSection, current
@@ -161,3 +162,14 @@ def due_alerts(
             kinds = ["deadline_at_risk"]
         alerts += [ClockAlert(clock, k, due_at) for k in kinds if (clock, k) not in already]
     return alerts
+
+
+def review_due_at(day: date, timezone: str, by_hour: int) -> datetime:
+    """When a supervisor must have reviewed the leak log of ``day`` (a local date): at
+    ``by_hour`` o'clock local time of the next working day (Monday to Friday), in UTC. So
+    Thursday's log is due Friday 10:00, Friday's and Saturday's and Sunday's Monday 10:00."""
+    following = day + timedelta(days=1)
+    while following.weekday() >= 5:
+        following += timedelta(days=1)
+    zone = ZoneInfo(timezone)
+    return datetime.combine(following, time(by_hour), zone).astimezone(UTC)

@@ -179,6 +179,23 @@ class TerritorySection(_Section):
         return zone
 
 
+class ReportsSection(_Section):
+    leak_types: list[str]
+    review_by_hour: Annotated[int, Field(ge=0, le=23)]
+    review_lookback_days: Annotated[int, Field(ge=1, le=366)]
+    min_jobs_per_hexagon: Annotated[int, Field(ge=1)]
+
+    @field_validator("leak_types")
+    @classmethod
+    def _known_types(cls, types: list[str]) -> list[str]:
+        from dispatch.ticket_model import TICKET_TYPES
+
+        unknown = [t for t in types if t not in TICKET_TYPES]
+        if unknown or not types:
+            raise ValueError(f"must be ticket types (unknown: {', '.join(unknown) or 'none'})")
+        return types
+
+
 class AppSettings(_Section):
     """Every setting of the control room (see ``data/settings.toml`` for their meaning)."""
 
@@ -188,6 +205,7 @@ class AppSettings(_Section):
     tiles: TilesSection
     simulator: SimulatorSection
     territory: TerritorySection
+    reports: ReportsSection
 
     _sources: dict[str, str] = PrivateAttr(default_factory=dict)
     _files: dict[str, str] = PrivateAttr(default_factory=dict)

@@ -131,3 +131,18 @@ def test_leak_buckets_put_each_response_in_its_time_band():
         "gt_60": 1,
         "not_reached": 1,
     }
+
+
+def test_a_days_leak_log_is_due_for_review_at_10_the_next_working_day_local_time():
+    from datetime import date
+
+    from dispatch.clocks import review_due_at
+
+    # 2026-03-05 is a Thursday; Helsinki is UTC+2 then, Shanghai UTC+8.
+    assert review_due_at(date(2026, 3, 5), "Europe/Helsinki", 10) == datetime(
+        2026, 3, 6, 8, 0, tzinfo=UTC
+    )
+    for weekend in (6, 7, 8):  # Friday, Saturday and Sunday: Monday 10:00
+        assert review_due_at(date(2026, 3, weekend), "Asia/Shanghai", 10) == datetime(
+            2026, 3, 9, 2, 0, tzinfo=UTC
+        )
