@@ -260,3 +260,60 @@ def period_rows(
 def compliance_table(rows: list[dict], now: datetime) -> list[dict]:
     """Share within target against every clock policy of the settings."""
     return kpis.compliance(rows, policy_targets(), now)
+
+
+def response_map(
+    rows: list[dict], resolution: int, now: datetime, *, min_jobs: int | None = None
+) -> dict:
+    """The response-time map: a GeoJSON FeatureCollection of the H3 cells (``resolution``)
+    holding jobs, each with ``cell``, ``jobs`` (reached by ``now``), ``median_min``,
+    ``p90_min`` and ``sparse`` (fewer than ``min_jobs`` jobs, the settings' by default: too
+    few for its median to be shown)."""
+    from gis.hexagons import cell_of, cell_polygon
+
+    if min_jobs is None:
+        min_jobs = current().reports.min_jobs_per_hexagon
+    try:
+        cells = {id(r): cell_of(r["lon"], r["lat"], resolution) for r in rows}
+    except ValueError as exc:
+        raise InvalidInput(str(exc), "resolution") from None
+    summaries = kpis.response_by(rows, lambda r: cells[id(r)], now)
+    features = []
+    for cell, summary in sorted(summaries.items()):
+        if summary["jobs"] == 0:
+            continue
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": cell_polygon(cell),
+                "properties": {"cell": cell, **summary, "sparse": summary["jobs"] < min_jobs},
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}
+
+
+def territory_today(uow: UnitOfWork, now: datetime) -> tuple[date, str]:
+    """The territory's local date at ``now`` and its time zone."""
+    timezone = repo.territory_timezone(uow.cur)
+    return now.astimezone(ZoneInfo(timezone)).date(), timezone
+
+
+def period_report(
+    uow: UnitOfWork,
+    actor: Actor,
+    first: date,
+    last: date,
+    now: datetime,
+    *,
+    types: list[str] | None = None,
+    priorities: list[int] | None = None,
+    resolution: int = 8,
+) -> dict:
+    """What the manager's page shows for a period: the response-time map, the overall
+    response summary and the compliance table against every clock policy."""
+    rows = period_rows(uow, first, last, types=types, priorities=priorities)
+    return {
+        "map": response_map(rows, resolution, now),
+        "summary": kpis.response_summary(rows, now),
+        "compliance": compliance_table(rows, now),
+    }

@@ -146,3 +146,29 @@ def test_a_days_leak_log_is_due_for_review_at_10_the_next_working_day_local_time
         assert review_due_at(date(2026, 3, weekend), "Asia/Shanghai", 10) == datetime(
             2026, 3, 9, 2, 0, tzinfo=UTC
         )
+
+
+def test_the_response_map_colours_a_hexagon_only_with_enough_jobs():
+    from dispatch.report_service import response_map
+
+    centre = {"lon": 24.94, "lat": 60.17}
+    far = {"lon": 24.99, "lat": 60.20}  # several kilometres away: another cell at level 8
+    rows = [job(m) | centre for m in (10, 20, 40)] + [job(12) | far]
+    features = response_map(rows, 8, NOW, min_jobs=3)["features"]
+    by_jobs = {f["properties"]["jobs"]: f["properties"] for f in features}
+    assert set(by_jobs) == {3, 1}
+    assert by_jobs[3]["median_min"] == 20.0 and by_jobs[3]["sparse"] is False
+    assert by_jobs[1]["sparse"] is True
+    ring = features[0]["geometry"]["coordinates"][0]
+    assert features[0]["geometry"]["type"] == "Polygon" and ring[0] == ring[-1] and len(ring) == 7
+
+
+def test_the_response_map_refuses_a_resolution_it_does_not_offer():
+    import pytest
+
+    from dispatch.errors import InvalidInput
+    from dispatch.report_service import response_map
+
+    with pytest.raises(InvalidInput) as refused:
+        response_map([job(10) | {"lon": 24.94, "lat": 60.17}], 15, NOW, min_jobs=3)
+    assert refused.value.field == "resolution"
