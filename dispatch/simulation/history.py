@@ -14,8 +14,9 @@ date of the territory's time zone, default today), consistent with the territory
 - **Dispatch**: after :data:`DISPATCH_DELAY_MIN` the crew with the skill that arrives first is
   sent: on shift (day 08-20, night 20-08 local), free of its previous job, setting off from
   its depot. Travel times and routes come from the territory's road router
-  (:meth:`dispatch.crew_recommender.RoadCrewRouter.routes_from`, every call routed in one
-  batch from every depot); the drive takes the router's time × :data:`TRAFFIC_BY_HOUR` × a
+  (:class:`dispatch.crew_recommender.RoadCrewRouter`: the times from every depot to every
+  call in one batch, ``travel_times_from``, then the road route of the crew sent,
+  ``route_from``); the drive takes the router's time × :data:`TRAFFIC_BY_HOUR` × a
   log-normal factor, and a share :data:`HOLD_UP_SHARE` of drives is held up (address not
   found, blocked street) — so some deadlines are missed, as in life.
 - **The job** then moves along as the simulator's crews do (accept, en route, on site, made
@@ -192,10 +193,15 @@ def generate(
         names = synthetic_names(rng, len(calls))
         phones = synthetic_mobiles(rng, len(calls))
         drawn_s = timer.perf_counter() - started
-        routed = router.routes_from(depots, [(s["lon"], s["lat"]) for s in sites])
-        routed_s = timer.perf_counter() - started - drawn_s
+        routed = router.travel_times_from(depots, [(s["lon"], s["lat"]) for s in sites])
+        by_id = {d["id"]: d for d in depots}
+
+        def route(depot_id: int, site: dict) -> dict | None:
+            return router.route_from(by_id[depot_id], site["lon"], site["lat"])
+
         ids = hr.reserve_ticket_ids(cur, len(calls))
-        rows = _play(rng, calls, sites, routed, crews, ids, names, phones, zone, now, policy)
+        rows = _play(rng, calls, sites, routed, route, crews, ids, names, phones, zone, now, policy)
+        routed_s = timer.perf_counter() - started - drawn_s
         counts = hr.write_history(cur, **rows)
     seconds = timer.perf_counter() - started
     total = sum(counts.values())
@@ -206,7 +212,7 @@ def generate(
         **counts,
         "seconds": round(seconds, 2),
         "draw_s": round(drawn_s, 2),
-        "route_s": round(routed_s, 2),
+        "route_and_play_s": round(routed_s, 2),
         "rows_per_s": round(total / seconds) if seconds else None,
     }
 
@@ -260,7 +266,7 @@ def _seconds(rng, bounds: tuple[float, float]) -> timedelta:
     return timedelta(seconds=float(rng.uniform(*bounds)))
 
 
-def _play(rng, calls, sites, routed, crews, ids, names, phones, zone, now, policy) -> dict:
+def _play(rng, calls, sites, routed, route, crews, ids, names, phones, zone, now, policy) -> dict:
     tickets, assignments, events, callers = [], [], [], []
     for (received_at, ticket_type), site, routes, ticket_id, name, phone in zip(
         calls, sites, routed, ids, names, phones, strict=True
@@ -279,15 +285,19 @@ def _play(rng, calls, sites, routed, crews, ids, names, phones, zone, now, polic
             if skill not in crew.skills or crew.depot_id not in routes:
                 continue
             start = on_shift_from(crew, max(ready, crew.free_at), zone)
-            arrive = start + timedelta(seconds=routes[crew.depot_id]["travel_time_s"])
+            arrive = start + timedelta(seconds=routes[crew.depot_id])
             if best is None or arrive < best[0]:
                 best = (arrive, start, crew)
         steps = []  # (status, at)
-        crew = None
+        crew = trip = None
         if best is not None:
             _, start, crew = best
+            trip = route(crew.depot_id, site) or {
+                "travel_time_s": routes[crew.depot_id],
+                "route": None,
+            }
             local_hour = start.astimezone(zone).hour
-            drive = routes[crew.depot_id]["travel_time_s"] * TRAFFIC_BY_HOUR[local_hour]
+            drive = trip["travel_time_s"] * TRAFFIC_BY_HOUR[local_hour]
             drive *= float(rng.lognormal(0, DRIVE_SPREAD))
             if rng.random() < HOLD_UP_SHARE:
                 drive += float(rng.uniform(*HOLD_UP_MIN)) * 60
@@ -335,7 +345,7 @@ def _play(rng, calls, sites, routed, crews, ids, names, phones, zone, now, polic
                     "released_at": end,
                     "release_reason": release[1] if release else None,
                     "emergency": category == "emergency",
-                    "route_wkt": _route_wkt(routes[crew.depot_id]["route"]),
+                    "route_wkt": _route_wkt(trip["route"]),
                 }
             )
         tickets.append(
