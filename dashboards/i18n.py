@@ -275,6 +275,12 @@ _MESSAGES: dict[str, tuple[str, str]] = {
     "mgr.log_reviewed": ("已由 {by} 于 {at} 审核", "Reviewed by {by} at {at}"),
     "mgr.log_not_reviewed": ("未审核；应于 {due} 前审核", "Not reviewed; due by {due}"),
     "mgr.log_overdue": ("已超过审核时限", "Review overdue"),
+    "mgr.review_not_over": (
+        "当天尚未结束，不能审核",
+        "The day is not over yet; it cannot be reviewed",
+    ),
+    "mgr.review_done_before": ("该日记录已审核过", "That day's log was reviewed already"),
+    "mgr.review_forbidden": ("您的角色不能审核漏气记录", "Your role may not review the leak log"),
     "mgr.log_empty": ("当天没有漏气报告", "No leak reports that day"),
     "mgr.log.number": ("工单号", "Number"),
     "mgr.log.location": ("地点", "Location"),

@@ -69,3 +69,4 @@ MGR_LOG_REVIEW = "mgr-log-review"  # the review button
 MGR_LOG_REVIEWED = "mgr-log-reviewed"  # dcc.Store: bumped after a review
 MGR_LOG_CSV = "mgr-log-csv"  # the CSV button
 MGR_LOG_DOWNLOAD = "mgr-log-download"  # dcc.Download
+MGR_LOG_NOTICE = "mgr-log-notice"  # why a review was refused

@@ -14,7 +14,7 @@ from dashboards.i18n import MISSING, t, ticket_type_label
 from dashboards.pages.manager import manager_page
 from dispatch import auth, report_service
 from dispatch.actor import Actor
-from dispatch.errors import DispatchError, Unauthenticated
+from dispatch.errors import Conflict, DispatchError, InvalidInput, Unauthenticated
 from dispatch.settings import current
 from gis import map_layers
 from gis.errors import DatabaseUnavailable
@@ -185,6 +185,22 @@ def _hhmm(iso: str | None, with_date: bool = False) -> str:
     return f"{iso[:10]} {iso[11:16]}" if with_date else iso[11:16]
 
 
+def review_day(api, user, day: str, version: int | None, lang: str) -> tuple:
+    """Record the review of ``day``; the log redraws (version bumped), or a notice says why
+    it was refused."""
+    try:
+        actor = _actor(user, "reports.review")
+        with api.uow() as uow:
+            report_service.review_leak_log(uow, actor, date.fromisoformat(day[:10]), api.clock())
+    except Conflict:
+        return no_update, t("mgr.review_done_before", lang)
+    except InvalidInput:
+        return no_update, t("mgr.review_not_over", lang)
+    except DispatchError:
+        return no_update, t("mgr.review_forbidden", lang)
+    return (version or 0) + 1, ""
+
+
 def register_manager_callbacks(app, api) -> None:
     @app.callback(
         Output(ids.MGR_HEXES, "data"),
@@ -224,23 +240,17 @@ def register_manager_callbacks(app, api) -> None:
 
     @app.callback(
         Output(ids.MGR_LOG_REVIEWED, "data"),
+        Output(ids.MGR_LOG_NOTICE, "children"),
         Input(ids.MGR_LOG_REVIEW, "n_clicks"),
         State(ids.MGR_LOG_DATE, "date"),
         State(ids.MGR_LOG_REVIEWED, "data"),
+        State(ids.MGR_LANG, "data"),
         prevent_initial_call=True,
     )
-    def _review(n_clicks, day, version):
+    def _review(n_clicks, day, version, lang):
         if not n_clicks or not day:
-            return no_update
-        try:
-            actor = _actor(session.get("user"), "reports.review")
-            with api.uow() as uow:
-                report_service.review_leak_log(
-                    uow, actor, date.fromisoformat(day[:10]), api.clock()
-                )
-        except DispatchError as exc:
-            log.info("review refused: %s", exc.detail)
-        return (version or 0) + 1
+            return no_update, no_update
+        return review_day(api, session.get("user"), day, version, lang)
 
     @app.callback(
         Output(ids.MGR_LOG_DOWNLOAD, "data"),

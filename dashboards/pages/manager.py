@@ -177,6 +177,7 @@ def manager_page(
                         t("mgr.log_review", lang), id=ids.MGR_LOG_REVIEW, className="mgr-btn"
                     ),
                     dcc.Download(id=ids.MGR_LOG_DOWNLOAD),
+                    html.Span(id=ids.MGR_LOG_NOTICE, className="mgr-notice", role="status"),
                 ],
                 className="mgr-log-bar",
             ),

@@ -234,3 +234,51 @@ def test_a_day_is_reviewed_once_and_only_when_it_is_over(fixed_history):
         report_service.review_leak_log(uow, admin, date(2026, 3, 10), at(10, 9, 30))
     assert refused.value.field == "date"
     assert fetch_value(fixed_history, "SELECT count(*) FROM leak_log_reviews") == 1
+
+
+def test_the_ticker_raises_the_alarm_of_an_unreviewed_day_on_its_beat(fixed_history):
+    from dispatch.ports import Ports
+    from dispatch.ticker import Ticker
+    from dispatch.ticket_service import Settings
+
+    clock = type("Clock", (), {"now": at(10, 9, 59), "__call__": lambda self: self.now})()
+    ticker = Ticker(fixed_history, Settings(), Ports(), clock=clock)
+    # Sunday 8 March's log was due Monday 10:00; Monday 9 March's is due Tuesday 10:00.
+    assert [a["date"] for a in ticker.tick()["unreviewed_leak_logs"]] == ["2026-03-08"]
+    clock.now = at(10, 10, 0)
+    assert [a["date"] for a in ticker.tick()["unreviewed_leak_logs"]] == ["2026-03-09"]
+    assert ticker.tick()["unreviewed_leak_logs"] == []
+
+
+class PageApi:
+    """What the manager's page's callbacks use of the API: a unit of work and the clock."""
+
+    def __init__(self, dsn, now):
+        self.dsn, self.now = dsn, now
+
+    def uow(self):
+        return UnitOfWork(self.dsn)
+
+    def clock(self):
+        return self.now
+
+
+def test_the_pages_review_button_records_the_review_or_says_why_not(fixed_history):
+    from dashboards.manager_callbacks import log_view, review_day
+
+    api = PageApi(fixed_history, at(10, 11, 0))
+    manager = {"username": "manager", "role": "manager", "crew_id": None}
+    dispatcher = {"username": "dispatcher", "role": "dispatcher", "crew_id": None}
+    assert review_day(api, dispatcher, "2026-03-09", 0, "en")[1] == (
+        "Your role may not review the leak log"
+    )
+    assert review_day(api, manager, "2026-03-10", 0, "en")[1] == (
+        "The day is not over yet; it cannot be reviewed"
+    )
+    assert review_day(api, manager, "2026-03-09", 0, "en") == (1, "")
+    assert (
+        review_day(api, manager, "2026-03-09", 1, "en")[1] == "That day's log was reviewed already"
+    )
+    shown, _banner = log_view(api, manager, "en", "2026-03-09")
+    state = shown.children[0]
+    assert state.children == "Reviewed by manager at 2026-03-10 11:00"
