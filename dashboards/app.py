@@ -21,11 +21,11 @@ from dashboards.event_stream import register_event_stream
 from dashboards.i18n import DEFAULT_LANGUAGE, t
 from dashboards.layers import LayerSource, register_routes
 from dashboards.login import install_login
+from dashboards.manager_callbacks import build_manager, register_manager_callbacks
 from dashboards.page_guard import install_page_guard
 from dashboards.pages import site_map
 from dashboards.pages.crew import crew_page
 from dashboards.pages.hotline import hotline_page
-from dashboards.pages.manager import manager_page
 from dashboards.pages.router import app_frame, register_page_router
 from dashboards.pages.wall import wall_page
 from dashboards.video import register_video_routes
@@ -106,12 +106,13 @@ def create_app(
             site_map.CREW.path: lambda lang, user: crew_page(
                 lang, user, bounds=_bounds_or_none(dsn)
             ),
-            site_map.MANAGER.path: manager_page,
+            site_map.MANAGER.path: lambda lang, user: build_manager(api, dsn, lang, user),
         },
     )
     register_wall_callbacks(app, api, live)
     register_crew_callbacks(app, api)
     register_position_route(app.server, api)
+    register_manager_callbacks(app, api)
     return app
 
 

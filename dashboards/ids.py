@@ -72,3 +72,22 @@ CREW_LAYER_ROUTE = "crew-layer-route"
 CREW_LAYER_SITE = "crew-layer-site"
 CREW_STEP_BUTTON = "crew-step"  # {"type": CREW_STEP_BUTTON, "index": status}
 CREW_VALVE_BUTTON = "crew-valve"  # {"type": CREW_VALVE_BUTTON, "index": "<valve id>:<state>"}
+
+# --- the manager's page (/manager) ---
+MGR_LANG = "mgr-lang"  # dcc.Store: the page's language
+MGR_RANGE = "mgr-range"  # dcc.DatePickerRange: the period of the map and the compliance table
+MGR_TYPES = "mgr-types"  # dcc.Dropdown (multi): work-order types, none = all
+MGR_PRIORITIES = "mgr-priorities"  # dcc.Checklist: priorities, none = all
+MGR_RESOLUTION = "mgr-resolution"  # dcc.Dropdown: the H3 resolution
+MGR_MAP = "mgr-map"
+MGR_HEXES = "mgr-hexes"  # dl.GeoJSON: the response-time hexagons
+MGR_SUMMARY = "mgr-summary"
+MGR_COMPLIANCE = "mgr-compliance"
+MGR_ALARMS = "mgr-alarms"
+MGR_LOG_DATE = "mgr-log-date"  # dcc.DatePickerSingle: the leak log's day
+MGR_LOG = "mgr-log"
+MGR_LOG_REVIEW = "mgr-log-review"  # the review button
+MGR_LOG_REVIEWED = "mgr-log-reviewed"  # dcc.Store: bumped after a review
+MGR_LOG_CSV = "mgr-log-csv"  # the CSV button
+MGR_LOG_DOWNLOAD = "mgr-log-download"  # dcc.Download
+MGR_LOG_NOTICE = "mgr-log-notice"  # why a review was refused

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from math import ceil
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 from pydantic import BaseModel
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
@@ -25,6 +25,7 @@ from dispatch import (
     crew_service,
     json_shapes,
     kpi_repository,
+    report_service,
     ticket_service,
 )
 from dispatch import api_schemas as schemas
@@ -64,6 +65,7 @@ class Route:
     # Error statuses beyond those every route of its kind answers (see openapi.error_statuses)
     errors: tuple[int, ...] = ()
     database: bool = True  # False: answered without a database
+    csv: bool = False  # True: `?format=csv` answers the same content as text/csv
 
 
 ROUTES = [
@@ -357,6 +359,36 @@ ROUTES = [
         body=schemas.ValveReport,
         errors=(409,),
     ),
+    Route(
+        "GET",
+        "/reports/leak-log",
+        "reports.read",
+        "The daily leak log of a local day (every leak report: number, location, received,"
+        " type, dispatched, arrived, crew) and its review; `format=csv` for a file",
+        "leak_log",
+        {200: schemas.LeakLog},
+        query=schemas.LeakLogQuery,
+        csv=True,
+    ),
+    Route(
+        "GET",
+        "/reports/leak-buckets",
+        "reports.read",
+        "The month's leak reports in response-time buckets (≤ 30, 31-45, 46-60, > 60 min)",
+        "leak_buckets",
+        {200: schemas.LeakBuckets},
+        query=schemas.LeakBucketsQuery,
+        csv=True,
+    ),
+    Route(
+        "POST",
+        "/reports/leak-log/<day>/review",
+        "reports.review",
+        "A supervisor marks a finished day's leak log reviewed (once)",
+        "review_leak_log",
+        {201: schemas.LeakLogReviewed},
+        errors=(409,),
+    ),
 ]
 
 
@@ -598,6 +630,29 @@ class Api:
             uow, ticket_id, valve_id, body["state"], actor, self.clock(), self.ports
         ), 200
 
+    # --- the regulators' records ---
+
+    def leak_log(self, uow, actor, query):
+        log = report_service.leak_log(uow, actor, query["date"], self.clock())
+        if query["format"] == "csv":
+            return _csv(report_service.leak_log_csv(log), f"leak-log-{log['date']}.csv"), 200
+        return log, 200
+
+    def leak_buckets(self, uow, actor, query):
+        month = report_service.parse_month(query["month"])
+        summary = report_service.leak_buckets(uow, actor, month, self.clock())
+        if query["format"] == "csv":
+            name = f"leak-buckets-{summary['month']}.csv"
+            return _csv(report_service.leak_buckets_csv(summary), name), 200
+        return summary, 200
+
+    def review_leak_log(self, uow, actor, body, day):
+        try:
+            when = date.fromisoformat(day)
+        except ValueError:
+            raise InvalidInput("`date` must be a date YYYY-MM-DD", "date") from None
+        return report_service.review_leak_log(uow, actor, when, self.clock()), 201
+
 
 def create_blueprint(api: Api) -> Blueprint:
     bp = Blueprint("api_v1", __name__, url_prefix=PREFIX)
@@ -627,6 +682,8 @@ def _view(api: Api, route: Route):
                 actor = api.actor(uow, route.action)
                 data = _input(route, body)
                 payload, status = getattr(api, route.handler)(uow, actor, data, **params)
+            if isinstance(payload, Response):  # a file (CSV), not JSON
+                return payload, status
             return jsonify(payload), status
         except TooManyAttempts as exc:
             response = error_response(exc.status, exc.code, exc.detail, field=exc.field)
@@ -697,6 +754,15 @@ def _classification(body: dict) -> dict | None:
     ``fault_class`` (null meaning no staff fault) and/or ``worker``."""
     found = {k: body[k] for k in ("fault_class", "worker") if k in body}
     return found or None
+
+
+def _csv(text: str, filename: str) -> Response:
+    """A CSV file answer (UTF-8 with a byte-order mark, so spreadsheets read Chinese)."""
+    return Response(
+        "\ufeff" + text,
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
 
 
 def openapi_document() -> dict:

@@ -767,3 +767,69 @@ class ValveReported(BaseModel):
     valve_id: int
     state: Literal["closed", "stuck"]
     isolation: IsolationPlan = Field(description="The plan now stored (widened after `stuck`)")
+
+
+# --- the regulators' records (reports) ---------------------------------------------------------
+
+ReportFormat = _enum("ReportFormat", ("json", "csv"))
+
+
+class LeakLogQuery(Query):
+    date: dt.date = Field(description="The local day of the territory (YYYY-MM-DD)")
+    format: ReportFormat = Field("json", description="csv: the log as a CSV file")
+
+
+class LeakBucketsQuery(Query):
+    month: Annotated[str, Field(pattern=r"^\d{4}-\d{2}$", description="YYYY-MM")]
+    format: ReportFormat = Field("json", description="csv: the summary as a CSV file")
+
+
+class LeakLogRow(BaseModel):
+    number: str
+    location: str | None
+    lon: Longitude | None
+    lat: Latitude | None
+    received_at: Time
+    type: TicketType
+    dispatched_at: Time | None
+    arrived_at: Time | None
+    crew: str | None = Field(description="The crew's code")
+    response_min: float | None = Field(description="Minutes from the call to the arrival")
+    status: TicketStatus
+    duplicate_of: str | None = Field(description="The report a second call was linked to")
+
+
+class LeakLogReview(BaseModel):
+    reviewed_by: str
+    role: Role
+    reviewed_at: Time
+
+
+class LeakLog(BaseModel):
+    date: dt.date
+    timezone: str
+    rows: list[LeakLogRow]
+    review: LeakLogReview | None
+    review_due_at: Time
+    review_overdue: bool
+
+
+class LeakLogReviewed(LeakLogReview):
+    date: dt.date
+
+
+class LeakBucketCounts(BaseModel):
+    le_30: int = Field(ge=0)
+    b31_45: int = Field(ge=0, alias="31_45")
+    b46_60: int = Field(ge=0, alias="46_60")
+    gt_60: int = Field(ge=0)
+    not_reached: int = Field(ge=0)
+
+
+class LeakBuckets(BaseModel):
+    month: str
+    timezone: str
+    reports: int = Field(ge=0)
+    buckets: LeakBucketCounts
+    median_min: float | None
+    p90_min: float | None

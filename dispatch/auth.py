@@ -56,6 +56,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "pages.manager": frozenset({"manager", "admin"}),
     # the crew lead's phone (a crew lead only on its own crew's jobs)
     "tickets.valves": frozenset({"dispatcher", "crew_lead", "admin"}),
+    # The regulators' records: read by the manager (and the dispatcher who keeps them);
+    # the next-day review is a supervisor's.
+    "reports.read": frozenset({"dispatcher", "manager", "admin"}),
+    "reports.review": frozenset({"manager", "admin"}),
 }
 #: Roles that see customers' and callers' names and phones unmasked (a crew lead only on its
 #: own jobs); everyone else sees them masked.

@@ -45,6 +45,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--replace", action="store_true", help="replace a loaded territory (and its tickets)"
     )
 
+    history = demo.add_parser("history", help="generate past days of field work for the demo")
+    history.add_argument("--days", type=int, required=True, help="how many whole days")
+    history.add_argument("--seed", type=int, default=7, help="same seed, same history")
+    history.add_argument(
+        "--until", metavar="YYYY-MM-DD", help="the day after the last one (default: today)"
+    )
+
     route_command.add_parser(commands)
 
     settings = commands.add_parser("settings", help="the effective settings").add_subparsers(
@@ -170,6 +177,8 @@ def _run(args: argparse.Namespace) -> int:
         return 0
     if args.command == "db":
         return _migrate(database.dsn)
+    if args.command == "demo" and args.demo_command == "history":
+        return _demo_history(database.dsn, args, settings)
     if args.command == "demo":
         return _demo_load(database.dsn, args, settings)
     if args.command == "users":
@@ -270,6 +279,48 @@ def _demo_load(dsn: str, args: argparse.Namespace, settings) -> int:
         f"{counts['cameras']} cameras"
     )
     _ensure_demo_users(dsn)
+    return 0
+
+
+def _demo_history(dsn: str, args: argparse.Namespace, settings) -> int:
+    import json
+    from datetime import date
+
+    from dispatch.simulation.history import generate
+    from dispatch.territory_ports import ports_for_territory
+    from gis.demo.store import loaded_territory
+    from gis.migrations import migrate
+
+    migrate(dsn)
+    if loaded_territory(dsn) is None:
+        raise InvalidInput("`territory`: none loaded; run `dispatch demo load` first", "territory")
+    if args.days <= 0:
+        raise InvalidInput("`--days` must be a positive number of days", "days")
+    try:
+        until = date.fromisoformat(args.until) if args.until else None
+    except ValueError:
+        raise InvalidInput("`--until` must be a date YYYY-MM-DD", "until") from None
+    router = ports_for_territory(dsn).router
+    if router is None:
+        raise InvalidInput("`territory`: its road graph is not at hand; cannot route", "router")
+    try:
+        result = generate(
+            dsn,
+            router,
+            days=args.days,
+            seed=args.seed,
+            until=until,
+            calls_per_day=settings.simulator.history_calls_per_day,
+        )
+    except ValueError as exc:
+        _say(f"history: {exc}")
+        return 0
+    _say(
+        f"history: {result['tickets']} tickets over {result['days']} days"
+        f" ({result['first_day']} to {result['last_day']}) in {result['seconds']} s,"
+        f" {result['rows_per_s']} rows/s"
+    )
+    print(json.dumps(result))
     return 0
 
 

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from dispatch.errors import InvalidInput
 from dispatch.settings import ClocksSection, current
@@ -47,17 +48,7 @@ class ClockPolicy:
     def from_settings(cls, clocks: ClocksSection | None = None) -> ClockPolicy:
         """The policy of the ``[clocks]`` settings (default: the effective ones)."""
         clocks = clocks or current().clocks
-        targets = {
-            name: ClockTargets(
-                name=name,
-                arrival=p.arrival_min.by_priority(),
-                by_type=dict(p.arrival_min_by_type),
-                depart=p.depart_min.by_priority(),
-                make_safe_p1=p.make_safe_p1_min,
-                target_share=p.target_share,
-            )
-            for name, p in clocks.policies.items()
-        }
+        targets = policy_targets(clocks)
         return cls(
             jurisdictions={j: targets[name] for j, name in clocks.jurisdictions.items()},
             reply_working_days=clocks.complaint_reply_working_days,
@@ -76,6 +67,23 @@ class ClockPolicy:
         if ticket_type in targets.by_type:
             return targets.by_type[ticket_type]
         return targets.arrival.get(priority)
+
+
+def policy_targets(clocks: ClocksSection | None = None) -> dict[str, ClockTargets]:
+    """Every policy of the ``[clocks]`` settings by name, whether a jurisdiction follows it
+    or not (the manager's compliance table measures the work against each)."""
+    clocks = clocks or current().clocks
+    return {
+        name: ClockTargets(
+            name=name,
+            arrival=p.arrival_min.by_priority(),
+            by_type=dict(p.arrival_min_by_type),
+            depart=p.depart_min.by_priority(),
+            make_safe_p1=p.make_safe_p1_min,
+            target_share=p.target_share,
+        )
+        for name, p in clocks.policies.items()
+    }
 
 
 @dataclass(frozen=True)
@@ -154,3 +162,14 @@ def due_alerts(
             kinds = ["deadline_at_risk"]
         alerts += [ClockAlert(clock, k, due_at) for k in kinds if (clock, k) not in already]
     return alerts
+
+
+def review_due_at(day: date, timezone: str, by_hour: int) -> datetime:
+    """When a supervisor must have reviewed the leak log of ``day`` (a local date): at
+    ``by_hour`` o'clock local time of the next working day (Monday to Friday), in UTC. So
+    Thursday's log is due Friday 10:00, Friday's and Saturday's and Sunday's Monday 10:00."""
+    following = day + timedelta(days=1)
+    while following.weekday() >= 5:
+        following += timedelta(days=1)
+    zone = ZoneInfo(timezone)
+    return datetime.combine(following, time(by_hour), zone).astimezone(UTC)

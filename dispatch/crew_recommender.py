@@ -169,6 +169,62 @@ class RoadCrewRouter:
             for r, route in zip(ranking.crews, routes, strict=True)
         ]
 
+    def travel_times_from(
+        self, origins: list[dict], targets: list[tuple[float, float]]
+    ) -> list[dict]:
+        """Seconds by road from each origin (``{"id", "lon", "lat"}``: depots, or crews at a
+        known place) to each target ``(lon, lat)``, in one batch (one search per origin): per
+        target, ``{origin id: seconds}`` for the origins that reach it. For generating past
+        work, where thousands of jobs are routed at once."""
+        from routing.matrix import travel_time_matrix
+
+        if not origins or not targets:
+            return [{} for _ in targets]
+        with self._lock:
+            crew_set = prepare_crews(
+                self.graph,
+                self._snap(origins),
+                ids=[o["id"] for o in origins],
+                lon=[o["lon"] for o in origins],
+                lat=[o["lat"] for o in origins],
+            )
+            snaps = self.router.edge_index.snap([t[0] for t in targets], [t[1] for t in targets])
+            matrix = travel_time_matrix(self.graph, crew_set, snaps)
+        ids = [o["id"] for o in origins]
+        return [
+            {ids[r]: round(float(matrix[r, j]), 1) for r in range(len(ids)) if matrix[r, j] < 1e18}
+            for j in range(len(targets))
+        ]
+
+    def route_from(self, origin: dict, lon: float, lat: float) -> dict | None:
+        """The road route from ``origin`` (``{"id", "lon", "lat"}``) to a point:
+        ``{"travel_time_s", "distance_m", "route"}`` (route as [[lon, lat], ...]), or None
+        when the point cannot be reached. The origin is prepared once and kept."""
+        key = (origin["id"], origin["lon"], origin["lat"])
+        with self._lock:
+            cache = self.__dict__.setdefault("_origins", {})
+            if key not in cache:
+                cache[key] = prepare_crews(
+                    self.graph,
+                    self._snap([origin]),
+                    ids=[origin["id"]],
+                    lon=[origin["lon"]],
+                    lat=[origin["lat"]],
+                    status=["available"],
+                )
+            ranking = self.router.nearest_crews(
+                self.router.snap_incident(lon, lat), cache[key], k=1, max_fix_age_s=None
+            )
+            if not ranking.crews:
+                return None
+            best = ranking.crews[0]
+            route = [list(p) for p in best.route(self.graph).coords]
+        return {
+            "travel_time_s": round(best.travel_time_s, 1),
+            "distance_m": round(best.distance_m, 1),
+            "route": route,
+        }
+
 
 def road_router_for_source(source: str | None, **options) -> RoadCrewRouter | None:
     """A router on the road graph of the extract at ``source`` (the territory's), or None with

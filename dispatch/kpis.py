@@ -223,3 +223,113 @@ def key_figures(
         "share_within_target_today": None if share is None else round(share, 3),
         **crew_counts(rows.crews, now, stale_after_s),
     }
+
+
+# --- reports: response times, compliance per policy, leak buckets ------------------------------
+#
+# The manager's page and the regulators' records count with these. A report row is a ticket
+# row as above plus ``ticket_type`` (and ``en_route_at`` for a policy with a departure clock).
+# The database computes the same figures in bulk (dispatch.report_repository) with these
+# definitions passed in (bucket edges, percentiles), and the integration tests check both agree.
+
+#: Leak response buckets of the monthly summary, in minutes from the call to the arrival:
+#: (name, upper edge included); the last bucket is open. So 30.0 is "le_30", 30.2 "31_45".
+LEAK_BUCKETS: tuple[tuple[str, float | None], ...] = (
+    ("le_30", 30.0),
+    ("31_45", 45.0),
+    ("46_60", 60.0),
+    ("gt_60", None),
+)
+
+
+def response_summary(rows: Iterable[dict], now: datetime) -> dict:
+    """Response minutes (call to arrival) of the unlinked tickets reached by ``now``: how
+    many, the median and the 90th percentile (type 7, as :func:`percentile`), rounded to
+    0.1 min; None when there is none."""
+    minutes = [
+        response_minutes(row)
+        for row in rows
+        if row.get("parent_ticket_id") is None and _as_of(row["arrived_at"], now) is not None
+    ]
+    p50, p90 = percentile(minutes, 50), percentile(minutes, 90)
+    return {
+        "jobs": len(minutes),
+        "median_min": None if p50 is None else round(p50, 1),
+        "p90_min": None if p90 is None else round(p90, 1),
+    }
+
+
+def response_by(rows: Iterable[dict], key, now: datetime) -> dict:
+    """:func:`response_summary` per group, ``key(row)`` naming the group."""
+    groups: dict = {}
+    for row in rows:
+        groups.setdefault(key(row), []).append(row)
+    return {name: response_summary(group, now) for name, group in groups.items()}
+
+
+def policy_outcome(row: dict, targets, now: datetime) -> bool | None:
+    """Whether the ticket met ``targets`` (a :class:`dispatch.clocks.ClockTargets`) as of
+    ``now``, measured from its call whatever policy it was opened under: its arrival clock
+    (the policy's minutes for its type and priority) by :func:`deadline_outcome`, and, where
+    the policy has a departure clock for its priority, the crew on its way (``en_route_at``,
+    else the arrival) by then. None when the policy sets no arrival clock for it or it is not
+    decided yet; a ticket past its deadline and not reached is missed."""
+    minutes = targets.by_type.get(row["ticket_type"], targets.arrival.get(row["priority"]))
+    if minutes is None:
+        return None
+    due = row["received_at"] + timedelta(minutes=minutes)
+    arrival = deadline_outcome({**row, "arrival_due_at": due}, now)
+    if arrival is None:
+        return None
+    depart_min = targets.depart.get(row["priority"])
+    if depart_min is None or not arrival[1]:
+        return arrival[1]
+    left = _as_of(row.get("en_route_at"), now) or _as_of(row["arrived_at"], now)
+    return left is not None and left <= row["received_at"] + timedelta(minutes=depart_min)
+
+
+def compliance(rows: Iterable[dict], policies: dict, now: datetime) -> list[dict]:
+    """Per policy (name → :class:`~dispatch.clocks.ClockTargets`), how the tickets fare
+    against it: decided, met, missed, the share met (None when none decided, rounded to
+    0.001), the policy's target share and whether the share reaches it."""
+    rows = list(rows)
+    out = []
+    for name, targets in policies.items():
+        outcomes = [policy_outcome(row, targets, now) for row in rows]
+        decided = [o for o in outcomes if o is not None]
+        met = sum(decided)
+        share = met / len(decided) if decided else None
+        out.append(
+            {
+                "policy": name,
+                "decided": len(decided),
+                "met": met,
+                "missed": len(decided) - met,
+                "share": None if share is None else round(share, 3),
+                "target_share": targets.target_share,
+                "meets_target": None if share is None else share >= targets.target_share,
+            }
+        )
+    return out
+
+
+def leak_bucket(minutes: float | None) -> str:
+    """The bucket of a leak's response minutes; ``not_reached`` when the crew never arrived."""
+    if minutes is None:
+        return "not_reached"
+    for name, upper in LEAK_BUCKETS:
+        if upper is None or minutes <= upper:
+            return name
+    raise AssertionError("the last bucket is open")
+
+
+def leak_buckets(rows: Iterable[dict], now: datetime) -> dict[str, int]:
+    """How many unlinked leak reports fall in each bucket (every bucket named, 0 included);
+    a report without an arrival by ``now`` is ``not_reached``."""
+    counts = {name: 0 for name, _ in LEAK_BUCKETS} | {"not_reached": 0}
+    for row in rows:
+        if row.get("parent_ticket_id") is not None:
+            continue
+        reached = _as_of(row["arrived_at"], now) is not None
+        counts[leak_bucket(response_minutes(row) if reached else None)] += 1
+    return counts

@@ -126,6 +126,8 @@ def build_document(
         answers = {status: ref(model) for status, model in route.answers.items()}
         answers.update((status, ref(Error)) for status in error_statuses(route))
         op["responses"] = {str(s): _response(s, answers[s]) for s in sorted(answers)}
+        if getattr(route, "csv", False):  # the same content as a file with ?format=csv
+            op["responses"]["200"]["content"]["text/csv"] = {"schema": {"type": "string"}}
         path = prefix + PATH_PARAM.sub(r"{\2}", route.path)
         paths.setdefault(path, {})[route.method.lower()] = op
     return {

@@ -170,6 +170,7 @@ class SimulatorSection(_Section):
     rate_per_hour: NonNegative
     speedup: Positive
     auto_assign_share: Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+    history_calls_per_day: Positive
 
 
 class TerritorySection(_Section):
@@ -193,6 +194,23 @@ class WebSection(_Section):
     login_lock_s: Positive
 
 
+class ReportsSection(_Section):
+    leak_types: list[str]
+    review_by_hour: Annotated[int, Field(ge=0, le=23)]
+    review_lookback_days: Annotated[int, Field(ge=1, le=366)]
+    min_jobs_per_hexagon: Annotated[int, Field(ge=1)]
+
+    @field_validator("leak_types")
+    @classmethod
+    def _known_types(cls, types: list[str]) -> list[str]:
+        from dispatch.ticket_model import TICKET_TYPES
+
+        unknown = [t for t in types if t not in TICKET_TYPES]
+        if unknown or not types:
+            raise ValueError(f"must be ticket types (unknown: {', '.join(unknown) or 'none'})")
+        return types
+
+
 class AppSettings(_Section):
     """Every setting of the control room (see ``data/settings.toml`` for their meaning)."""
 
@@ -203,6 +221,7 @@ class AppSettings(_Section):
     simulator: SimulatorSection
     territory: TerritorySection
     web: WebSection
+    reports: ReportsSection
 
     _sources: dict[str, str] = PrivateAttr(default_factory=dict)
     _files: dict[str, str] = PrivateAttr(default_factory=dict)

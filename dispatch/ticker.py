@@ -1,7 +1,7 @@
 """The control room's heartbeat: every few seconds, raise due deadline events, route again the
-stale recommendations of waiting tickets, and auto-dispatch waiting P1 tickets (when
-configured); every minute, re-read the gas network for isolation plans. Runs in a daemon thread
-started by ``dispatch serve``."""
+stale recommendations of waiting tickets, auto-dispatch waiting P1 tickets (when configured)
+and raise the alarm of a leak log left unreviewed past its due time; every minute, re-read
+the gas network for isolation plans. Runs in a daemon thread started by ``dispatch serve``."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from dispatch import ticket_service
+from dispatch import report_service, ticket_service
 from dispatch.actor import Actor
 from dispatch.errors import DispatchError
 from dispatch.ports import Ports
@@ -52,8 +52,15 @@ class Ticker:
             refreshed = ticket_service.refresh_recommendations(uow, now, self.settings, self.ports)
         with UnitOfWork(self.dsn) as uow:
             dispatched = ticket_service.auto_dispatch(uow, now, self.settings, self.ports)
+        with UnitOfWork(self.dsn) as uow:
+            unreviewed = report_service.check_reviews(uow, now)
         self._refresh_network()
-        return {"raised": raised, "refreshed": refreshed, "auto_dispatched": dispatched}
+        return {
+            "raised": raised,
+            "refreshed": refreshed,
+            "auto_dispatched": dispatched,
+            "unreviewed_leak_logs": unreviewed,
+        }
 
     def _refresh_network(self) -> None:
         """Valve states change rarely: re-read the network here, so no intake waits for it."""

@@ -234,7 +234,9 @@ def test_the_phones_fix_is_recorded_for_the_crew_the_user_leads_only(api):
         "crew_id": 1,
         "lon": 24.9466,
         "lat": 60.18,
-        "at": datetime(2026, 11, 29, 8, 59, 55, tzinfo=UTC),
+        "recorded_at": datetime(2026, 11, 29, 8, 59, 55, tzinfo=UTC),
+        "speed_mps": None,
+        "heading_deg": None,
     }
     with pytest.raises(PermissionDenied):
         crew_position.record_fix(api, ADMIN, raw)  # leads no crew

@@ -16,7 +16,6 @@ from dashboards.pages import site_map
 from dashboards.pages.crew import crew_page
 from dashboards.pages.hotline import COMING as HOTLINE_COMING
 from dashboards.pages.hotline import hotline_page
-from dashboards.pages.manager import COMING as MANAGER_COMING
 from dashboards.pages.manager import manager_page
 from dashboards.pages.router import page_for
 from dispatch.actor import Actor
@@ -140,7 +139,7 @@ def test_the_status_of_a_page_path(path, role, status):
 def test_every_page_role_and_announced_item_has_words_in_both_languages(lang):
     keys = [page.title for page in site_map.PAGES]
     keys += [f"role.{role}" for role in ROLES]
-    keys += HOTLINE_COMING + MANAGER_COMING
+    keys += HOTLINE_COMING
 
     assert [key for key in keys if key not in TEXTS] == []
     assert len({t(key, lang) for key in keys}) == len(keys)  # no two read the same
@@ -199,15 +198,16 @@ def test_the_crew_page_lays_out_the_job_the_way_the_valves_and_the_status_in_the
     assert find_all(page, lambda c: getattr(c, "className", None) == "coming-list") == []
 
 
-def test_the_manager_is_offered_the_wall_read_only():
-    page = manager_page("en", user("manager"))
-    (available,) = find_all(page, lambda c: getattr(c, "className", None) == "coming-available")
+def test_the_managers_page_holds_the_response_map_the_compliance_and_the_leak_log():
+    from datetime import date
 
-    assert [(a.href, a.children) for a in links(available)] == [
-        ("/wall", "Dispatch wall (read-only)"),
-        ("/api/v1/openapi.json", "API description (for integrations)"),
-    ]
-    assert "Response-time map" in text_of(page)
+    page = manager_page("en", user("manager"), today=date(2026, 3, 10), bounds=None, min_jobs=3)
+    text = text_of(page)
+    for words in ("Response-time map", "Share within target", "Daily leak log", "Mark reviewed"):
+        assert words in text
+    assert "Fewer than 3 jobs (not coloured)" in text
+    (period,) = find_all(page, lambda c: getattr(c, "id", None) == ids.MGR_RANGE)
+    assert (period.start_date, period.end_date) == ("2026-02-08", "2026-03-09")
 
 
 def test_a_dispatcher_on_the_hotline_page_is_offered_the_wall_to_work_on():
