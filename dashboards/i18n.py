@@ -61,6 +61,7 @@ STATUS_TERMS: dict[str, tuple[str, str]] = {
     "on_site": ("已到场", "On site"),
     "made_safe": ("险情已控制", "Made safe"),
     "repaired": ("已修复", "Repaired"),
+    "gas_restored": ("已恢复供气", "Gas restored"),
     "closed": ("已关闭", "Closed"),
     "cancelled": ("已取消", "Cancelled"),
 }

@@ -448,6 +448,9 @@ class IsolationPlan(BaseModel):
     stations_to_shut: Count
     pipes_out: list[int] = Field(description="Ids of the mains out of supply")
     affected_meters: Count
+    affected_meter_ids: list[int] = Field(
+        [], description="Meters fed by the isolated section (the two-valve rule's households)"
+    )
     critical_customers: list[CriticalCustomer]
     warning_zone: WarningZone
     cameras: list[int] = Field(description="Camera ids, those covering the place first")

@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 
 import psycopg2
 
-from dispatch import json_shapes
+from dispatch import json_shapes, site_service
 from dispatch.actor import Actor
 from dispatch.auth import sees_personal_data
 from dispatch.clocks import ClockPolicy, deadlines, due_alerts
@@ -203,8 +203,12 @@ def transition_ticket(
     now: datetime,
     *,
     reason: str | None = None,
+    site_settings: site_service.SiteSettings | None = None,
 ) -> dict:
-    """Move a ticket along its lifecycle (not to ``assigned``: use :func:`assign_crew`)."""
+    """Move a ticket along its lifecycle (not to ``assigned``: use :func:`assign_crew`). The
+    site rules are consulted (:func:`dispatch.site_service.transition_refusal`): ``made_safe``,
+    ``gas_restored`` and ``closed`` are refused, naming what is missing, until the crew's site
+    record holds what they need."""
     ticket = _load(uow, ticket_id, actor, lock=True)
     if to == "assigned":
         raise InvalidInput(
@@ -216,10 +220,14 @@ def transition_ticket(
         "on_site",
         "made_safe",
         "repaired",
+        "gas_restored",
     ):
         raise PermissionDenied(f"a crew lead may not set `{to}`", "status")
     expected = ticket.version
     event = ticket.transition(to, at=now, actor=actor.username, reason=reason)
+    refusal = site_service.transition_refusal(uow, ticket_id, event.from_status, to, site_settings)
+    if refusal is not None:
+        raise Conflict(refusal, "status")
     if to in ("repaired", "cancelled"):
         crew = uow.crews.release_assignment(ticket_id, at=now, reason=to)
         if crew is not None:
