@@ -70,7 +70,7 @@ class SiteState:
     category: str
     made_safe: bool  # the job went through made_safe
     checks: frozenset[str] = frozenset()
-    readings: tuple[tuple[datetime, float], ...] = ()  # (measured_at, % LEL) in any order
+    readings: tuple[tuple[datetime, float], ...] = ()  # (measured_at, % LEL) as recorded
     households: tuple[int, ...] = ()  # meter ids fed by the isolated section
     gas_cut: bool = False  # the stored plan has affected meters
     marks: dict[int, str] = field(default_factory=dict)  # meter id -> mark
@@ -79,9 +79,11 @@ class SiteState:
 
     @property
     def last_reading(self) -> float | None:
+        """The reading measured last; of two at the same time, the one recorded later."""
         if not self.readings:
             return None
-        return max(self.readings, key=lambda r: r[0])[1]
+        latest = max(range(len(self.readings)), key=lambda i: (self.readings[i][0], i))
+        return self.readings[latest][1]
 
     @property
     def is_site_job(self) -> bool:

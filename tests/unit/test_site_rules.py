@@ -51,6 +51,8 @@ def test_the_last_reading_by_time_counts_not_the_lowest_or_the_last_sent():
     ]
     exactly = state(checks=AFTER_REPAIR, readings=((T0, 10.0),))
     assert site_rules.missing_for("closed", exactly, safe_lel=10) != []  # below, not equal
+    same_time = state(checks=AFTER_REPAIR, readings=((T0, 45.0), (T0, 4.0)))
+    assert site_rules.missing_for("closed", same_time, safe_lel=10) == []  # recorded later
     safe = state(checks=AFTER_REPAIR, readings=((T0, 9.9),))
     assert site_rules.missing_for("closed", safe, safe_lel=10) == []
 
