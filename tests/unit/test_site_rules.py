@@ -148,3 +148,15 @@ def test_charges_total_unit_price_times_quantity_to_the_fen():
         site_rules.charge_lines([{"code": "hose", "quantity": 1}, {"code": "gold"}], prices)
     with pytest.raises(InvalidInput, match=r"`items\[0\].quantity`"):
         site_rules.charge_lines([{"code": "hose", "quantity": 0}], prices)
+
+
+def test_every_checklist_item_household_mark_and_hazard_type_has_both_names():
+    from dashboards.i18n import TEXTS
+
+    codes = [
+        *(f"site.check.{c}" for c in site_rules.CHECK_ITEMS),
+        *(f"site.mark.{m}" for m in site_rules.HOUSEHOLD_MARKS),
+        *(f"site.hazard.{h}" for h in site_rules.HAZARD_TYPES),
+    ]
+    assert [c for c in codes if not (TEXTS.get(c, {}).get("zh-CN") and TEXTS[c].get("en"))] == []
+    assert TEXTS["status.gas_restored"] == {"zh-CN": "已恢复供气", "en": "Gas restored"}
