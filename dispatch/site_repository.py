@@ -193,9 +193,13 @@ class SiteRepository:
         row = self.cur.fetchone()
         return None if row is None else dict(row)
 
-    def remember(self, username: str, key: str, ticket_id: int, kind: str, answer: dict) -> None:
+    def remember(self, username: str, key: str, ticket_id: int, kind: str, answer: dict) -> bool:
+        """Keep the answer of a create under its key; False when a request with the same key
+        committed meanwhile (the caller refuses this one, which rolls it back)."""
         self.cur.execute(
             "INSERT INTO site_idempotency_keys (user_id, key, ticket_id, kind, answer)"
-            " SELECT id, %s, %s, %s, %s FROM users WHERE username = %s",
+            " SELECT id, %s, %s, %s, %s FROM users WHERE username = %s"
+            " ON CONFLICT (user_id, key) DO NOTHING",
             (key, ticket_id, kind, json.dumps(answer, default=str), username),
         )
+        return self.cur.rowcount == 1

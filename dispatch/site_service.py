@@ -394,8 +394,12 @@ def _once(uow, actor: Actor, key: str | None, ticket_id: int, kind: str, make) -
             return {**earlier["answer"], "replayed": True}
     row = _writable_row(uow, ticket_id, actor)
     answer = make(row)
-    if key is not None:
-        uow.site.remember(actor.username, key, ticket_id, kind, answer)
+    if key is not None and not uow.site.remember(actor.username, key, ticket_id, kind, answer):
+        raise Conflict(
+            "a request with this `Idempotency-Key` was applied meanwhile; send it again to get"
+            " its answer",
+            "Idempotency-Key",
+        )
     return answer
 
 

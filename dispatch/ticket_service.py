@@ -221,6 +221,7 @@ def transition_ticket(
         "made_safe",
         "repaired",
         "gas_restored",
+        "closed",  # "finished": the site rules make sure the neighbourhood was checked
     ):
         raise PermissionDenied(f"a crew lead may not set `{to}`", "status")
     expected = ticket.version

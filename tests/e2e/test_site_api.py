@@ -83,7 +83,7 @@ def test_made_safe_and_closed_are_refused_without_the_checklist_and_allowed_with
     assert "checklist item manholes_checked (manholes checked)" in not_yet.json["detail"]
     assert "a last gas reading below 10 % LEL (last: 45 % LEL)" in not_yet.json["detail"]
     finish_records(client, "crewlead", ticket_id, lel_percent=4.0)
-    closed = _go(client, ticket_id, "closed", user="dispatcher", expect=200)
+    closed = _go(client, ticket_id, "closed", expect=200)  # the crew lead's "finished"
 
     assert closed.json == {"id": ticket_id, "status": "closed", "allowed_next": ["new"]}
     site = client.call("dispatcher", "GET", f"/tickets/{ticket_id}/site").json

@@ -373,12 +373,15 @@ class FakeSite:
     def replayed(self, username: str, key: str) -> dict | None:
         return copy.deepcopy(self.keys.get((username, key)))
 
-    def remember(self, username: str, key: str, ticket_id: int, kind: str, answer: dict) -> None:
+    def remember(self, username: str, key: str, ticket_id: int, kind: str, answer: dict) -> bool:
+        if (username, key) in self.keys:
+            return False
         self.keys[(username, key)] = {
             "ticket_id": ticket_id,
             "kind": kind,
             "answer": copy.deepcopy(answer),
         }
+        return True
 
 
 class FakeUnitOfWork:

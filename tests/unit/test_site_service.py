@@ -146,7 +146,7 @@ def test_a_job_that_cut_gas_needs_every_household_marked_then_the_post_repair_ch
     for item in AFTER_REPAIR:
         _check(uow, ticket_id, item)
     _reading(uow, ticket_id, 2.5, minutes=30)
-    assert _go(uow, ticket_id, "closed", DISPATCHER)["status"] == "closed"
+    assert _go(uow, ticket_id, "closed", LEAD)["status"] == "closed"  # the lead's "finished"
     assert uow.tickets.by_id[ticket_id]["gas_restored_at"] == NOW
 
 
