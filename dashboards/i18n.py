@@ -61,6 +61,7 @@ STATUS_TERMS: dict[str, tuple[str, str]] = {
     "on_site": ("已到场", "On site"),
     "made_safe": ("险情已控制", "Made safe"),
     "repaired": ("已修复", "Repaired"),
+    "gas_restored": ("已恢复供气", "Gas restored"),
     "closed": ("已关闭", "Closed"),
     "cancelled": ("已取消", "Cancelled"),
 }
@@ -336,6 +337,34 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "漏气记录未按时审核：{days}",
         "Leak logs not reviewed in time: {days}",
     ),
+    # the crew's site work (dispatch.site_rules): checklist items, household marks, hazards
+    "site.check.warning_zone_set": ("已设置警戒区", "Warning zone set"),
+    "site.check.signs_posted": ("已设置警示标志", "Signs posted"),
+    "site.check.guardian_named": ("已指定监护人（现场至少两人）", "Guardian named (2+ on site)"),
+    "site.check.anti_static_clothing": ("已穿防静电服", "Anti-static clothing worn"),
+    "site.check.non_explosion_proof_equipment_allowed": (
+        "浓度安全，可使用非防爆设备",
+        "Safe: non-explosion-proof equipment allowed",
+    ),
+    "site.check.manholes_checked": ("已检查窨井", "Manholes checked"),
+    "site.check.cellars_checked": ("已检查地下室", "Cellars checked"),
+    "site.check.chimneys_checked": ("已检查烟道", "Chimneys checked"),
+    "site.check.underground_lines_checked": ("已检查地下管线", "Underground lines checked"),
+    "site.check.nearby_buildings_checked": ("已检查周边建筑", "Nearby buildings checked"),
+    "site.check.hazard_gone": ("险情已消除", "Hazard gone"),
+    "site.reading": ("燃气浓度 {value} %LEL", "Gas {value} % LEL"),
+    "site.mark.valves_closed": ("表前阀和灶前阀已关闭", "Meter valve and appliance valve closed"),
+    "site.mark.not_at_home": ("无人在家：立管阀保持关闭", "Not at home: riser valve stays closed"),
+    "site.mark.kept_off": ("存在隐患：暂不供气", "Hazard open: gas kept off"),
+    "site.hazard.gas_leak": ("漏气", "Gas leak"),
+    "site.hazard.aged_hose": ("胶管老化", "Aged hose"),
+    "site.hazard.appliance_fault": ("燃气具故障", "Appliance fault"),
+    "site.hazard.illegal_modification": ("私改燃气设施", "Illegal modification"),
+    "site.hazard.poor_ventilation": ("通风不良", "Poor ventilation"),
+    "site.hazard.meter_fault": ("表具故障", "Meter fault"),
+    "site.hazard.other": ("其他隐患", "Other hazard"),
+    "site.customer_refused": ("用户拒绝签字", "Customer refused to sign"),
+    "site.total": ("合计 {total} 元", "Total CNY {total}"),
 }
 
 

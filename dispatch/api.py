@@ -26,6 +26,7 @@ from dispatch import (
     json_shapes,
     kpi_repository,
     report_service,
+    site_service,
     ticket_service,
 )
 from dispatch import api_schemas as schemas
@@ -65,6 +66,7 @@ class Route:
     # Error statuses beyond those every route of its kind answers (see openapi.error_statuses)
     errors: tuple[int, ...] = ()
     database: bool = True  # False: answered without a database
+    upload: bool = False  # True: carries an image, so a larger body is read (see _body_limit)
     csv: bool = False  # True: `?format=csv` answers the same content as text/csv
 
 
@@ -389,6 +391,118 @@ ROUTES = [
         {201: schemas.LeakLogReviewed},
         errors=(409,),
     ),
+    Route(
+        "GET",
+        "/tickets/<int:ticket_id>/site",
+        "tickets.get",
+        "The crew's site record: checklist, readings, households, hazards, sign-off, photos",
+        "get_site",
+        {200: schemas.SiteRecord},
+        errors=(403,),
+    ),
+    Route(
+        "POST",
+        "/tickets/<int:ticket_id>/site/checks",
+        "site.record",
+        "Tick a CJJ51 checklist item (Idempotency-Key honoured)",
+        "post_site_check",
+        {201: schemas.SiteCheckRecorded, 200: schemas.SiteCheckRecorded},
+        body=schemas.SiteCheckCreate,
+        headers=schemas.SiteIdempotencyHeaders,
+        errors=(403, 404, 409),
+    ),
+    Route(
+        "POST",
+        "/tickets/<int:ticket_id>/site/readings",
+        "site.record",
+        "Record a gas concentration reading in % LEL (Idempotency-Key honoured)",
+        "post_reading",
+        {201: schemas.GasReadingRecorded, 200: schemas.GasReadingRecorded},
+        body=schemas.GasReadingCreate,
+        headers=schemas.SiteIdempotencyHeaders,
+        errors=(403, 404, 409),
+    ),
+    Route(
+        "POST",
+        "/tickets/<int:ticket_id>/households/<int:meter_id>",
+        "site.record",
+        "Mark a household of the isolated section for the two-valve rule",
+        "post_household",
+        {200: schemas.HouseholdMarked},
+        body=schemas.HouseholdMarkRequest,
+        errors=(403, 404, 409),
+    ),
+    Route(
+        "POST",
+        "/tickets/<int:ticket_id>/hazards",
+        "site.record",
+        "Record a hazard notice, signed or refused (Idempotency-Key honoured)",
+        "post_hazard",
+        {201: schemas.HazardRecorded, 200: schemas.HazardRecorded},
+        body=schemas.HazardCreate,
+        headers=schemas.SiteIdempotencyHeaders,
+        errors=(403, 404, 409),
+    ),
+    Route(
+        "POST",
+        "/tickets/<int:ticket_id>/hazards/<int:hazard_id>/resolve",
+        "site.record",
+        "The hazard was put right: its household may have gas again",
+        "resolve_hazard",
+        {200: schemas.HazardView},
+        errors=(403, 404, 409),
+    ),
+    Route(
+        "GET",
+        "/hazards",
+        "hazards.list",
+        "Open hazard notices, nearest deadline first; ?account_no= a customer's hazards",
+        "list_hazards",
+        {200: schemas.HazardList},
+        query=schemas.HazardListQuery,
+        errors=(404,),
+    ),
+    Route(
+        "GET",
+        "/price-list",
+        "price_list",
+        "The items a job may charge for, with unit prices in CNY",
+        "price_list",
+        {200: schemas.PriceList},
+    ),
+    Route(
+        "POST",
+        "/tickets/<int:ticket_id>/signoff",
+        "site.record",
+        "Charges and the customer's signature or refusal, once per job (Idempotency-Key)",
+        "post_signoff",
+        {201: schemas.SignOffRecorded, 200: schemas.SignOffRecorded},
+        body=schemas.SignOffCreate,
+        headers=schemas.SiteIdempotencyHeaders,
+        errors=(403, 404, 409),
+        upload=True,
+    ),
+    Route(
+        "POST",
+        "/tickets/<int:ticket_id>/photos",
+        "site.record",
+        "Attach a photo: JPEG or PNG by content, at most 10 MB, metadata removed",
+        "post_photo",
+        {201: schemas.PhotoRecorded, 200: schemas.PhotoRecorded},
+        body=schemas.PhotoUpload,
+        headers=schemas.SiteIdempotencyHeaders,
+        errors=(403, 404, 409),
+        upload=True,
+    ),
+    Route(
+        "GET",
+        "/tickets/<int:ticket_id>/photos/<int:photo_id>",
+        "tickets.get",
+        "A photo of the job with its image (base64)",
+        "get_photo",
+        {200: schemas.PhotoWithImage},
+        errors=(403, 404),
+    ),
 ]
 
 
@@ -653,6 +767,48 @@ class Api:
             raise InvalidInput("`date` must be a date YYYY-MM-DD", "date") from None
         return report_service.review_leak_log(uow, actor, when, self.clock()), 201
 
+    # --- the crew's work on site ---
+
+    def get_site(self, uow, actor, body, ticket_id):
+        return site_service.site_record(uow, ticket_id, actor), 200
+
+    def _site_create(self, use_case, uow, actor, body, ticket_id):
+        key = request.headers.get("Idempotency-Key") or None
+        answer = use_case(uow, ticket_id, body, actor, self.clock(), key=key)
+        return answer, 200 if answer.get("replayed") else 201
+
+    def post_site_check(self, uow, actor, body, ticket_id):
+        return self._site_create(site_service.record_check, uow, actor, body, ticket_id)
+
+    def post_reading(self, uow, actor, body, ticket_id):
+        return self._site_create(site_service.record_reading, uow, actor, body, ticket_id)
+
+    def post_hazard(self, uow, actor, body, ticket_id):
+        return self._site_create(site_service.record_hazard, uow, actor, body, ticket_id)
+
+    def post_signoff(self, uow, actor, body, ticket_id):
+        return self._site_create(site_service.sign_off, uow, actor, body, ticket_id)
+
+    def post_photo(self, uow, actor, body, ticket_id):
+        return self._site_create(site_service.add_photo, uow, actor, body, ticket_id)
+
+    def post_household(self, uow, actor, body, ticket_id, meter_id):
+        return site_service.mark_household(uow, ticket_id, meter_id, body, actor, self.clock()), 200
+
+    def resolve_hazard(self, uow, actor, body, ticket_id, hazard_id):
+        return site_service.resolve_hazard(uow, ticket_id, hazard_id, actor, self.clock()), 200
+
+    def list_hazards(self, uow, actor, query):
+        if query["account_no"]:
+            return {"hazards": site_service.customer_hazards(uow, query["account_no"], actor)}, 200
+        return {"hazards": site_service.open_hazards(uow, actor)}, 200
+
+    def price_list(self, uow, actor, query):
+        return {"items": site_service.price_list()}, 200
+
+    def get_photo(self, uow, actor, body, ticket_id, photo_id):
+        return site_service.get_photo(uow, ticket_id, photo_id, actor), 200
+
 
 def create_blueprint(api: Api) -> Blueprint:
     bp = Blueprint("api_v1", __name__, url_prefix=PREFIX)
@@ -672,7 +828,7 @@ def create_blueprint(api: Api) -> Blueprint:
 def _view(api: Api, route: Route):
     def view(**params):
         try:
-            request.max_content_length = api.settings.max_body_bytes
+            request.max_content_length = _body_limit(api, route)
             body = _json_body() if route.method == "POST" else {}
             if not route.database:
                 payload, status = getattr(api, route.handler)(None, None, _input(route, body))
@@ -706,6 +862,14 @@ def _view(api: Api, route: Route):
             return response
 
     return view
+
+
+def _body_limit(api: Api, route: Route) -> int:
+    """The largest body a route reads: the setting, or for an image upload twice the largest
+    image (base64 takes a third more), so an image just over its limit is refused by name."""
+    if route.upload:
+        return max(api.settings.max_body_bytes, 2 * api.settings.upload_max_bytes)
+    return api.settings.max_body_bytes
 
 
 def _input(route: Route, body: dict) -> dict:

@@ -27,7 +27,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 from typing_extensions import TypeAliasType
 
-from dispatch import auth, callback_service, complaint_model, crew_service, ticket_model
+from dispatch import auth, callback_service, complaint_model, crew_service, site_rules, ticket_model
 from dispatch.callback_sampling import RATINGS
 from dispatch.input_fields import MAX_TEXT
 from dispatch.settings import current
@@ -448,6 +448,9 @@ class IsolationPlan(BaseModel):
     stations_to_shut: Count
     pipes_out: list[int] = Field(description="Ids of the mains out of supply")
     affected_meters: Count
+    affected_meter_ids: list[int] = Field(
+        [], description="Meters fed by the isolated section (the two-valve rule's households)"
+    )
     critical_customers: list[CriticalCustomer]
     warning_zone: WarningZone
     cameras: list[int] = Field(description="Camera ids, those covering the place first")
@@ -833,3 +836,231 @@ class LeakBuckets(BaseModel):
     buckets: LeakBucketCounts
     median_min: float | None
     p90_min: float | None
+
+
+# --- the crew's work on site (dispatch.site_service) ------------------------------------------
+
+CheckItem = _enum("CheckItem", site_rules.CHECK_ITEMS)
+HouseholdMark = _enum("HouseholdMark", site_rules.HOUSEHOLD_MARKS)
+HazardType = _enum("HazardType", site_rules.HAZARD_TYPES)
+LelPercent = Annotated[
+    float, Field(ge=0, le=100, allow_inf_nan=False, description="% of the lower explosive limit")
+]
+#: Base64 text of an image; the decoded size is checked against the settings by the service.
+PhotoBase64 = Annotated[
+    str, Field(min_length=1, max_length=20_000_000, description="JPEG or PNG, base64")
+]
+SignatureBase64 = Annotated[
+    str, Field(min_length=1, max_length=1_500_000, description="The signature as PNG, base64")
+]
+Money = Annotated[str, Field(pattern=r"^\d+\.\d{2}$", description="Yuan (CNY), e.g. 35.00")]
+Replayed = Annotated[
+    bool, Field(description="True when an earlier request with this Idempotency-Key answered")
+]
+
+
+class SiteIdempotencyHeaders(BaseModel):
+    idempotency_key: Annotated[str, Field(max_length=200)] | None = Field(
+        None,
+        alias="Idempotency-Key",
+        description="A retry with the same key answers what the first request answered",
+    )
+
+
+class SiteCheckCreate(Body):
+    item: CheckItem
+    guardian: Text | None = Field(None, description="The guardian's name (guardian_named)")
+    people_on_site: Annotated[int, Field(ge=0, le=100)] | None = Field(
+        None, description="People on site (guardian_named needs at least 2)"
+    )
+    radius_m: Metres | None = Field(None, description="The zone's radius; the plan's if absent")
+    note: Text | None = None
+
+
+class GasReadingCreate(Body):
+    lel_percent: LelPercent
+    measured_at: Time | None = Field(None, description="When it was measured; now if absent")
+    place: Text | None = Field(None, description="Where, e.g. 'manhole 2'")
+
+
+class HouseholdMarkRequest(Body):
+    mark: HouseholdMark
+
+
+class _Signed(Body):
+    signature_png_base64: SignatureBase64 | None = None
+    customer_refused: bool | None = Field(None, description="True: the customer refused to sign")
+
+
+class HazardCreate(_Signed):
+    meter_id: Id
+    hazard_type: HazardType
+    note: Text | None = None
+    fix_by: Time
+
+
+class ChargeLine(Body):
+    code: Annotated[str, Field(min_length=1, max_length=64)]
+    quantity: Annotated[int, Field(ge=1, le=1000)]
+
+
+class SignOffCreate(_Signed):
+    items: list[ChargeLine] = Field(default_factory=list, max_length=100)
+
+
+class PhotoUpload(Body):
+    image_base64: PhotoBase64
+    note: Text | None = None
+
+
+class HazardListQuery(Query):
+    account_no: Annotated[str, Field(min_length=1, max_length=64)] | None = Field(
+        None, description="The customer's hazards, open and resolved; all open ones if absent"
+    )
+
+
+class CheckDone(BaseModel):
+    item: CheckItem
+    done_at: Time
+    done_by: str
+    data: dict[str, Any]
+
+
+class GasReading(BaseModel):
+    id: int
+    lel_percent: float
+    measured_at: Time
+    place: str | None
+    safe: bool
+
+
+class Household(BaseModel):
+    meter_id: int
+    meter_no: str | None
+    address: str | None
+    mark: HouseholdMark | None
+    open_hazard: bool
+
+
+class HazardView(BaseModel):
+    id: int
+    ticket_id: int
+    meter_id: int
+    meter_no: str | None
+    address: str | None
+    hazard_type: HazardType
+    note: str
+    fix_by: Time
+    found_at: Time
+    found_by: str
+    signed: bool
+    refused_at: Time | None
+    resolved_at: Time | None
+
+
+class HazardRecorded(HazardView):
+    site: SiteRecord | None = None
+    replayed: Replayed = False
+
+
+class HazardList(BaseModel):
+    hazards: list[HazardView]
+
+
+class ChargedItem(BaseModel):
+    code: str
+    name_zh: str
+    name_en: str
+    quantity: int
+    unit_price_cny: Money
+    amount_cny: Money
+
+
+class SignOff(BaseModel):
+    ticket_id: int
+    items: list[ChargedItem]
+    total_cny: Money
+    signed: bool
+    refused_at: Time | None
+    signed_at: Time
+
+
+class SignOffRecorded(SignOff):
+    paid: bool
+    replayed: Replayed = False
+
+
+class PhotoView(BaseModel):
+    id: int
+    ticket_id: int
+    content_type: Literal["image/jpeg", "image/png"]
+    width: int
+    height: int
+    bytes: int
+    note: str
+    taken_at: Time
+    uploaded_by: str
+
+
+class PhotoRecorded(PhotoView):
+    replayed: Replayed = False
+
+
+class PhotoWithImage(PhotoView):
+    image_base64: str
+
+
+class SiteRecord(BaseModel):
+    """The crew's site record of a job and what each gated status still needs."""
+
+    ticket_id: int
+    status: TicketStatus
+    warning_radius_m: float | None
+    safe_lel_percent: float
+    checklist: list[CheckDone]
+    readings: list[GasReading]
+    households: list[Household]
+    hazards: list[HazardView]
+    signoff: SignOff | None
+    photos: list[PhotoView]
+    missing: dict[str, list[str]] = Field(
+        description="For made_safe, gas_restored and closed: what the site record lacks"
+    )
+
+
+class SiteCheckRecorded(BaseModel):
+    ticket_id: int
+    item: CheckItem
+    site: SiteRecord
+    replayed: Replayed = False
+
+
+class GasReadingRecorded(BaseModel):
+    ticket_id: int
+    reading_id: int
+    lel_percent: float
+    measured_at: Time
+    safe: bool
+    site: SiteRecord
+    replayed: Replayed = False
+
+
+class HouseholdMarked(BaseModel):
+    ticket_id: int
+    meter_id: int
+    mark: HouseholdMark
+    site: SiteRecord
+
+
+class PriceListItem(BaseModel):
+    code: str
+    unit_price_cny: Money
+    name_zh: str
+    name_en: str
+
+
+class PriceList(BaseModel):
+    items: list[PriceListItem]
+
+
+HazardRecorded.model_rebuild()

@@ -60,6 +60,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # the next-day review is a supervisor's.
     "reports.read": frozenset({"dispatcher", "manager", "admin"}),
     "reports.review": frozenset({"manager", "admin"}),
+    # The crew's work on site (a crew lead only on its own crew's jobs: dispatch.site_service).
+    "site.record": frozenset({"dispatcher", "crew_lead", "admin"}),
+    "hazards.list": frozenset({"dispatcher", "manager", "admin"}),
+    "price_list": _ALL,
 }
 #: Roles that see customers' and callers' names and phones unmasked (a crew lead only on its
 #: own jobs); everyone else sees them masked.

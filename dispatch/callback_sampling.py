@@ -48,6 +48,8 @@ QUOTAS: Mapping[str, float] = MappingProxyType(
         "safety_inspection": 0.1,  # 安检
     }
 )
+#: The quota a paid job falls under, whatever its type (the manual: 维修收费 100%).
+PAID_TYPE = "paid_repair"
 #: Share for field types not in QUOTAS (meter_fault, third_party_damage, meter_reading, ...).
 DEFAULT_SHARE = 0.1
 #: Ticket types that are never sampled: no crew went out, so there is nobody to score.
@@ -66,12 +68,20 @@ class FinishedJob:
 
     ``worker`` is the front-line worker or crew code the call is about; ``finished_at`` is a
     timezone-aware datetime, and its own calendar date decides whether it is in the window.
+    ``paid``: the customer signed for a charge (维修收费), so the job is sampled as a paid
+    repair whatever its type (see :attr:`quota_type`).
     """
 
     ticket_id: int
     ticket_type: str
     worker: str
     finished_at: datetime
+    paid: bool = False
+
+    @property
+    def quota_type(self) -> str:
+        """The type whose quota samples this job: ``paid_repair`` for a paid job."""
+        return PAID_TYPE if self.paid else self.ticket_type
 
     def __post_init__(self) -> None:
         if not isinstance(self.ticket_type, str) or not self.ticket_type:
@@ -111,7 +121,8 @@ def draw_callback_sample(
     days]``, both ends included. With the default (3, 5) and ``today`` = 10 May that is jobs
     finished on 5, 6 or 7 May, from 00:00 on the 5th to 23:59:59.999999 on the 7th.
 
-    **Share per type.** A type's share is ``quotas[type]``, or ``default_share`` for a field
+    **Share per type.** A paid job counts as a ``paid_repair`` (:attr:`FinishedJob.quota_type`),
+    whatever its type. A type's share is ``quotas[type]``, or ``default_share`` for a field
     type not in ``quotas``; non-field types (:data:`NON_FIELD_TYPES`) are never sampled. With a
     share of 1 every job is taken. Otherwise ``n`` eligible jobs give ``round_half_up(share *
     n)`` calls, computed exactly (0.1 × 25 = 2.5 → 3), and at least 1 when ``n > 0`` and
@@ -145,7 +156,7 @@ def draw_callback_sample(
         seen.add(job.ticket_id)
         if job.ticket_type in NON_FIELD_TYPES or not first <= job.finished_at.date() <= last:
             continue
-        by_type_jobs[job.ticket_type].append(job)
+        by_type_jobs[job.quota_type].append(job)
         workers.add(job.worker)
 
     rng = random.Random(seed)

@@ -302,7 +302,13 @@ def _jobs_to_consider(cur, today: date, window_days: tuple[int, int]) -> list[Fi
         ):
             continue
         jobs.append(
-            FinishedJob(int(row["ticket_id"]), row["ticket_type"], row["worker"], finished_at)
+            FinishedJob(
+                int(row["ticket_id"]),
+                row["ticket_type"],
+                row["worker"],
+                finished_at,
+                paid=bool(row["paid"]),
+            )
         )
     return jobs
 

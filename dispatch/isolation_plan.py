@@ -1,9 +1,10 @@
 """The isolation plan of an emergency ticket: the isolation port of the ticket use cases.
 
 A plan holds ``leak`` (main, snapping), ``valves`` (id, lon, lat, access note), ``pipes_out``
-(main ids), ``affected_meters`` (count), ``critical_customers``, ``warning_zone`` (GeoJSON and
-counts), ``cameras`` (ranked ids, those covering the place first) and, when crews can be
-routed, ``valve_crews``: who reaches each valve and the expected time to isolation.
+(main ids), ``affected_meters`` (count), ``affected_meter_ids`` (the households fed by the
+isolated section), ``critical_customers``, ``warning_zone`` (GeoJSON and counts),
+``cameras`` (ranked ids, those covering the place first) and, when crews can be routed,
+``valve_crews``: who reaches each valve and the expected time to isolation.
 """
 
 from __future__ import annotations
@@ -60,6 +61,8 @@ class NetworkIsolationPlanner:
             "stations_to_shut": plan["stations_to_shut"],
             "pipes_out": plan["pipes_out"],
             "affected_meters": plan["affected_meters"],
+            # The households the two-valve rule asks about before gas-on (dispatch.site_rules).
+            "affected_meter_ids": [int(m) for m in plan["affected_meter_ids"]],
             "critical_customers": plan["critical_customers"],
             "warning_zone": {
                 "radius_m": zone["radius_m"],

@@ -536,7 +536,7 @@ def closed_jobs(cur, *, closed_from: datetime, closed_before: datetime) -> list[
     """Closed field tickets with the code of the crew that did them, closed in
     ``[closed_from, closed_before)``; linked duplicate calls are left out (not separate jobs)."""
     cur.execute(
-        "SELECT t.id AS ticket_id, t.ticket_type, c.code AS worker, t.closed_at"
+        "SELECT t.id AS ticket_id, t.ticket_type, c.code AS worker, t.closed_at, t.paid"
         " FROM tickets t JOIN crews c ON c.id = t.crew_id"
         " WHERE t.status = 'closed' AND t.parent_ticket_id IS NULL"
         " AND t.closed_at >= %s AND t.closed_at < %s ORDER BY t.closed_at, t.id",

@@ -211,6 +211,14 @@ class ReportsSection(_Section):
         return types
 
 
+class SiteSection(_Section):
+    """The crew's work on site (:mod:`dispatch.site_rules`)."""
+
+    safe_lel_percent: Annotated[float, Field(gt=0, le=100, allow_inf_nan=False)]
+    photo_max_bytes: Annotated[int, Field(gt=0)]
+    signature_max_bytes: Annotated[int, Field(gt=0)]
+
+
 class AppSettings(_Section):
     """Every setting of the control room (see ``data/settings.toml`` for their meaning)."""
 
@@ -222,6 +230,7 @@ class AppSettings(_Section):
     territory: TerritorySection
     web: WebSection
     reports: ReportsSection
+    site: SiteSection
 
     _sources: dict[str, str] = PrivateAttr(default_factory=dict)
     _files: dict[str, str] = PrivateAttr(default_factory=dict)

@@ -2,9 +2,14 @@
 
 The lifecycle of a field job::
 
-    new → assigned → accepted → en_route → on_site → made_safe → repaired → closed
+    new → assigned → accepted → en_route → on_site → made_safe → repaired → gas_restored → closed
      │        ↺ reassigned (back to assigned with another crew, from assigned/accepted/en_route)
      └─ cancelled (from any open state)          closed → new (re-opened after a callback)
+
+``repaired → closed`` skips ``gas_restored``: the lifecycle allows it, and the site rules
+(:mod:`dispatch.site_rules`, consulted by :func:`dispatch.ticket_service.transition_ticket`)
+allow it only for a job that cut no household's gas (no stored isolation plan with affected
+meters); a job that cut gas must restore it (two-valve rule) before it is finished.
 
 Every change is made through :meth:`Ticket.transition` (or :meth:`Ticket.assign`), which
 refuses an illegal move with the allowed next states and records an event.
@@ -65,10 +70,11 @@ STATUSES = (
     "on_site",
     "made_safe",
     "repaired",
+    "gas_restored",
     "closed",
     "cancelled",
 )
-OPEN_STATUSES = STATUSES[:7]
+OPEN_STATUSES = STATUSES[:8]
 TRANSITIONS: dict[str, tuple[str, ...]] = {
     "new": ("assigned", "cancelled"),
     "assigned": ("accepted", "assigned", "cancelled"),
@@ -76,7 +82,8 @@ TRANSITIONS: dict[str, tuple[str, ...]] = {
     "en_route": ("on_site", "assigned", "cancelled"),
     "on_site": ("made_safe", "repaired", "cancelled"),
     "made_safe": ("repaired", "cancelled"),
-    "repaired": ("closed",),
+    "repaired": ("gas_restored", "closed"),
+    "gas_restored": ("closed",),
     "closed": ("new",),
     "cancelled": (),
 }
@@ -88,6 +95,7 @@ STEP_TIME = {
     "on_site": "on_site_at",
     "made_safe": "made_safe_at",
     "repaired": "repaired_at",
+    "gas_restored": "gas_restored_at",
     "closed": "closed_at",
     "cancelled": "cancelled_at",
 }

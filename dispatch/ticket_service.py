@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 
 import psycopg2
 
-from dispatch import json_shapes
+from dispatch import json_shapes, site_service
 from dispatch.actor import Actor
 from dispatch.auth import LoginThrottle, sees_personal_data
 from dispatch.clocks import ClockPolicy, deadlines, due_alerts
@@ -37,8 +37,16 @@ from routing.distance import great_circle_m
 
 #: The longest Idempotency-Key accepted (characters).
 MAX_IDEMPOTENCY_KEY = 200
-#: The statuses a crew lead may set; the rest (closing, cancelling) are the dispatcher's.
-CREW_LEAD_STATUSES = ("accepted", "en_route", "on_site", "made_safe", "repaired")
+#: The statuses a crew lead may set; cancelling is the dispatcher's.
+CREW_LEAD_STATUSES = (
+    "accepted",
+    "en_route",
+    "on_site",
+    "made_safe",
+    "repaired",
+    "gas_restored",
+    "closed",  # "finished": the site rules make sure the neighbourhood was checked
+)
 
 
 @dataclass(frozen=True)
@@ -61,8 +69,9 @@ class Settings:
     recommendation_moved_m: float = setting("dispatch.recommendation_moved_m")
     #: Log-in guessing is slowed, then stopped (the ``[web]`` settings).
     login_throttle: LoginThrottle = setting("web", LoginThrottle.from_settings)  # noqa: RUF009
-    #: The largest request body the API reads (bytes).
+    #: The largest request body the API reads (bytes), and the largest image uploaded.
     max_body_bytes: int = setting("web.max_body_bytes")
+    upload_max_bytes: int = setting("site.photo_max_bytes")
 
 
 def open_ticket(
@@ -211,8 +220,12 @@ def transition_ticket(
     now: datetime,
     *,
     reason: str | None = None,
+    site_settings: site_service.SiteSettings | None = None,
 ) -> dict:
-    """Move a ticket along its lifecycle (not to ``assigned``: use :func:`assign_crew`)."""
+    """Move a ticket along its lifecycle (not to ``assigned``: use :func:`assign_crew`). The
+    site rules are consulted (:func:`dispatch.site_service.transition_refusal`): ``made_safe``,
+    ``gas_restored`` and ``closed`` are refused, naming what is missing, until the crew's site
+    record holds what they need."""
     ticket = _load(uow, ticket_id, actor, lock=True)
     now = _not_before(ticket, now)
     if to == "assigned":
@@ -223,6 +236,9 @@ def transition_ticket(
         raise PermissionDenied(f"a crew lead may not set `{to}`", "status")
     expected = ticket.version
     event = ticket.transition(to, at=now, actor=actor.username, reason=reason)
+    refusal = site_service.transition_refusal(uow, ticket_id, event.from_status, to, site_settings)
+    if refusal is not None:
+        raise Conflict(refusal, "status")
     if to in ("repaired", "cancelled"):
         crew = uow.crews.release_assignment(ticket_id, at=now, reason=to)
         if crew is not None:

@@ -1,10 +1,10 @@
 """The unit of work: one database transaction around one use case.
 
 Services receive a unit of work and reach storage through its repositories (``uow.tickets``,
-``uow.crews``, ``uow.events``, ``uow.places``; older use cases through ``uow.cur``). The
-transaction commits when the ``with`` block ends normally and rolls back on any error, so a
-failed request leaves nothing half-written; events written to the outbox are announced only
-on commit.
+``uow.crews``, ``uow.events``, ``uow.places``, ``uow.site``; older use cases through
+``uow.cur``). The transaction commits when the ``with`` block ends normally and rolls back
+on any error, so a failed request leaves nothing half-written; events written to the outbox
+are announced only on commit.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 from psycopg2.pool import ThreadedConnectionPool
 
 from dispatch import repository
+from dispatch.site_repository import SiteRepository
 from dispatch.ticket_repository import (
     CrewRepository,
     EventLog,
@@ -39,6 +40,7 @@ class UnitOfWork:
         self.crews = CrewRepository(self.cur)
         self.events = EventLog(self.cur)
         self.places = PlaceRepository(self.cur)
+        self.site = SiteRepository(self.cur)
         return self
 
     def commit(self) -> None:

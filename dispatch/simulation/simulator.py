@@ -16,10 +16,12 @@ territory, through the same services the people use:
   auto-dispatch); an empty recommendation leaves the ticket waiting too.
 - **Crews** work every assigned ticket, whoever assigned it: accepted about a minute after the
   assignment, en route right after, on site when the drive ends, made safe a few minutes later
-  (emergencies), repaired 10-30 minutes later depending on the type, closed shortly after
-  (see :data:`REPAIR_MIN` and the ``*_AFTER_S`` ranges). Each step is a
-  :func:`ticket_service.transition_ticket` as ``Actor("simulator", "dispatcher")``: crew leads
-  normally move their own jobs, the simulator stands in for them as a dispatcher may.
+  (emergencies), repaired 10-30 minutes later depending on the type, gas restored
+  (emergencies) and closed shortly after (see :data:`REPAIR_MIN` and the ``*_AFTER_S``
+  ranges). Each step is a :func:`ticket_service.transition_ticket` as
+  ``Actor("simulator", "dispatcher")``, after the site records the step needs
+  (:func:`keep_site_rules`): crew leads normally move their own jobs, the simulator stands in
+  for them as a dispatcher may.
 - **Driving** follows the road route: the recommendation's ``route`` for crews the simulator
   assigned, otherwise one routed for that crew (:meth:`routing.nearest.Router.nearest_crews`
   on the recommender's graph), or a straight line at :data:`FALLBACK_SPEED_MPS` when there is
@@ -61,7 +63,7 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 from psycopg2.pool import ThreadedConnectionPool
 
-from dispatch import crew_service, ticket_service
+from dispatch import crew_service, site_rules, site_service, ticket_service
 from dispatch import repository as repo
 from dispatch.actor import Actor
 from dispatch.errors import Conflict, DispatchError
@@ -162,7 +164,7 @@ Publish = Callable[[int, dict], None]
 #: A libpq DSN (a connection per transaction) or a connection pool.
 Source = str | ThreadedConnectionPool
 
-_TRACKED = ("assigned", "accepted", "en_route", "on_site", "made_safe", "repaired")
+_TRACKED = ("assigned", "accepted", "en_route", "on_site", "made_safe", "repaired", "gas_restored")
 _ON_THE_JOB = ("en_route", "on_site", "made_safe")
 _MAX_EVENTS_PER_STEP = 10_000
 
@@ -403,8 +405,33 @@ class _Job:
             "accepted": "en_route",
             "en_route": "on_site",
             "made_safe": "repaired",
-            "repaired": "closed",
+            # An emergency's crew restores the gas it cut before it leaves.
+            "repaired": "gas_restored" if self.emergency else "closed",
+            "gas_restored": "closed",
         }[self.status]
+
+
+def keep_site_rules(uow, ticket_id: int, to: str, at: datetime) -> None:
+    """What a careful crew records on site before ``to`` (:mod:`dispatch.site_rules`): the
+    warning zone and a first reading before made_safe; every household of the isolated section
+    with both valves closed before gas_restored; the post-repair checks and a safe reading
+    before a site job is closed."""
+    if to == "made_safe":
+        site_service.record_check(uow, ticket_id, {"item": "warning_zone_set"}, DISPATCHER, at)
+        site_service.record_reading(uow, ticket_id, {"lel_percent": 20.0}, DISPATCHER, at)
+    elif to == "gas_restored":
+        for household in site_service.site_record(uow, ticket_id, DISPATCHER)["households"]:
+            if household["mark"] is None:
+                mark = "kept_off" if household["open_hazard"] else "valves_closed"
+                site_service.mark_household(
+                    uow, ticket_id, household["meter_id"], {"mark": mark}, DISPATCHER, at
+                )
+    elif to == "closed":
+        row = uow.tickets.row(ticket_id)
+        if row["category"] == "emergency" or row["made_safe_at"] is not None:
+            for item in site_rules.AFTER_REPAIR:
+                site_service.record_check(uow, ticket_id, {"item": item}, DISPATCHER, at)
+            site_service.record_reading(uow, ticket_id, {"lel_percent": 0.0}, DISPATCHER, at)
 
 
 class Simulator:
@@ -721,6 +748,7 @@ class Simulator:
             self._send_fix(job.crew_id, at, lon, lat, 0.0, heading, counts)
         try:
             with UnitOfWork(self.dsn) as uow:
+                keep_site_rules(uow, job.ticket_id, to, at)
                 ticket_service.transition_ticket(uow, job.ticket_id, to, DISPATCHER, at)
         except DispatchError as exc:
             # Someone else moved the ticket: the next step's sync takes up its new state.
@@ -750,7 +778,7 @@ class Simulator:
         elif status in ("on_site", "made_safe"):
             low, high = REPAIR_MIN.get(job.ticket_type, (10, 30))
             job.due = at + self._work_s((60.0 * low, 60.0 * high))
-        elif status == "repaired":
+        elif status in ("repaired", "gas_restored"):
             job.due = at + self._work_s(CLOSE_AFTER_S)
         else:  # closed
             self._jobs.pop(job.ticket_id, None)

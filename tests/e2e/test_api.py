@@ -9,6 +9,7 @@ from dispatch.api import ROUTES, openapi_document
 from dispatch.auth import PERMISSIONS, ROLES
 from tests.dbutil import fetch_value
 from tests.e2e.api_client import ApiClient, MovableClock
+from tests.e2e.site_work import finish_records, make_safe_records, mark_every_household
 
 DEMO_USER_OF_ROLE = {
     "admin": "admin",
@@ -208,8 +209,15 @@ def test_the_whole_emergency_loop_through_the_api(client, clock):
         "dispatcher", "POST", f"/tickets/{ticket_id}/assign", json={"crew_id": crew_id}
     )
     assert assigned.status_code == 200
-    for step in ["accepted", "en_route", "on_site", "made_safe", "repaired"]:
+    # A real job: the crew keeps the site rules (the zone and a reading before made_safe, every
+    # household marked before gas-on, the post-repair checks and a safe reading to finish).
+    for step in ["accepted", "en_route", "on_site", "made_safe", "repaired", "gas_restored"]:
         clock.now += timedelta(minutes=3)
+        if step == "made_safe":
+            make_safe_records(client, "crewlead", ticket_id)
+        if step == "gas_restored":
+            households = mark_every_household(client, "crewlead", ticket_id)
+            finish_records(client, "crewlead", ticket_id)
         r = client.call(
             "crewlead", "POST", f"/tickets/{ticket_id}/transition", json={"status": step}
         )
@@ -223,7 +231,7 @@ def test_the_whole_emergency_loop_through_the_api(client, clock):
     assert ticket["status"] == "closed"
     assert ticket["steps"]["arrived"] == ticket["steps"]["on_site"]
     events = client.call("dispatcher", "GET", f"/tickets/{ticket_id}/events").json["events"]
-    assert [e["to_status"] for e in events] == [
+    assert [e["to_status"] for e in events if e["to_status"]] == [
         "new",
         "assigned",
         "accepted",
@@ -231,8 +239,12 @@ def test_the_whole_emergency_loop_through_the_api(client, clock):
         "on_site",
         "made_safe",
         "repaired",
+        "gas_restored",
         "closed",
     ]
+    kinds = [e["event_type"] for e in events]
+    assert kinds.count("household_marked") == len(households) > 0
+    assert kinds.count("site_check") == 7 and kinds.count("gas_reading") == 2
     crews = {c["id"]: c for c in client.call("dispatcher", "GET", "/crews").json["crews"]}
     assert crews[crew_id]["status"] == "available"
 

@@ -628,3 +628,29 @@ def test_a_hotline_agent_opens_complaints_and_a_manager_only_reads_them(client):
     assert client.call("manager", "GET", f"/complaints/{cid}").status_code == 200
     assert client.call("manager", "POST", "/callbacks/draw", json={}).status_code == 403
     assert client.call("manager", "GET", "/callbacks/satisfaction").status_code == 200
+
+
+def test_a_free_repair_the_customer_paid_for_is_called_back_under_the_paid_quota(client, clock):
+    # A free repair alone is sampled at 10 % (1 call of 1 job); signed for a charge, it is a
+    # paid repair (维修收费, 100 %) in the draw's figures.
+    ticket = client.call("hotline", "POST", "/tickets", json={"type": "free_repair", **KLUUVI})
+    ticket_id = ticket.json["ticket"]["id"]
+    crew_id = fetch_value(client.api.dsn, "SELECT crew_id FROM users WHERE username = 'crewlead'")
+    client.call("dispatcher", "POST", f"/tickets/{ticket_id}/assign", json={"crew_id": crew_id})
+    for step in ["accepted", "en_route", "on_site", "repaired"]:
+        clock.now += timedelta(minutes=10)
+        client.call("crewlead", "POST", f"/tickets/{ticket_id}/transition", json={"status": step})
+    signed = client.call(
+        "crewlead",
+        "POST",
+        f"/tickets/{ticket_id}/signoff",
+        json={"items": [{"code": "hose_replace", "quantity": 1}], "customer_refused": True},
+    )
+    assert signed.status_code == 201 and signed.json["paid"] is True
+    client.call("dispatcher", "POST", f"/tickets/{ticket_id}/transition", json={"status": "closed"})
+    _move_clock(client, clock, clock.now + timedelta(days=4))
+
+    draw = _draw(client, day=clock.now.date()).json
+
+    assert draw["by_type"] == {"paid_repair": {"selected": 1, "eligible": 1}}
+    assert [c["ticket_id"] for c in draw["callbacks"]] == [ticket_id]

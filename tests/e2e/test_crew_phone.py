@@ -161,9 +161,10 @@ def test_an_assignment_appears_on_the_open_phone_without_reload_and_fits_the_scr
         "on_site",
         "made_safe",
         "repaired",
+        "gas_restored",
         "closed",
     ]
-    assert [s.is_enabled() for s in steps.all()] == [True, False, False, False, False, False]
+    assert [s.is_enabled() for s in steps.all()] == [True, False, False, False, False, False, False]
     page.wait_for_timeout(1_500)  # the streets drawn
     page.screenshot(path=str(artifacts_dir / f"crew_job_{width}x{height}.png"), full_page=True)
     _fits_the_phone(page, width)

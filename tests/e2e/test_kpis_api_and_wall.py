@@ -11,6 +11,7 @@ from dashboards.components import wall_parts
 from dispatch import wall_read_model
 from tests.dbutil import execute, fetch_all
 from tests.e2e.api_client import ApiClient, MovableClock
+from tests.e2e.site_work import finish_records, make_safe_records, mark_every_household
 
 # Helsinki is UTC+3 in May: its 11 May runs from 10 May 21:00Z to 11 May 21:00Z.
 NOW = datetime(2024, 5, 11, 20, 30, tzinfo=UTC)  # 23:30 on 11 May in Helsinki
@@ -44,6 +45,14 @@ class Day:
         (first, _), *_rest = steps
         self.call(first, "dispatcher", "POST", f"/tickets/{ticket_id}/assign", {"crew_id": crew_id})
         for when, status in steps[1:]:
+            self.clock.now = when
+            self.client.tokens.clear()
+            # Real jobs: the crew keeps the site rules the status needs.
+            if status == "made_safe":
+                make_safe_records(self.client, "dispatcher", ticket_id)
+            elif status == "gas_restored":
+                mark_every_household(self.client, "dispatcher", ticket_id)
+                finish_records(self.client, "dispatcher", ticket_id)
             self.call(
                 when, "dispatcher", "POST", f"/tickets/{ticket_id}/transition", {"status": status}
             )
@@ -63,6 +72,7 @@ def closed_after(arrived: datetime) -> list[tuple[datetime, str]]:
     return [
         (arrived + timedelta(minutes=10), "made_safe"),
         (arrived + timedelta(minutes=30), "repaired"),
+        (arrived + timedelta(minutes=35), "gas_restored"),
         (arrived + timedelta(minutes=40), "closed"),
     ]
 

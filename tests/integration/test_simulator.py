@@ -288,7 +288,16 @@ def test_a_crew_a_dispatcher_assigned_drives_by_road_to_the_leak_and_the_job_is_
         )
     ]
     expected = ["new", "assigned", "accepted", "en_route", "on_site", "made_safe", "repaired"]
-    assert steps == [*expected, "closed"]
+    assert steps == [*expected, "gas_restored", "closed"]  # the site rules kept on the way
+    kinds = [
+        r[0]
+        for r in fetch_all(
+            fresh_demo_dsn,
+            "SELECT DISTINCT event_type FROM ticket_events WHERE ticket_id = %s ORDER BY 1",
+            (ticket,),
+        )
+    ]
+    assert {"site_check", "gas_reading"} <= set(kinds)
     assert totals["errors"] == 0
     crew_status = fetch_value(
         fresh_demo_dsn, "SELECT status FROM crews WHERE id = %s", (best["crew_id"],)

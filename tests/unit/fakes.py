@@ -276,12 +276,147 @@ class FakePlaces:
         return []
 
 
+class FakeSite:
+    """The crew's site record in memory (:class:`dispatch.site_repository.SiteRepository`).
+    ``meters`` maps a meter id to its ``{"meter_no", "address", "account_no"}``."""
+
+    def __init__(self, meters: dict[int, dict] | None = None) -> None:
+        self.meters = dict(meters or {})
+        self.checks_of: dict[int, dict[str, dict]] = {}
+        self.readings_of: dict[int, list[dict]] = {}
+        self.marks_of: dict[int, dict[int, dict]] = {}
+        self.notices: list[dict] = []
+        self.signoffs: dict[int, dict] = {}
+        self.paid: set[int] = set()
+        self.images: list[dict] = []
+        self.keys: dict[tuple[str, str], dict] = {}
+
+    def checks(self, ticket_id: int) -> list[dict]:
+        return copy.deepcopy(list(self.checks_of.get(ticket_id, {}).values()))
+
+    def add_check(self, ticket_id: int, item: str, *, at, by, data) -> bool:
+        done = self.checks_of.setdefault(ticket_id, {})
+        if item in done:
+            return False
+        done[item] = {"item": item, "done_at": at, "done_by": by, "data": dict(data)}
+        return True
+
+    def readings(self, ticket_id: int) -> list[dict]:
+        rows = self.readings_of.get(ticket_id, [])
+        return copy.deepcopy(sorted(rows, key=lambda r: (r["measured_at"], r["id"])))
+
+    def add_reading(self, ticket_id: int, **reading) -> int:
+        rid = sum(len(v) for v in self.readings_of.values()) + 1
+        self.readings_of.setdefault(ticket_id, []).append({"id": rid, **reading})
+        return rid
+
+    def households(self, meter_ids) -> list[dict]:
+        return [
+            {"meter_id": m, **{k: self.meters.get(m, {}).get(k) for k in ("meter_no", "address")}}
+            for m in meter_ids
+        ]
+
+    def marks(self, ticket_id: int) -> dict[int, dict]:
+        return copy.deepcopy(self.marks_of.get(ticket_id, {}))
+
+    def set_mark(self, ticket_id: int, meter_id: int, mark: str, *, at, by) -> None:
+        self.marks_of.setdefault(ticket_id, {})[meter_id] = {
+            "meter_id": meter_id,
+            "mark": mark,
+            "marked_at": at,
+            "marked_by": by,
+        }
+
+    def add_hazard(self, ticket_id: int, **notice) -> int:
+        hid = len(self.notices) + 1
+        self.notices.append({"id": hid, "ticket_id": ticket_id, **notice, "resolved_at": None})
+        return hid
+
+    def hazards(self, *, ticket_id=None, meter_ids=None, open_only=False) -> list[dict]:
+        out = []
+        for h in sorted(self.notices, key=lambda h: (h["fix_by"], h["id"])):
+            if ticket_id is not None and h["ticket_id"] != ticket_id:
+                continue
+            if meter_ids is not None and h["meter_id"] not in meter_ids:
+                continue
+            if open_only and h["resolved_at"] is not None:
+                continue
+            meter = self.meters.get(h["meter_id"], {})
+            out.append(
+                {
+                    **{k: v for k, v in h.items() if k != "signature_png"},
+                    "signed": h["signature_png"] is not None,
+                    "meter_no": meter.get("meter_no"),
+                    "address": meter.get("address"),
+                    "account_no": meter.get("account_no"),
+                }
+            )
+        return out
+
+    def resolve_hazard(self, hazard_id: int, *, at, by) -> bool:
+        for h in self.notices:
+            if h["id"] == hazard_id and h["resolved_at"] is None:
+                h.update(resolved_at=at, resolved_by=by)
+                return True
+        return False
+
+    def meters_of_account(self, account_no: str) -> list[int]:
+        return [m for m, v in self.meters.items() if v.get("account_no") == account_no]
+
+    def signoff(self, ticket_id: int) -> dict | None:
+        s = self.signoffs.get(ticket_id)
+        if s is None:
+            return None
+        return {
+            **{k: v for k, v in s.items() if k != "signature_png"},
+            "signed": s["signature_png"] is not None,
+        }
+
+    def add_signoff(self, ticket_id: int, *, lines, **signoff) -> None:
+        self.signoffs[ticket_id] = {"ticket_id": ticket_id, "lines": list(lines), **signoff}
+
+    def set_paid(self, ticket_id: int) -> None:
+        self.paid.add(ticket_id)
+
+    def add_photo(self, ticket_id: int, **photo) -> int:
+        pid = len(self.images) + 1
+        self.images.append({"id": pid, "ticket_id": ticket_id, **photo})
+        return pid
+
+    def photo(self, photo_id: int) -> dict | None:
+        return next((dict(p) for p in self.images if p["id"] == photo_id), None)
+
+    def photos(self, ticket_id: int) -> list[dict]:
+        return [
+            {
+                **{k: v for k, v in p.items() if k not in ("image", "ticket_id")},
+                "bytes": len(p["image"]),
+            }
+            for p in self.images
+            if p["ticket_id"] == ticket_id
+        ]
+
+    def replayed(self, username: str, key: str) -> dict | None:
+        return copy.deepcopy(self.keys.get((username, key)))
+
+    def remember(self, username: str, key: str, ticket_id: int, kind: str, answer: dict) -> bool:
+        if (username, key) in self.keys:
+            return False
+        self.keys[(username, key)] = {
+            "ticket_id": ticket_id,
+            "kind": kind,
+            "answer": copy.deepcopy(answer),
+        }
+        return True
+
+
 class FakeUnitOfWork:
     """What a use case sees of :class:`dispatch.unit_of_work.UnitOfWork`, in memory. Records
     whether it was committed; a use case that raises leaves ``committed`` False."""
 
-    def __init__(self, crews: list[dict]) -> None:
+    def __init__(self, crews: list[dict], meters: dict[int, dict] | None = None) -> None:
         self.tickets = FakeTickets()
+        self.site = FakeSite(meters)
         self.crews = FakeCrews(crews)
         self.events = FakeEvents()
         self.places = FakePlaces()

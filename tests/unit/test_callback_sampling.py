@@ -459,3 +459,18 @@ def test_a_score_below_the_threshold_means_the_job_is_reopened(
 def test_the_unsatisfied_threshold_must_be_a_score():
     with pytest.raises(InvalidInput, match="`threshold` must be an integer from 1 to 10"):
         is_unsatisfied(_answer(), threshold=0)
+
+
+def test_a_paid_job_is_called_back_like_a_paid_repair_whatever_its_type():
+    # 20 free repairs: 10 % gives 2 calls. Made paid (the customer signed for a charge), each
+    # falls under 维修收费 at 100 %: all 20 are called.
+    at = datetime(2024, 5, 6, 10, tzinfo=BEIJING)
+    free = [FinishedJob(i, "free_repair", WORKERS[i % 8], at) for i in range(1, 21)]
+    paid = [FinishedJob(i, "free_repair", WORKERS[i % 8], at, paid=True) for i in range(1, 21)]
+
+    unpaid_sample = draw_callback_sample(free, today=TODAY, seed=3)
+    paid_sample = draw_callback_sample(paid, today=TODAY, seed=3)
+
+    assert unpaid_sample.by_type == {"free_repair": (2, 20)}
+    assert paid_sample.by_type == {"paid_repair": (20, 20)}
+    assert paid[0].quota_type == "paid_repair" and free[0].quota_type == "free_repair"

@@ -10,10 +10,11 @@ from typing import ClassVar
 
 import pytest
 
-from dispatch import crew_job_service, ticket_service
+from dispatch import crew_job_service, site_service, ticket_service
 from dispatch.actor import Actor
 from dispatch.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from dispatch.ports import Ports
+from dispatch.site_rules import AFTER_REPAIR
 from tests.unit.fakes import FakeUnitOfWork, StraightLineRouter
 
 NOW = datetime(2026, 11, 29, 9, 0, tzinfo=UTC)
@@ -129,8 +130,16 @@ def test_the_job_furthest_along_is_current_and_the_others_are_queued(uow, ports)
 
 def test_a_closed_job_is_listed_as_earlier(uow, ports):
     ticket_id = _leak_for(uow, ports, 1)
-    for step in ("accepted", "en_route", "on_site", "repaired"):
+    for step in ("accepted", "en_route", "on_site"):
         ticket_service.transition_ticket(uow, ticket_id, step, LEAD_1, NOW)
+    # The site work a leak needs before each step (dispatch.site_rules).
+    site_service.record_check(uow, ticket_id, {"item": "warning_zone_set"}, LEAD_1, NOW)
+    reading = {"lel_percent": 2.0, "measured_at": NOW.isoformat()}
+    site_service.record_reading(uow, ticket_id, reading, LEAD_1, NOW)
+    for step in ("made_safe", "repaired", "gas_restored"):
+        ticket_service.transition_ticket(uow, ticket_id, step, LEAD_1, NOW)
+    for item in sorted(AFTER_REPAIR):
+        site_service.record_check(uow, ticket_id, {"item": item}, LEAD_1, NOW)
     ticket_service.transition_ticket(uow, ticket_id, "closed", DISPATCHER, NOW)
 
     board = crew_job_service.crew_board(uow, LEAD_1, NOW)
@@ -160,8 +169,9 @@ def test_status_steps_in_the_order_of_the_work_enabled_only_when_next_and_allowe
         ("on_site", False, "done"),
         ("made_safe", False, "done"),
         ("repaired", False, "done"),
-        # gas_restored appears once the lifecycle has it
-        ("closed", False, "dispatcher_only"),  # next, but a crew lead may not close
+        ("gas_restored", True, None),
+        # also next: a job that cut no gas closes from repaired (the site rules decide on tap)
+        ("closed", True, None),
     ]
 
 
@@ -171,7 +181,7 @@ def test_an_assigned_job_offers_only_accepting_and_a_dispatcher_may_close_a_repa
 
     assert [s["status"] for s in assigned if s["enabled"]] == ["accepted"]
     assert {s["reason"] for s in assigned if not s["enabled"]} == {"not_next"}
-    assert [s["status"] for s in repaired if s["enabled"]] == ["closed"]
+    assert [s["status"] for s in repaired if s["enabled"]] == ["gas_restored", "closed"]
 
 
 def test_a_closed_valve_is_recorded_as_an_event_and_shown_closed(uow, ports):

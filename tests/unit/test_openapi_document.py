@@ -49,6 +49,7 @@ def test_ticket_types_statuses_and_categories_are_enumerated():
         "on_site",
         "made_safe",
         "repaired",
+        "gas_restored",
         "closed",
         "cancelled",
     ]
