@@ -77,7 +77,7 @@ def job_detail(uow, ticket_id: int, actor: Actor, now: datetime) -> dict:
     stored when the crew was recommended), the valves of the stored isolation plan in order,
     and the status buttons."""
     ticket = ticket_service.get_ticket(uow, ticket_id, actor)
-    assignment = uow.crews.assignment(ticket_id)
+    assignment = uow.crews.active_assignment(ticket_id)
     route, eta_at, eta_s = [], None, None
     if assignment is not None and assignment["crew_id"] == ticket["crew_id"]:
         route = assignment["route"]

@@ -360,11 +360,13 @@ def announce_crew(cur, crew_id: int, kind: str, *, at: datetime | None = None, d
 
 
 def active_assignment(cur, ticket_id: int) -> dict | None:
-    """The ticket's current assignment: its crew (id and code), who made it and when."""
+    """The ticket's current assignment: its crew (id and code), who made it and when, the ETA
+    and the road route it was sent on (GeoJSON text, or None)."""
     cur.execute(
-        "SELECT a.id, a.crew_id, c.code AS crew_code, a.assigned_by, a.assigned_at, a.emergency"
-        " FROM assignments a JOIN crews c ON c.id = a.crew_id WHERE a.ticket_id = %s"
-        " AND a.released_at IS NULL",
+        "SELECT a.id, a.crew_id, c.code AS crew_code, a.assigned_by, a.assigned_at, a.emergency,"
+        " a.eta_s, ST_AsGeoJSON(a.route, 6) AS route"
+        " FROM assignments a JOIN crews c ON c.id = a.crew_id"
+        " WHERE a.ticket_id = %s AND a.released_at IS NULL",
         (ticket_id,),
     )
     return cur.fetchone()

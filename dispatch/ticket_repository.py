@@ -183,8 +183,14 @@ class CrewRepository:
         repo.set_crew_status(self.cur, crew_id, status)
 
     def active_assignment(self, ticket_id: int) -> dict | None:
-        """The ticket's current assignment: crew_id, crew_code, assigned_by, assigned_at."""
-        return repo.active_assignment(self.cur, ticket_id)
+        """The ticket's current assignment (None once released): crew_id, crew_code,
+        assigned_by, assigned_at, eta_s and the road route as [[lon, lat], ...] (may be [])."""
+        row = repo.active_assignment(self.cur, ticket_id)
+        if row is None:
+            return None
+        found = dict(row)
+        found["route"] = json.loads(row["route"])["coordinates"] if row["route"] else []
+        return found
 
     def emergency_job(self, crew_id: int) -> dict | None:
         return repo.crew_emergency_job(self.cur, crew_id)
@@ -206,21 +212,6 @@ class CrewRepository:
     def add_positions(self, fixes: list[dict]) -> None:
         """Fixes as dicts (``crew_id, lon, lat, recorded_at, speed_mps, heading_deg``)."""
         repo.insert_positions(self.cur, fixes)
-
-    def assignment(self, ticket_id: int) -> dict | None:
-        """The ticket's active assignment (None once released): crew_id, assigned_at, eta_s and
-        the road route the crew was sent on as [[lon, lat], ...] (may be [])."""
-        self.cur.execute(
-            "SELECT crew_id, assigned_at, eta_s, ST_AsGeoJSON(route, 6) AS route"
-            " FROM assignments WHERE ticket_id = %s AND released_at IS NULL",
-            (ticket_id,),
-        )
-        row = self.cur.fetchone()
-        if row is None:
-            return None
-        found = dict(row)
-        found["route"] = json.loads(row["route"])["coordinates"] if row["route"] else []
-        return found
 
 
 class EventLog:

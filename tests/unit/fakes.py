@@ -184,7 +184,13 @@ class FakeCrews:
         for a in self.assignments:
             if a["ticket_id"] == ticket_id and a["released_at"] is None:
                 code = self.by_id[a["crew_id"]]["code"]
-                return {**a, "crew_code": code, "assigned_by": a["by"], "assigned_at": a["at"]}
+                return {
+                    **a,
+                    "crew_code": code,
+                    "assigned_by": a["by"],
+                    "assigned_at": a["at"],
+                    "route": list(a.get("route") or []),
+                }
         return None
 
     def emergency_job(self, crew_id: int) -> dict | None:
@@ -215,17 +221,6 @@ class FakeCrews:
             crew = self.by_id[fix["crew_id"]]
             if crew["recorded_at"] is None or fix["recorded_at"] >= crew["recorded_at"]:
                 crew.update(lon=fix["lon"], lat=fix["lat"], recorded_at=fix["recorded_at"])
-
-    def assignment(self, ticket_id: int) -> dict | None:
-        for a in self.assignments:
-            if a["ticket_id"] == ticket_id and a["released_at"] is None:
-                return {
-                    "crew_id": a["crew_id"],
-                    "assigned_at": a["at"],
-                    "eta_s": a["eta_s"],
-                    "route": list(a.get("route") or []),
-                }
-        return None
 
 
 class FakeEvents:
