@@ -14,6 +14,7 @@ import json
 from datetime import datetime
 
 from dispatch import repository as repo
+from dispatch.ticket_model import STEP_COLUMNS
 
 #: Who took the generated calls and moved the generated jobs along (``tickets.taken_by``,
 #: ``ticket_events.actor``): how a generated history is recognised.
@@ -126,15 +127,7 @@ TICKET_FIELDS = (
     "make_safe_due_at",
     "reply_due_at",
     "depart_due_at",
-    "assigned_at",
-    "accepted_at",
-    "en_route_at",
-    "on_site_at",
-    "arrived_at",
-    "made_safe_at",
-    "repaired_at",
-    "closed_at",
-    "cancelled_at",
+    *STEP_COLUMNS,
     "crew_id",
     "parent_ticket_id",
     "version",
@@ -229,15 +222,7 @@ _TYPES = {
             "make_safe_due_at",
             "reply_due_at",
             "depart_due_at",
-            "assigned_at",
-            "accepted_at",
-            "en_route_at",
-            "on_site_at",
-            "arrived_at",
-            "made_safe_at",
-            "repaired_at",
-            "closed_at",
-            "cancelled_at",
+            *STEP_COLUMNS,
             "released_at",
         )
     },
