@@ -222,3 +222,20 @@ def test_only_the_team_lead_manager_or_admin_request_and_a_bad_decision_names_it
         json={"decision": "ok"},
     )
     assert (bad.status_code, bad.json["field"]) == (400, "decision")
+
+
+def test_demo_readings_load_a_year_for_every_meter_once(fresh_demo_dsn, monkeypatch, capsys):
+    from dispatch.cli import main
+
+    monkeypatch.setenv("DATABASE_URL", fresh_demo_dsn)
+    meters = fetch_value(fresh_demo_dsn, "SELECT count(*) FROM customer_meters")
+
+    assert main(["demo", "readings"]) == 0
+    assert main(["demo", "readings"]) == 0
+
+    assert "nothing done" in capsys.readouterr().err
+    # 13 readings a meter (the baseline month and 12 more) less the 5 planted missed ones
+    assert fetch_value(fresh_demo_dsn, "SELECT count(*) FROM meter_readings") == meters * 13 - 5
+    assert (
+        fetch_value(fresh_demo_dsn, "SELECT count(*) FROM meter_readings_default") == 0
+    )  # every row in its month's partition
