@@ -365,6 +365,16 @@ _MESSAGES: dict[str, tuple[str, str]] = {
     "site.hazard.other": ("其他隐患", "Other hazard"),
     "site.customer_refused": ("用户拒绝签字", "Customer refused to sign"),
     "site.total": ("合计 {total} 元", "Total CNY {total}"),
+    # meter reading (dispatch.meter_service): the roles that sign refunds and top-ups, and the
+    # tasks the reading rules raise
+    "role.meter_team_lead": ("抄表班组长", "Meter-reading team lead"),
+    "role.finance_manager": ("财务经理", "Finance manager"),
+    "role.vice_president": ("分管副总", "Vice-president"),
+    "meter_task.re_read": ("复抄核对", "Read again"),
+    "meter_task.home_check": ("入户查看", "Home check"),
+    "meter_task.valve_closing": ("长期零用量：关阀候选", "Zero for months: close the valve?"),
+    "meter_adjustment.refund": ("退气", "Refund"),
+    "meter_adjustment.top_up": ("补气", "Top-up"),
 }
 
 

@@ -25,6 +25,8 @@ from dispatch import (
     crew_service,
     json_shapes,
     kpi_repository,
+    meter_schemas,
+    meter_service,
     report_service,
     site_service,
     ticket_service,
@@ -503,6 +505,55 @@ ROUTES = [
         {200: schemas.PhotoWithImage},
         errors=(403, 404),
     ),
+    # meter reading (dispatch.meter_service)
+    Route(
+        "GET",
+        "/meters/<int:meter_id>/readings",
+        "meters.readings",
+        "A meter's readings (newest first), its tasks and its refunds and top-ups",
+        "meter_readings",
+        {200: meter_schemas.MeterFile},
+        query=meter_schemas.MeterReadingsQuery,
+    ),
+    Route(
+        "GET",
+        "/meter-tasks",
+        "meters.tasks",
+        "Tasks the reading rules raised: re-read (over 100 m³ a month), home check (over 50),"
+        " valve-closing candidate (zero for 3+ months)",
+        "meter_tasks",
+        {200: meter_schemas.MeterTaskList},
+        query=meter_schemas.MeterTasksQuery,
+    ),
+    Route(
+        "POST",
+        "/meter-adjustments",
+        "meters.adjust",
+        "Request a refund or top-up of billed gas; its approvals depend on the volume"
+        " (over 500 m³: team lead and manager; over 1,000: also finance and vice-president)",
+        "create_adjustment",
+        {201: meter_schemas.Adjustment},
+        body=meter_schemas.AdjustmentCreate,
+        errors=(404,),
+    ),
+    Route(
+        "GET",
+        "/meter-adjustments/<int:adjustment_id>",
+        "meters.adjustments",
+        "A refund or top-up with its approvals so far and who signs next",
+        "get_adjustment",
+        {200: meter_schemas.Adjustment},
+    ),
+    Route(
+        "POST",
+        "/meter-adjustments/<int:adjustment_id>/approvals",
+        "meters.approve",
+        "The next step's approval or rejection, by a user of exactly that step's role",
+        "decide_adjustment",
+        {201: meter_schemas.Adjustment},
+        body=meter_schemas.AdjustmentDecision,
+        errors=(403, 409),
+    ),
 ]
 
 
@@ -808,6 +859,37 @@ class Api:
 
     def get_photo(self, uow, actor, body, ticket_id, photo_id):
         return site_service.get_photo(uow, ticket_id, photo_id, actor), 200
+
+    # --- meter reading ---
+
+    def meter_readings(self, uow, actor, query, meter_id):
+        return meter_service.readings_of(
+            uow, meter_id, actor, since=query["since"], limit=query["limit"]
+        ), 200
+
+    def meter_tasks(self, uow, actor, query):
+        try:
+            month = date.fromisoformat(query["month"] + "-01") if query["month"] else None
+        except ValueError:
+            raise InvalidInput("`month` must be a month YYYY-MM", "month") from None
+        tasks = meter_service.list_tasks(
+            uow,
+            actor,
+            kind=query["kind"],
+            status=query["status"],
+            month=month,
+            limit=query["limit"],
+        )
+        return {"tasks": tasks}, 200
+
+    def create_adjustment(self, uow, actor, body):
+        return meter_service.request_adjustment(uow, body, actor, self.clock()), 201
+
+    def get_adjustment(self, uow, actor, body, adjustment_id):
+        return meter_service.get_adjustment(uow, adjustment_id, actor), 200
+
+    def decide_adjustment(self, uow, actor, body, adjustment_id):
+        return meter_service.decide_adjustment(uow, adjustment_id, body, actor, self.clock()), 201
 
 
 def create_blueprint(api: Api) -> Blueprint:

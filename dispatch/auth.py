@@ -18,7 +18,17 @@ from dispatch.actor import Actor
 from dispatch.errors import InvalidInput, PermissionDenied, TooManyAttempts, Unauthenticated
 from dispatch.unit_of_work import UnitOfWork
 
-ROLES = ("hotline_agent", "dispatcher", "crew_lead", "manager", "admin")
+ROLES = (
+    "hotline_agent",
+    "dispatcher",
+    "crew_lead",
+    "manager",
+    "admin",
+    # who sign refunds and top-ups of billed gas (dispatch.meter_approvals)
+    "meter_team_lead",
+    "finance_manager",
+    "vice_president",
+)
 TOKEN_LIFETIME = timedelta(hours=12)
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1}
 
@@ -64,6 +74,21 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "site.record": frozenset({"dispatcher", "crew_lead", "admin"}),
     "hazards.list": frozenset({"dispatcher", "manager", "admin"}),
     "price_list": _ALL,
+    # Meter reading (dispatch.meter_service): readings for the customer's file, the tasks the
+    # rules raise, refunds and top-ups; each approval step also needs its own role
+    # (dispatch.meter_approvals).
+    "meters.readings": frozenset(
+        {"hotline_agent", "dispatcher", "manager", "meter_team_lead", "finance_manager"}
+        | {"vice_president", "admin"}
+    ),
+    "meters.tasks": frozenset({"meter_team_lead", "manager", "admin"}),
+    "meters.adjust": frozenset({"meter_team_lead", "manager", "admin"}),
+    "meters.adjustments": frozenset(
+        {"meter_team_lead", "manager", "finance_manager", "vice_president", "admin"}
+    ),
+    "meters.approve": frozenset(
+        {"meter_team_lead", "manager", "finance_manager", "vice_president", "admin"}
+    ),
 }
 #: Roles that see customers' and callers' names and phones unmasked (a crew lead only on its
 #: own jobs); everyone else sees them masked.

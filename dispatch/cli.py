@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from dispatch import route_command
+from dispatch import meter_command, route_command
 from dispatch.errors import InvalidInput
 from gis.errors import GisError, OsmDataError
 from gis.importer import ImportRefused
@@ -141,6 +141,8 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="offer online tiles as a base layer (tiles.online; needs internet)",
     )
+    meter_command.add_parser(commands)
+    meter_command.add_demo_parser(demo)
     return parser
 
 
@@ -177,6 +179,10 @@ def _run(args: argparse.Namespace) -> int:
         return 0
     if args.command == "db":
         return _migrate(database.dsn)
+    if args.command == "demo" and args.demo_command == "readings":
+        return meter_command.demo_readings(database.dsn, args)
+    if args.command == "meters":
+        return meter_command.run(args, database.dsn)
     if args.command == "demo" and args.demo_command == "history":
         return _demo_history(database.dsn, args, settings)
     if args.command == "demo":
@@ -331,6 +337,10 @@ DEMO_USERS = (
     ("hotline", "hotline_agent"),
     ("manager", "manager"),
     ("crewlead", "crew_lead"),
+    # the signers of refunds and top-ups (dispatch.meter_approvals)
+    ("meterlead", "meter_team_lead"),
+    ("finance", "finance_manager"),
+    ("vp", "vice_president"),
 )
 
 

@@ -69,6 +69,9 @@ def test_roles_crew_statuses_and_skills_are_enumerated():
         "crew_lead",
         "manager",
         "admin",
+        "meter_team_lead",
+        "finance_manager",
+        "vice_president",
     }
     assert set(_prop("CrewStatusChange", "status")["enum"]) == {
         "available",
