@@ -69,6 +69,8 @@ def test_roles_crew_statuses_and_skills_are_enumerated():
         "crew_lead",
         "manager",
         "admin",
+        "callback_agent",
+        "complaint_handler",
     }
     assert set(_prop("CrewStatusChange", "status")["enum"]) == {
         "available",
