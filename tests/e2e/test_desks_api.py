@@ -199,7 +199,7 @@ def test_an_unsatisfied_customer_reopens_the_job_with_new_times_and_is_called_un
     assert ticket["arrival_due_at"] == "2026-11-21T09:00:00+00:00"
     clock.now = NOW + timedelta(minutes=5)
     raised = client.call("dispatcher", "POST", "/clocks/check").json
-    assert [a for a in raised["alerts"] if a["ticket_id"] == ticket_id] == []
+    assert [a for a in raised["raised"] if a["ticket_id"] == ticket_id] == []
 
     # The crew goes again and closes it on 21 Nov; two days later, with free repairs at 0 %,
     # the draw still calls it (it is not even in the 3-5 day window yet).
