@@ -15,6 +15,14 @@ from pathlib import Path
 import dash
 from dash import html
 
+from dashboards.callback_desk_callbacks import (
+    build_callback_desk,
+    register_callback_desk_callbacks,
+)
+from dashboards.complaint_desk_callbacks import (
+    build_complaint_desk,
+    register_complaint_desk_callbacks,
+)
 from dashboards.crew_callbacks import register_crew_callbacks
 from dashboards.crew_position import register_position_route
 from dashboards.event_stream import register_event_stream
@@ -107,12 +115,16 @@ def create_app(
                 lang, user, bounds=_bounds_or_none(dsn)
             ),
             site_map.MANAGER.path: lambda lang, user: build_manager(api, dsn, lang, user),
+            site_map.CALLBACKS.path: lambda lang, user: build_callback_desk(api, lang, user),
+            site_map.COMPLAINTS.path: lambda lang, user: build_complaint_desk(api, lang, user),
         },
     )
     register_wall_callbacks(app, api, live)
     register_crew_callbacks(app, api)
     register_position_route(app.server, api)
     register_manager_callbacks(app, api)
+    register_callback_desk_callbacks(app, api)
+    register_complaint_desk_callbacks(app, api)
     return app
 
 

@@ -23,6 +23,7 @@ from dispatch import (
     complaint_service,
     crew_job_service,
     crew_service,
+    desk_schemas,
     json_shapes,
     kpi_repository,
     meter_schemas,
@@ -34,6 +35,7 @@ from dispatch import (
 from dispatch import api_schemas as schemas
 from dispatch import repository as repo
 from dispatch.actor import Actor
+from dispatch.desk_api import DeskHandlers
 from dispatch.errors import DispatchError, InvalidInput, TooManyAttempts
 from dispatch.input_fields import refuse_unstorable
 from dispatch.isolation_plan import NetworkIsolationPlanner
@@ -554,10 +556,59 @@ ROUTES = [
         body=meter_schemas.AdjustmentDecision,
         errors=(403, 409),
     ),
+    # --- the call-back and complaint desks (issue 11; handlers in dispatch.desk_api) ---
+    Route(
+        "GET",
+        "/callbacks/follow-ups",
+        "callbacks.follow_ups",
+        "Follow-ups of fair or poor answers on attire or punctuality",
+        "list_follow_ups",
+        {200: desk_schemas.FollowUpList},
+        query=desk_schemas.FollowUpQuery,
+    ),
+    Route(
+        "POST",
+        "/callbacks/follow-ups/<int:follow_up_id>",
+        "callbacks.decide_follow_up",
+        "A supervisor confirms (it counts in the appraisal) or rejects a follow-up",
+        "decide_follow_up",
+        {200: desk_schemas.FollowUpView},
+        body=desk_schemas.FollowUpDecision,
+        errors=(404, 409),
+    ),
+    Route(
+        "GET",
+        "/callbacks/appraisal",
+        "callbacks.report",
+        "Confirmed follow-ups per front-line employee (the appraisal)",
+        "appraisal",
+        {200: desk_schemas.Appraisal},
+        query=desk_schemas.AppraisalQuery,
+    ),
+    Route(
+        "POST",
+        "/complaints/<int:complaint_id>/notes",
+        "complaints.handle",
+        "Add an investigation note (who and when are recorded)",
+        "add_complaint_note",
+        {201: schemas.ComplaintDetail},
+        body=desk_schemas.ComplaintNoteCreate,
+        errors=(404,),
+    ),
+    Route(
+        "GET",
+        "/complaints/statistics",
+        "complaints.stats",
+        "The quarter's complaints per class, department and worker; `format=csv` for a file",
+        "complaint_statistics",
+        {200: desk_schemas.ComplaintStatistics},
+        query=desk_schemas.StatisticsQuery,
+        csv=True,
+    ),
 ]
 
 
-class Api:
+class Api(DeskHandlers):
     """State of one API instance: its pool, settings, clock and the ports of the territory
     (road routing, isolation plans)."""
 

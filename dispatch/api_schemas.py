@@ -141,6 +141,14 @@ class TicketCreate(Body):
     promised_reply_at: Time | None = None
     receiving_department: Text | None = None
     jurisdiction: Jurisdiction | None = Field(None, description="urban if absent")
+    # the call-back and complaint desks (dispatch.desk_intake)
+    own_brand: bool | None = Field(None, description="An own-brand appliance job (100% called)")
+    counter_business: bool | None = Field(None, description="Business done at the counter")
+    appliance_id: Id | None = None
+    complaint_channel: ComplaintChannel | None = Field(
+        None, description="Type complaint: how it came in (hotline if absent)"
+    )
+    complaint_level: ComplaintLevel | None = None
 
     @model_validator(mode="after")
     def _lon_and_lat_together(self) -> TicketCreate:
@@ -211,6 +219,10 @@ class CallbackAnswerRequest(Body):
     attire: Rating | None = None
     punctuality: Rating | None = None
     issues: Text | None = None
+    charge_made: bool | None = Field(None, description="Was a charge made? (是否收费)")
+    charge_amount: Annotated[float, Field(ge=0, lt=1_000_000)] | None = Field(
+        None, description="How much, in yuan (only with charge_made true)"
+    )
 
 
 class ComplaintCreate(Body):
@@ -604,6 +616,13 @@ class CallbackView(BaseModel):
     reopened: bool
     called_by: str | None
     called_at: Time | None
+    staff: list[str] = Field(default_factory=list, description="The job's front-line employees")
+    must_call: bool = Field(False, description="Closed again after an unsatisfied call-back")
+    charge_made: bool | None = None
+    charge_amount: str | None = Field(None, description="Yuan the customer said, e.g. 35.00")
+    charge_recorded: str | None = Field(None, description="Yuan signed for on the job")
+    charge_mismatch: bool = False
+    follow_up_status: Literal["open", "confirmed", "rejected"] | None = None
 
 
 class CallbackToCall(CallbackView):
@@ -711,8 +730,17 @@ class ComplaintEvent(BaseModel):
     data: dict[str, Any]
 
 
+class ComplaintNote(BaseModel):
+    id: int
+    at: Time
+    author: str
+    text: str
+
+
 class ComplaintDetail(ComplaintView):
     events: list[ComplaintEvent]
+    notes: list[ComplaintNote] = Field(default_factory=list, description="Investigation notes")
+    intake_ticket_id: int | None = Field(None, description="The complaint ticket it came in as")
 
 
 class ComplaintList(BaseModel):

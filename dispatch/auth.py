@@ -28,6 +28,8 @@ ROLES = (
     "meter_team_lead",
     "finance_manager",
     "vice_president",
+    "callback_agent",
+    "complaint_handler",
 )
 TOKEN_LIFETIME = timedelta(hours=12)
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1}
@@ -90,9 +92,33 @@ PERMISSIONS: dict[str, frozenset[str]] = {
         {"meter_team_lead", "manager", "finance_manager", "vice_president", "admin"}
     ),
 }
+#: The call-back and complaint desks (issue 11): their pages and actions, and the desks'
+#: roles added to the actions they share with others. The supervisor who confirms a
+#: follow-up is a manager.
+_DESK_GRANTS: dict[str, frozenset[str]] = {
+    "pages.callbacks": frozenset({"callback_agent", "dispatcher", "manager", "admin"}),
+    "pages.complaints": frozenset({"complaint_handler", "manager", "admin"}),
+    "callbacks.draw": frozenset({"callback_agent"}),
+    "callbacks.list": frozenset({"callback_agent"}),
+    "callbacks.record": frozenset({"callback_agent"}),
+    "callbacks.report": frozenset({"callback_agent"}),
+    "callbacks.follow_ups": frozenset({"callback_agent", "dispatcher", "manager", "admin"}),
+    "callbacks.decide_follow_up": frozenset({"manager", "admin"}),
+    "complaints.create": frozenset({"complaint_handler"}),
+    "complaints.list": frozenset({"complaint_handler"}),
+    "complaints.get": frozenset({"complaint_handler"}),
+    "complaints.handle": frozenset({"complaint_handler"}),
+    "complaints.check_overdue": frozenset({"complaint_handler"}),
+    "complaints.stats": frozenset({"complaint_handler", "manager", "admin"}),
+}
+for _action, _roles in _DESK_GRANTS.items():
+    PERMISSIONS[_action] = PERMISSIONS.get(_action, frozenset()) | _roles
+
 #: Roles that see customers' and callers' names and phones unmasked (a crew lead only on its
-#: own jobs); everyone else sees them masked.
-PERSONAL_DATA_ROLES = frozenset({"hotline_agent", "dispatcher", "crew_lead", "admin"})
+#: own jobs); everyone else sees them masked. The desks phone the customers back.
+PERSONAL_DATA_ROLES = frozenset(
+    {"hotline_agent", "dispatcher", "crew_lead", "admin", "callback_agent", "complaint_handler"}
+)
 
 
 def hash_password(password: str) -> str:

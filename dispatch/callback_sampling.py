@@ -33,19 +33,29 @@ from dispatch.ticket_model import TICKET_TYPES
 #: Share of finished jobs called back, per ticket type (1.0 = every job). Read-only; to change
 #: it pass another mapping, e.g. ``quotas={**QUOTAS, "meter_fault": 0.2}``. Field types not
 #: listed here are sampled at the ``default_share`` of :func:`draw_callback_sample`.
+#: Quota keys that are not ticket types: an own-brand appliance job, counter business (营业厅
+#: 办理业务, a set share: ``desks.counter_business_share``), and a job closed again after an
+#: unsatisfied call-back, which is always called back until the customer is satisfied.
+OWN_BRAND_TYPE = "own_brand_appliance"
+COUNTER_TYPE = "counter_business"
+UNTIL_SATISFIED_TYPE = "until_satisfied"
 QUOTAS: Mapping[str, float] = MappingProxyType(
     {
         # leak repair (漏气维修); an emergency leak job is a leak repair too
         "indoor_leak_repair": 1.0,
         "gas_leak": 1.0,
         "paid_repair": 1.0,  # 维修收费
-        # installation and repair of own-brand appliances
-        "appliance_repair": 1.0,
-        "appliance_installation": 1.0,
+        # installation and repair of own-brand appliances (我司百尊燃气具安装及维修): 100%;
+        # other brands' appliance jobs at the share of the kind of work they are
+        OWN_BRAND_TYPE: 1.0,
+        "appliance_repair": 0.1,  # a repair without charge (a paid one is a paid repair)
+        "appliance_installation": 0.1,  # a small installation
         "indoor_modification": 0.1,  # small indoor installation (零散户安装)
         "gas_on_ignition": 0.1,  # 点火
         "free_repair": 0.1,  # 维修无收费
         "safety_inspection": 0.1,  # 安检
+        COUNTER_TYPE: 0.1,
+        UNTIL_SATISFIED_TYPE: 1.0,
     }
 )
 #: The quota a paid job falls under, whatever its type (the manual: 维修收费 100%).
@@ -69,7 +79,11 @@ class FinishedJob:
     ``worker`` is the front-line worker or crew code the call is about; ``finished_at`` is a
     timezone-aware datetime, and its own calendar date decides whether it is in the window.
     ``paid``: the customer signed for a charge (维修收费), so the job is sampled as a paid
-    repair whatever its type (see :attr:`quota_type`).
+    repair whatever its type (see :attr:`quota_type`). ``staff``: the front-line employees
+    who did it (the crew's named members); the draw is balanced over them, and when empty the
+    ``worker`` stands for them. ``own_brand``: an own-brand appliance job; ``counter``:
+    counter business; ``must_call``: closed again after an unsatisfied call-back, so called
+    back whatever the window and the shares, until the customer is satisfied.
     """
 
     ticket_id: int
@@ -77,11 +91,30 @@ class FinishedJob:
     worker: str
     finished_at: datetime
     paid: bool = False
+    staff: tuple[str, ...] = ()
+    own_brand: bool = False
+    counter: bool = False
+    must_call: bool = False
 
     @property
     def quota_type(self) -> str:
-        """The type whose quota samples this job: ``paid_repair`` for a paid job."""
-        return PAID_TYPE if self.paid else self.ticket_type
+        """The quota that samples this job: ``until_satisfied`` for a job re-closed after an
+        unsatisfied call, ``paid_repair`` for a paid job, ``own_brand_appliance`` for an
+        own-brand appliance job, ``counter_business`` at the counter, else its type."""
+        if self.must_call:
+            return UNTIL_SATISFIED_TYPE
+        if self.paid:
+            return PAID_TYPE
+        if self.own_brand:
+            return OWN_BRAND_TYPE
+        if self.counter:
+            return COUNTER_TYPE
+        return self.ticket_type
+
+    @property
+    def employees(self) -> tuple[str, ...]:
+        """Who the call is about: the staff, or the worker when no staff is known."""
+        return self.staff or (self.worker,)
 
     def __post_init__(self) -> None:
         if not isinstance(self.ticket_type, str) or not self.ticket_type:
@@ -128,16 +161,16 @@ def draw_callback_sample(
     n)`` calls, computed exactly (0.1 × 25 = 2.5 → 3), and at least 1 when ``n > 0`` and
     ``share > 0``.
 
-    **Stratified by worker.** A type's calls are spread over its workers as evenly as their
-    jobs allow (what a largest-remainder split on the workers' shares comes to once balanced
-    so that no worker has 2 or more calls more than another who still has jobs left): every worker
-    gets ``min(jobs, level)`` calls and the calls left over go, one each, to workers with jobs
-    to spare — first to those with the fewest calls so far across all types (100% types are
-    counted first), then to those with the most jobs of the type, ties drawn at random.
-    Within a worker, the jobs are drawn at random.
+    **Stratified by front-line employee.** A job's employees are its ``staff`` (or its
+    worker). A type's calls are drawn one at a time, each time from the jobs whose most-called
+    employee has the fewest calls of this type, then the fewest calls of any type so far
+    (100% types are counted first), ties drawn at random: no employee with jobs left is two
+    calls behind another, and the spare calls go to those with the fewest calls overall.
+    A job closed again after an unsatisfied call-back (``must_call``) is always taken,
+    whenever it finished: the customer is called until satisfied.
 
-    **Deterministic.** The draw uses ``random.Random(seed)`` over jobs sorted by type, worker
-    and ticket id, so the same jobs and seed give the same sample in any input order.
+    **Deterministic.** The draw uses ``random.Random(seed)`` over jobs sorted by type,
+    employees and ticket id, so the same jobs and seed give the same sample in any input order.
 
     Raises :class:`~dispatch.errors.InvalidInput` for a bad window, share or quota, or a
     ticket id that appears twice.
@@ -154,22 +187,27 @@ def draw_callback_sample(
         if job.ticket_id in seen:
             raise InvalidInput(f"`jobs`: ticket {job.ticket_id} appears more than once", "jobs")
         seen.add(job.ticket_id)
-        if job.ticket_type in NON_FIELD_TYPES or not first <= job.finished_at.date() <= last:
+        if job.ticket_type in NON_FIELD_TYPES and not job.counter:
+            continue
+        in_window = first <= job.finished_at.date() <= last
+        if not (in_window or job.must_call):
             continue
         by_type_jobs[job.quota_type].append(job)
-        workers.add(job.worker)
+        workers.update(job.employees)
 
     rng = random.Random(seed)
     calls: dict[str, int] = dict.fromkeys(sorted(workers), 0)
     selected: list[FinishedJob] = []
     by_type: dict[str, tuple[int, int]] = {}
     # Types taken whole first, so that the spare calls of sampled types can even out workers.
+    shares[UNTIL_SATISFIED_TYPE] = Fraction(1)  # "until satisfied" is not a share to tune
     order = sorted(by_type_jobs, key=lambda t: (shares.get(t, other) != 1, t))
     for ticket_type in order:
-        type_jobs = sorted(by_type_jobs[ticket_type], key=lambda j: (j.worker, j.ticket_id))
+        type_jobs = sorted(by_type_jobs[ticket_type], key=lambda j: (j.employees, j.ticket_id))
         chosen = _draw_type(type_jobs, shares.get(ticket_type, other), calls, rng)
         for job in chosen:
-            calls[job.worker] += 1
+            for employee in job.employees:
+                calls[employee] += 1
         selected.extend(chosen)
         by_type[ticket_type] = (len(chosen), len(type_jobs))
 
@@ -192,37 +230,33 @@ def _sample_size(p: Fraction, eligible: int) -> int:
 def _draw_type(
     jobs: list[FinishedJob], share: Fraction, calls: Mapping[str, int], rng: random.Random
 ) -> list[FinishedJob]:
+    """Draw a type's calls one at a time, each time the job whose employees have had the
+    fewest calls of this type, then the fewest calls of any type so far, ties at random: so
+    the calls spread over the front-line employees as evenly as their jobs allow."""
     if share == 1:
         return list(jobs)
     k = _sample_size(share, len(jobs))
-    if k == 0:
-        return []
-    per_worker: dict[str, list[FinishedJob]] = defaultdict(list)
-    for job in jobs:
-        per_worker[job.worker].append(job)
-    allocation = _allocate_evenly({w: len(js) for w, js in per_worker.items()}, k, calls, rng)
+    tie = {job.ticket_id: rng.random() for job in jobs}
+    of_type: dict[str, int] = defaultdict(int)
+    so_far: dict[str, int] = defaultdict(int, calls)
+    left = list(jobs)
     chosen: list[FinishedJob] = []
-    for worker in sorted(per_worker):
-        chosen.extend(rng.sample(per_worker[worker], allocation[worker]))
+    for _ in range(k):
+        best = min(
+            left,
+            key=lambda j: (
+                max(of_type[e] for e in j.employees),
+                max(so_far[e] for e in j.employees),
+                sum(so_far[e] for e in j.employees),
+                tie[j.ticket_id],
+            ),
+        )
+        left.remove(best)
+        chosen.append(best)
+        for employee in best.employees:
+            of_type[employee] += 1
+            so_far[employee] += 1
     return chosen
-
-
-def _allocate_evenly(
-    available: Mapping[str, int], k: int, calls: Mapping[str, int], rng: random.Random
-) -> dict[str, int]:
-    """Split ``k`` calls over workers with ``available`` jobs each (k <= total): water-fill to
-    the highest level every worker can reach, then hand out the rest one per worker."""
-    level, most = 0, max(available.values())
-    while level < most and sum(min(n, level + 1) for n in available.values()) <= k:
-        level += 1
-    allocation = {w: min(n, level) for w, n in available.items()}
-    left = k - sum(allocation.values())
-    spare = sorted(w for w, n in available.items() if n > level)
-    tie = {w: rng.random() for w in spare}
-    spare.sort(key=lambda w: (calls.get(w, 0), -available[w], tie[w]))
-    for worker in spare[:left]:
-        allocation[worker] += 1
-    return allocation
 
 
 @dataclass(frozen=True)

@@ -19,11 +19,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import asdict
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal, InvalidOperation
 
+from dispatch import desk_repository as desk
 from dispatch import repository as repo
 from dispatch.actor import Actor
 from dispatch.auth import mask_name, mask_phone, sees_personal_data
 from dispatch.callback_sampling import (
+    COUNTER_TYPE,
     QUOTAS,
     CallbackAnswer,
     FinishedJob,
@@ -63,6 +66,7 @@ def draw_daily_callbacks(
     now: datetime | None = None,
     window_days: tuple[int, int] = CALLBACK_WINDOW_DAYS,
     quotas: Mapping[str, float] = QUOTAS,
+    counter_share: float | None = None,
 ) -> dict:
     """Draw the callback sample of ``today`` from the tickets closed ``window_days`` (3 to 5)
     days before, each job's worker being the code of the crew that did it, and store the
@@ -72,7 +76,11 @@ def draw_daily_callbacks(
     is returned with ``already_drawn: True``; two racing draws store one sample. A job that
     an earlier day's draw already considered (its finish day lay in that draw's window) is not
     considered again, so overlapping windows do not call a customer twice nor raise the
-    shares of the sampled types; a job re-opened after its callback and closed again is new.
+    shares of the sampled types; a job re-opened after its callback and closed again is new,
+    and is always called back (whatever its type's share) until the customer is satisfied.
+    Counter business is called at ``counter_share`` (the setting
+    ``desks.counter_business_share`` when None). The draw balances the calls over the
+    front-line employees (the crews' named members) and stores each call's staff.
     """
     cur = uow.cur
     if not isinstance(today, date) or isinstance(today, datetime):
@@ -84,6 +92,11 @@ def draw_daily_callbacks(
     if existing is not None:
         return _draw_answer(cur, existing, already=True)
 
+    if counter_share is None:
+        from dispatch.settings import current
+
+        counter_share = current().desks.counter_business_share
+    quotas = {**quotas, COUNTER_TYPE: counter_share}
     jobs = _jobs_to_consider(cur, today, window_days)
     sample = draw_callback_sample(
         jobs, today=today, seed=seed, quotas=quotas, window_days=window_days
@@ -105,12 +118,15 @@ def draw_daily_callbacks(
     if not stored:  # another request drew the day while this one was drawing
         return _draw_answer(cur, repo.get_callback_draw(cur, today), already=True)
     for job in sample.selected:
-        repo.insert_callback(
+        callback_id = repo.insert_callback(
             cur,
             ticket_id=job.ticket_id,
             worker=job.worker,
             sampled_on=today,
             finished_at=job.finished_at,
+        )
+        desk.set_callback_staff(
+            cur, callback_id, staff=list(job.employees), must_call=job.must_call
         )
     return _draw_answer(cur, repo.get_callback_draw(cur, today), already=False)
 
@@ -158,6 +174,7 @@ def record_callback(
         )
         return _recorded(cur, callback_id, actor, unsatisfied=False)
 
+    charge = _charge_answer(cur, answer, int(row["ticket_id"]))
     scored = CallbackAnswer(
         ticket_id=int(row["ticket_id"]),
         worker=row["worker"],
@@ -203,7 +220,75 @@ def record_callback(
         follow_up=scored.needs_follow_up,
         reopened=reopen,
     )
+    desk.save_charge_answer(cur, callback_id, **charge)
+    if scored.needs_follow_up:
+        extras = desk.callback_desk_extras(cur, [callback_id])[callback_id]
+        desk.open_follow_up(
+            cur,
+            {
+                "callback_id": callback_id,
+                "ticket_id": scored.ticket_id,
+                "staff": list(extras["staff"]) or [scored.worker],
+                "attire": scored.attire,
+                "punctuality": scored.punctuality,
+                "opened_at": now,
+            },
+        )
     return _recorded(cur, callback_id, actor, unsatisfied=unsatisfied)
+
+
+#: The largest charge a customer may report (yuan).
+MAX_CHARGE = Decimal("1000000")
+
+
+def _charge_answer(cur, answer: Mapping, ticket_id: int) -> dict:
+    """The customer's answer to "was a charge made, and how much?" against the charges the
+    customer signed for on the job: a mismatch is flagged (a charge the job does not record,
+    a recorded charge the customer denies, or another amount)."""
+    made = answer.get("charge_made")
+    amount = answer.get("charge_amount")
+    if made is not None and not isinstance(made, bool):
+        raise InvalidInput("`charge_made` must be true or false", "charge_made")
+    if amount is not None:
+        if made is not True:
+            raise InvalidInput(
+                "`charge_amount`: give an amount only when `charge_made` is true", "charge_amount"
+            )
+        if isinstance(amount, bool) or not isinstance(amount, int | float | str):
+            raise InvalidInput("`charge_amount` must be a number of yuan", "charge_amount")
+        try:
+            amount = Decimal(str(amount))
+        except InvalidOperation:
+            raise InvalidInput(
+                "`charge_amount` must be a number of yuan", "charge_amount"
+            ) from None
+        if (
+            not amount.is_finite()
+            or not 0 <= amount < MAX_CHARGE
+            or amount != amount.quantize(Decimal("0.01"))
+        ):
+            raise InvalidInput(
+                "`charge_amount` must be 0 or more, below 1000000, in yuan and fen",
+                "charge_amount",
+            )
+    recorded = desk.recorded_charge(cur, ticket_id)
+    return {
+        "charge_made": made,
+        "charge_amount": amount,
+        "charge_recorded": recorded,
+        "mismatch": charge_mismatch(made, amount, recorded),
+    }
+
+
+def charge_mismatch(made: bool | None, amount: Decimal | None, recorded: Decimal | None) -> bool:
+    """Whether the customer's answer disagrees with the job's signed charges (``recorded``,
+    None when nothing was signed): pure, for the rule's tests."""
+    if made is None:
+        return False  # not asked
+    charged = recorded is not None and recorded > 0
+    if made != charged:
+        return True
+    return made and amount is not None and amount != recorded
 
 
 def list_callbacks(
@@ -279,11 +364,16 @@ def _jobs_to_consider(cur, today: date, window_days: tuple[int, int]) -> list[Fi
     if not 0 <= lo <= hi:
         return []
     first, last = today - timedelta(days=hi), today - timedelta(days=lo)
-    rows = repo.closed_jobs(
-        cur,
-        closed_from=datetime.combine(first, time(0), UTC),
-        closed_before=datetime.combine(last + timedelta(days=1), time(0), UTC),
+    end = datetime.combine(last + timedelta(days=1), time(0), UTC)
+    rows = desk.closed_jobs(
+        cur, closed_from=datetime.combine(first, time(0), UTC), closed_before=end
     )
+    # Closed again after an unsatisfied call: called at the next draw, window or not.
+    until = datetime.combine(today, time(0), UTC)
+    must_call = {
+        int(r["ticket_id"]): r for r in desk.jobs_to_call_until_satisfied(cur, closed_before=until)
+    }
+    rows = [r for r in rows if int(r["ticket_id"]) not in must_call]
     # A draw on day d considered the jobs finished d - hi' .. d - lo', so it can only have
     # been made between first + lo' and last + hi'; windows are days, not months.
     others = [
@@ -291,7 +381,7 @@ def _jobs_to_consider(cur, today: date, window_days: tuple[int, int]) -> list[Fi
         for d in repo.callback_draws_between(cur, first, last + timedelta(days=60))
         if d["sampled_on"] != today
     ]
-    jobs = []
+    jobs = [_finished_job(row, must_call=True) for row in must_call.values()]
     for row in rows:
         finished_at = row["closed_at"].astimezone(UTC)
         finished_on = finished_at.date()
@@ -301,16 +391,22 @@ def _jobs_to_consider(cur, today: date, window_days: tuple[int, int]) -> list[Fi
             for d in others
         ):
             continue
-        jobs.append(
-            FinishedJob(
-                int(row["ticket_id"]),
-                row["ticket_type"],
-                row["worker"],
-                finished_at,
-                paid=bool(row["paid"]),
-            )
-        )
+        jobs.append(_finished_job(row, must_call=False))
     return jobs
+
+
+def _finished_job(row: dict, *, must_call: bool) -> FinishedJob:
+    return FinishedJob(
+        int(row["ticket_id"]),
+        row["ticket_type"],
+        row["worker"],
+        row["closed_at"].astimezone(UTC),
+        paid=bool(row["paid"]),
+        staff=tuple(row["staff"] or ()),
+        own_brand=bool(row["own_brand"]),
+        counter=bool(row["counter_business"]),
+        must_call=must_call,
+    )
 
 
 def _draw_answer(cur, draw: dict, *, already: bool) -> dict:
@@ -343,6 +439,7 @@ def _recorded(cur, callback_id: int, actor: Actor, *, unsatisfied: bool) -> dict
 
 
 def _callback_view(cur, row: dict, actor: Actor | None, *, personal: bool) -> dict:
+    extra = desk.callback_desk_extras(cur, [row["id"]]).get(row["id"], {})
     view = {
         "id": row["id"],
         "ticket_id": row["ticket_id"],
@@ -362,6 +459,13 @@ def _callback_view(cur, row: dict, actor: Actor | None, *, personal: bool) -> di
         "reopened": row["reopened"],
         "called_by": row["called_by"],
         "called_at": iso_time(row["called_at"]),
+        "staff": list(extra.get("staff") or []),
+        "must_call": bool(extra.get("must_call")),
+        "charge_made": extra.get("charge_made"),
+        "charge_amount": _yuan(extra.get("charge_amount")),
+        "charge_recorded": _yuan(extra.get("charge_recorded")),
+        "charge_mismatch": bool(extra.get("charge_mismatch")),
+        "follow_up_status": extra.get("follow_up_status"),
     }
     if personal and actor is not None:
         unmasked = sees_personal_data(actor, None)
@@ -380,6 +484,10 @@ def _callback_view(cur, row: dict, actor: Actor | None, *, personal: bool) -> di
         )
         view["personal_data_masked"] = not unmasked
     return view
+
+
+def _yuan(value) -> str | None:
+    return None if value is None else f"{Decimal(value):.2f}"
 
 
 def _answer(row: dict) -> CallbackAnswer:

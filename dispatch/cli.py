@@ -82,7 +82,10 @@ def build_parser() -> argparse.ArgumentParser:
     add = users.add_parser("add", help="create a user (password from a prompt or stdin)")
     add.add_argument("name")
     add.add_argument(
-        "--role", required=True, help="hotline_agent, dispatcher, crew_lead, manager or admin"
+        "--role",
+        required=True,
+        help="hotline_agent, dispatcher, crew_lead, manager, admin, callback_agent or"
+        " complaint_handler",
     )
     add.add_argument("--crew", type=int, help="the crew a crew_lead leads")
     add.add_argument(
@@ -341,6 +344,8 @@ DEMO_USERS = (
     ("meterlead", "meter_team_lead"),
     ("finance", "finance_manager"),
     ("vp", "vice_president"),
+    ("callbacks", "callback_agent"),
+    ("complaints", "complaint_handler"),
 )
 
 
@@ -355,6 +360,9 @@ def _ensure_demo_users(dsn: str) -> None:
             if repo.get_user(uow.cur, name) is None:
                 crew = first_crew["id"] if role == "crew_lead" else None
                 auth.add_user(uow, name, role, DEMO_PASSWORD, crew)
+        from dispatch.simulation.demo_staff_repository import ensure_crew_members
+
+        ensure_crew_members(uow.cur)
     names = ", ".join(f"{n} ({r})" for n, r in DEMO_USERS)
     _say(f"demo users: {names}; password {DEMO_PASSWORD!r}; crewlead leads {first_crew['code']}")
 

@@ -29,8 +29,9 @@ DIRECT_CHANNELS = ("counter", "hotline", "account_manager", "website", "letter",
 #: ... or transferred from outside.
 TRANSFERRED_CHANNELS = ("media", "government_hotline", "head_office")
 CHANNELS = DIRECT_CHANNELS + TRANSFERRED_CHANNELS
-#: Channels meaning the customer went to the authorities or the media: level 2 from intake.
-LEVEL_2_CHANNELS = frozenset({"media", "government_hotline"})
+#: Channels meaning the customer went to higher authorities (head office, government) or the
+#: media: level 2 from intake (二级投诉: 客户向上级部门、其它媒体进行的投诉).
+LEVEL_2_CHANNELS = frozenset({"media", "government_hotline", "head_office"})
 
 LEVELS = (1, 2)
 #: Staff-at-fault classes. A: bribery, extortion, overcharging, assaulting a customer;

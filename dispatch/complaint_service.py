@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
 
+from dispatch import desk_repository as desk
 from dispatch import repository as repo
 from dispatch.actor import Actor
 from dispatch.auth import mask_name, mask_phone, sees_personal_data
@@ -24,7 +25,8 @@ from dispatch.complaint_model import (
     ComplaintStatusChanged,
 )
 from dispatch.errors import InvalidInput, NotFound
-from dispatch.input_fields import int_field, phone_field, text_field
+from dispatch.holiday_calendar import configured_calendar
+from dispatch.input_fields import MAX_TEXT, int_field, phone_field, text_field
 from dispatch.json_shapes import iso_time
 from dispatch.unit_of_work import UnitOfWork
 
@@ -45,15 +47,23 @@ def open_complaint(
     now: datetime,
     *,
     working_days: int = REPLY_WORKING_DAYS,
-    holidays: frozenset[date] = frozenset(),
-    workdays: frozenset[date] = frozenset(),
+    holidays: frozenset[date] | None = None,
+    workdays: frozenset[date] | None = None,
+    intake_ticket_id: int | None = None,
 ) -> dict:
     """Take a complaint in (365x24), due a reply ``working_days`` working days later: a
-    complaint received on Friday at 15:00 is due on Tuesday at 15:00. Level 2 from intake
-    when it came through the media or the government hotline, unless ``level`` is given."""
+    complaint received on Friday at 15:00 is due on Tuesday at 15:00; public holidays and
+    make-up working days come from the holiday calendar (:mod:`dispatch.holiday_calendar`)
+    unless ``holidays`` and ``workdays`` are given. Level 2 from intake when it came through
+    head office, the government hotline or the media, unless ``level`` is given.
+    ``intake_ticket_id``: the complaint ticket this complaint was phoned in as (one record)."""
     cur = uow.cur
     if not isinstance(data, Mapping):
         raise InvalidInput("the request body must be a JSON object", "body")
+    if holidays is None or workdays is None:
+        calendar = configured_calendar()
+        holidays = calendar.holidays if holidays is None else holidays
+        workdays = calendar.workdays if workdays is None else workdays
     channel = text_field(data, "channel", required=True)
     description = text_field(data, "description", required=True)
     ticket_id = int_field(data, "ticket_id", lo=1)
@@ -87,6 +97,9 @@ def open_complaint(
         "reply_due_at": complaint.reply_due_at,
     }
     complaint_id = repo.insert_complaint(cur, row)
+    if intake_ticket_id is not None:
+        desk.link_intake_ticket(cur, complaint_id, intake_ticket_id)
+        desk.set_ticket_reply_due(cur, intake_ticket_id, complaint.reply_due_at)
     repo.append_complaint_event(
         cur,
         complaint_id,
@@ -134,7 +147,10 @@ def reply(
 ) -> dict:
     """The customer was given the answer ``text``. ``classification`` may carry what the
     investigation found: ``fault_class`` ('A', 'B', 'C' or None for no staff fault) and
-    ``worker``."""
+    ``worker``. The reply clock of the complaint ticket it was phoned in as stops too."""
+    ticket_id = desk.intake_ticket_of(uow.cur, complaint_id)
+    if ticket_id is not None:
+        desk.set_ticket_reply_due(uow.cur, ticket_id, None)
     return _change(
         uow,
         complaint_id,
@@ -197,9 +213,10 @@ def escalate(
 def check_overdue_complaints(
     uow: UnitOfWork, now: datetime, actor: Actor | None = None
 ) -> list[dict]:
-    """Raise a ``complaint_overdue`` event for each complaint still without a reply past its
-    reply deadline, once per complaint (the flag is set in the same statement that finds it,
-    and a unique index allows one such event per complaint)."""
+    """Raise a ``complaint_overdue`` event (and its alarm on the outbox, so every open screen
+    hears it; the ticker calls this at each beat) for each complaint still without a reply
+    past its reply deadline, once per complaint (the flag is set in the same statement that
+    finds it, and a unique index allows one such event per complaint)."""
     cur = uow.cur
     raised = []
     for row in repo.mark_overdue_complaints(cur, now):
@@ -211,6 +228,7 @@ def check_overdue_complaints(
             event_type="complaint_overdue",
             data={"reply_due_at": row["reply_due_at"].isoformat()},
         )
+        desk.announce_overdue_complaint(cur, int(row["id"]), due_at=row["reply_due_at"], at=now)
         raised.append(
             {
                 "complaint_id": int(row["id"]),
@@ -228,7 +246,47 @@ def get_complaint(uow: UnitOfWork, complaint_id: int, actor: Actor, now: datetim
         raise NotFound(f"`complaint_id`: no complaint {complaint_id}", "complaint_id")
     view = _complaint_view(uow.cur, row, actor, now)
     view["events"] = [_event_view(e) for e in repo.complaint_events(uow.cur, complaint_id)]
+    view["notes"] = [
+        {"id": n["id"], "at": iso_time(n["at"]), "author": n["author"], "text": n["text"]}
+        for n in desk.complaint_notes(uow.cur, complaint_id)
+    ]
+    view["intake_ticket_id"] = desk.intake_ticket_of(uow.cur, complaint_id)
     return view
+
+
+def open_complaint_for_ticket(
+    uow: UnitOfWork, ticket_id: int, data: Mapping, actor: Actor, now: datetime
+) -> int:
+    """The complaint a work order of type complaint opens (by phone: channel ``hotline``
+    unless ``complaint_channel`` says otherwise), linked to the ticket: one record, one
+    deadline. Returns its id."""
+    channel = data.get("complaint_channel") or "hotline"
+    body = {
+        "channel": channel,
+        "description": data.get("description") or "(complaint ticket)",
+        "customer_name": data.get("caller_name"),
+        "customer_phone": data.get("caller_phone"),
+        "account_no": data.get("account_no"),
+        "department": data.get("receiving_department"),
+        "level": data.get("complaint_level"),
+        "fault_class": data.get("fault_class"),
+    }
+    body = {k: v for k, v in body.items() if v is not None}
+    view = open_complaint(uow, body, actor, now, intake_ticket_id=ticket_id)
+    return int(view["id"])
+
+
+def add_note(uow: UnitOfWork, complaint_id: int, text: object, actor: Actor, now: datetime) -> dict:
+    """Store an investigation note (who, when, what) in the complaint's file."""
+    row = repo.get_complaint_row(uow.cur, complaint_id, for_update=True)
+    if row is None:
+        raise NotFound(f"`complaint_id`: no complaint {complaint_id}", "complaint_id")
+    complaint = _complaint_from_row(row)
+    note = complaint.add_note(text, at=now, author=actor.username)  # checks the text
+    if len(note.text) > MAX_TEXT:
+        raise InvalidInput(f"`text` is longer than {MAX_TEXT} characters", "text")
+    desk.add_complaint_note(uow.cur, complaint_id, at=now, author=actor.username, text=note.text)
+    return get_complaint(uow, complaint_id, actor, now)
 
 
 def list_complaints(

@@ -114,10 +114,12 @@ def ticket_from_row(row: dict) -> Ticket:
 
 
 def save_ticket_state(cur, ticket: Ticket, expected_version: int) -> bool:
-    """Write the ticket's status, step times and crew; False when someone else changed it."""
+    """Write the ticket's status, step times, crew and received time (new when re-opened);
+    False when someone else changed it."""
     sets = ", ".join(f"{c} = %({c})s" for c in STEP_COLUMNS)
     params = {c: ticket.steps.get(c) for c in STEP_COLUMNS}
     params |= {
+        "received_at": ticket.received_at,
         "status": ticket.status,
         "crew_id": ticket.crew_id,
         "version": ticket.version,
@@ -126,7 +128,7 @@ def save_ticket_state(cur, ticket: Ticket, expected_version: int) -> bool:
     }
     cur.execute(
         f"UPDATE tickets SET status = %(status)s, crew_id = %(crew_id)s, version = %(version)s,"
-        f" {sets} WHERE id = %(id)s AND version = %(expected)s",
+        f" received_at = %(received_at)s, {sets} WHERE id = %(id)s AND version = %(expected)s",
         params,
     )
     return cur.rowcount == 1
@@ -190,11 +192,23 @@ def ticket_events(cur, ticket_id: int) -> list[dict]:
     return list(cur.fetchall())
 
 
-def deadline_alerts_raised(cur, ticket_ids: list[int]) -> dict[int, set[tuple[str, str]]]:
-    """For each ticket, the (clock, kind) deadline alerts already in its event log."""
+def set_ticket_deadlines(cur, ticket_id: int, due) -> None:
+    """Store a ticket's due times (:class:`dispatch.clocks.Deadlines`)."""
     cur.execute(
-        "SELECT ticket_id, data->>'clock' AS clock, event_type FROM ticket_events"
-        " WHERE ticket_id = ANY(%s) AND event_type IN ('deadline_at_risk', 'deadline_missed')",
+        "UPDATE tickets SET arrival_due_at = %s, make_safe_due_at = %s, reply_due_at = %s,"
+        " depart_due_at = %s WHERE id = %s",
+        (due.arrival_due_at, due.make_safe_due_at, due.reply_due_at, due.depart_due_at, ticket_id),
+    )
+
+
+def deadline_alerts_raised(cur, ticket_ids: list[int]) -> dict[int, set[tuple[str, str]]]:
+    """For each ticket, the (clock, kind) deadline alerts already in its event log since it was
+    received (a re-opened ticket's clocks start again from the re-opening)."""
+    cur.execute(
+        "SELECT e.ticket_id, e.data->>'clock' AS clock, e.event_type FROM ticket_events e"
+        " JOIN tickets t ON t.id = e.ticket_id"
+        " WHERE e.ticket_id = ANY(%s) AND e.event_type IN ('deadline_at_risk', 'deadline_missed')"
+        " AND e.at >= t.received_at",
         (ticket_ids,),
     )
     raised: dict[int, set[tuple[str, str]]] = {}

@@ -219,6 +219,13 @@ class SiteSection(_Section):
     signature_max_bytes: Annotated[int, Field(gt=0)]
 
 
+class DesksSection(_Section):
+    """The call-back and complaint desks (issue 11)."""
+
+    counter_business_share: Share
+    holidays_file: str
+
+
 class AppSettings(_Section):
     """Every setting of the control room (see ``data/settings.toml`` for their meaning)."""
 
@@ -231,6 +238,7 @@ class AppSettings(_Section):
     web: WebSection
     reports: ReportsSection
     site: SiteSection
+    desks: DesksSection
 
     _sources: dict[str, str] = PrivateAttr(default_factory=dict)
     _files: dict[str, str] = PrivateAttr(default_factory=dict)

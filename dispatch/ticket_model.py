@@ -260,6 +260,9 @@ class Ticket:
             for column in STEP_TIME.values():
                 self.steps[column] = None
             self.steps["arrived_at"] = None
+            # Its clocks run from the re-opening: the first visit's times are in the event.
+            event.data.setdefault("previous_received_at", self.received_at.isoformat())
+            self.received_at = at
         self.version += 1
         self.events.append(event)
         return event

@@ -62,6 +62,10 @@ class TicketRepository:
     def callers(self, ticket_id: int) -> list[dict]:
         return repo.ticket_callers(self.cur, ticket_id)
 
+    def set_deadlines(self, ticket_id: int, due) -> None:
+        """Store new due times (a :class:`dispatch.clocks.Deadlines`), e.g. on re-opening."""
+        repo.set_ticket_deadlines(self.cur, ticket_id, due)
+
     def set_arrival(self, ticket_id: int, at: datetime) -> None:
         repo.set_arrival(self.cur, ticket_id, at)
 

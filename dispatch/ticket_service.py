@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 
 import psycopg2
 
-from dispatch import json_shapes, site_service
+from dispatch import desk_intake, json_shapes, site_service
 from dispatch.actor import Actor
 from dispatch.auth import LoginThrottle, sees_personal_data
 from dispatch.clocks import ClockPolicy, deadlines, due_alerts
@@ -149,6 +149,8 @@ def open_ticket(
     )
     if idempotency_key is not None:
         uow.tickets.remember_idempotency(actor.username, idempotency_key, ticket.id)
+    if uow.cur is not None:  # the desks' part of intake (not with in-memory fakes)
+        desk_intake.record_intake(uow, ticket.id, ticket.ticket_type, data, actor, now)
 
     duplicate_of = None
     if ticket.ticket_type in DUPLICATE_PRONE and lon is not None:
@@ -244,6 +246,8 @@ def transition_ticket(
         if crew is not None:
             _free_crew_if_idle(uow, crew)
     _save(uow, ticket, expected, event)
+    if to == "new":  # re-opened: received now, so its deadlines run from now
+        _restart_clocks(uow, ticket, now)
     return {"id": ticket_id, "status": ticket.status, "allowed_next": list(TRANSITIONS[to])}
 
 
@@ -587,6 +591,19 @@ def _save(uow, ticket: Ticket, expected_version: int, event) -> None:
     if not uow.tickets.save(ticket, expected_version):
         raise Conflict("the ticket was changed by someone else; reload and retry", "version")
     uow.events.append_status(ticket.id, event)
+
+
+def _restart_clocks(uow, ticket: Ticket, now: datetime) -> None:
+    row = uow.tickets.row(ticket.id)
+    due = deadlines(
+        ticket.ticket_type,
+        ticket.category,
+        ticket.priority,
+        row.get("jurisdiction") or "urban",
+        now,
+        Settings().policy,
+    )
+    uow.tickets.set_deadlines(ticket.id, due)
 
 
 def _not_before(ticket: Ticket, now: datetime) -> datetime:

@@ -25,8 +25,10 @@ WALL = Page("/wall", "pages.wall", "page.wall")
 HOTLINE = Page("/hotline", "pages.hotline", "page.hotline")
 CREW = Page("/crew", "pages.crew", "page.crew")
 MANAGER = Page("/manager", "pages.manager", "page.manager")
+CALLBACKS = Page("/callbacks", "pages.callbacks", "page.callbacks")
+COMPLAINTS = Page("/complaints", "pages.complaints", "page.complaints")
 #: In the order the header lists them.
-PAGES: tuple[Page, ...] = (WALL, HOTLINE, CREW, MANAGER)
+PAGES: tuple[Page, ...] = (WALL, HOTLINE, CREW, MANAGER, CALLBACKS, COMPLAINTS)
 
 #: Role -> the path it lands on after logging in (and at ``/``).
 LANDING_PAGES: dict[str, str] = {
@@ -35,6 +37,8 @@ LANDING_PAGES: dict[str, str] = {
     "manager": MANAGER.path,
     "crew_lead": CREW.path,
     "hotline_agent": HOTLINE.path,
+    "callback_agent": CALLBACKS.path,
+    "complaint_handler": COMPLAINTS.path,
 }
 #: Where a role without a page of its own lands: the log-in form, never a page it may not open.
 NO_LANDING = "/login"

@@ -17,6 +17,11 @@ DEMO_USER_OF_ROLE = {
     "hotline_agent": "hotline",
     "manager": "manager",
     "crew_lead": "crewlead",
+    "callback_agent": "callbacks",
+    "complaint_handler": "complaints",
+    "meter_team_lead": "meterlead",
+    "finance_manager": "finance",
+    "vice_president": "vp",
 }
 # A point on a Helsinki street inside the demo territory, and one far outside it.
 KLUUVI = {"lon": 24.9466, "lat": 60.1712}

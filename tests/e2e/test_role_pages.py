@@ -15,10 +15,23 @@ from tests.e2e.test_wall import LEAK, _open_ticket, _select
 # Written from the rule, per demo user: the page it lands on, the header's links (zh-CN, the
 # default language) and a page it may not open.
 ROLES = {
-    "dispatcher": ("/wall", [("/wall", "调度大屏"), ("/hotline", "热线受理")], "/crew"),
+    "dispatcher": (
+        "/wall",
+        [("/wall", "调度大屏"), ("/hotline", "热线受理"), ("/callbacks", "回访工作台")],
+        "/crew",
+    ),
     "hotline": ("/hotline", [("/hotline", "热线受理")], "/wall"),
     "crewlead": ("/crew", [("/crew", "班组任务")], "/wall"),
-    "manager": ("/manager", [("/wall", "调度大屏"), ("/manager", "管理看板")], "/hotline"),
+    "manager": (
+        "/manager",
+        [
+            ("/wall", "调度大屏"),
+            ("/manager", "管理看板"),
+            ("/callbacks", "回访工作台"),
+            ("/complaints", "投诉处理"),
+        ],
+        "/hotline",
+    ),
     "admin": (
         "/wall",
         [
@@ -26,9 +39,13 @@ ROLES = {
             ("/hotline", "热线受理"),
             ("/crew", "班组任务"),
             ("/manager", "管理看板"),
+            ("/callbacks", "回访工作台"),
+            ("/complaints", "投诉处理"),
         ],
         None,
     ),
+    "callbacks": ("/callbacks", [("/callbacks", "回访工作台")], "/complaints"),
+    "complaints": ("/complaints", [("/complaints", "投诉处理")], "/callbacks"),
 }
 ROLE_NAMES = {
     "dispatcher": "调度员",
@@ -36,6 +53,8 @@ ROLE_NAMES = {
     "crewlead": "抢修班长",
     "manager": "经理",
     "admin": "系统管理员",
+    "callbacks": "回访员",
+    "complaints": "投诉处理员",
 }
 
 

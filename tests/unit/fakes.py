@@ -81,6 +81,7 @@ class FakeTickets:
         if row["version"] != expected_version:
             return False
         row.update(status=ticket.status, crew_id=ticket.crew_id, version=ticket.version)
+        row.update(received_at=ticket.received_at)
         row.update({c: ticket.steps.get(c) for c in STEP_COLUMNS})
         return True
 
@@ -119,6 +120,14 @@ class FakeTickets:
 
     def set_arrival(self, ticket_id: int, at: datetime) -> None:
         self.by_id[ticket_id]["arrived_at"] = at
+
+    def set_deadlines(self, ticket_id: int, due) -> None:
+        self.by_id[ticket_id].update(
+            arrival_due_at=due.arrival_due_at,
+            make_safe_due_at=due.make_safe_due_at,
+            reply_due_at=due.reply_due_at,
+            depart_due_at=due.depart_due_at,
+        )
 
     def active_of_crews(self, crew_ids: list[int]) -> list[dict]:
         return [

@@ -23,13 +23,7 @@ from dispatch.errors import InvalidInput
 BEIJING = timezone(timedelta(hours=8))
 TODAY = date(2024, 5, 10)  # window (3, 5): jobs finished on 5, 6 and 7 May
 WORKERS = [f"W{i:02d}" for i in range(8)]
-ALWAYS = [
-    "indoor_leak_repair",
-    "gas_leak",
-    "paid_repair",
-    "appliance_repair",
-    "appliance_installation",
-]
+ALWAYS = ["indoor_leak_repair", "gas_leak", "paid_repair"]
 TENTH = ["indoor_modification", "gas_on_ignition", "free_repair", "safety_inspection"]
 
 
@@ -73,11 +67,16 @@ def test_every_leak_paid_repair_and_own_brand_appliance_job_in_the_window_is_cal
     jobs = []
     for n, ticket_type in enumerate(ALWAYS):
         jobs += _jobs_on(date(2024, 5, 6), ticket_type, 7, worker=WORKERS[n], first_id=100 * n)
+    own = datetime(2024, 5, 6, 11, tzinfo=BEIJING)
+    for n, ticket_type in enumerate(("appliance_repair", "appliance_installation")):
+        jobs += [
+            FinishedJob(500 + 10 * n + i, ticket_type, "W07", own, own_brand=True) for i in range(7)
+        ]
 
     sample = draw_callback_sample(jobs, today=TODAY, seed=1)
 
     assert sorted(j.ticket_id for j in sample.selected) == sorted(j.ticket_id for j in jobs)
-    assert sample.by_type == {t: (7, 7) for t in ALWAYS}
+    assert sample.by_type == {t: (7, 7) for t in ALWAYS} | {"own_brand_appliance": (14, 14)}
 
 
 @pytest.mark.parametrize(

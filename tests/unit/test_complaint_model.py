@@ -249,12 +249,12 @@ def test_a_reply_and_a_callback_must_say_something():
     [
         ("hotline", 1, False),
         ("counter", 1, False),
-        ("head_office", 1, True),
+        ("head_office", 2, True),  # 上级部门: a higher authority, level 2
         ("media", 2, True),
         ("government_hotline", 2, True),
     ],
 )
-def test_a_complaint_through_the_media_or_the_government_hotline_is_level_2(
+def test_a_complaint_through_head_office_the_media_or_the_government_hotline_is_level_2(
     channel, level, transferred
 ):
     c = _complaint(channel)

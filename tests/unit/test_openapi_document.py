@@ -72,6 +72,8 @@ def test_roles_crew_statuses_and_skills_are_enumerated():
         "meter_team_lead",
         "finance_manager",
         "vice_president",
+        "callback_agent",
+        "complaint_handler",
     }
     assert set(_prop("CrewStatusChange", "status")["enum"]) == {
         "available",
