@@ -59,6 +59,7 @@ def create_app(
     api: Api | None = None,
     secret_key: str | None = None,
     feed: EventFeed | None = None,
+    secure_cookies: bool = False,
 ) -> dash.Dash:
     """The control room app reading the database at ``dsn``.
 
@@ -69,6 +70,7 @@ def create_app(
     need a log-in (``/login``); ``secret_key`` signs the session cookie. Each role has its own
     page (:mod:`dashboards.pages.site_map`); ``/`` leads to it. ``feed`` follows the outbox for
     the live screens (made here when not given; started when a wall first opens).
+    ``secure_cookies`` marks the session cookie ``Secure`` (served over HTTPS).
     """
     app = dash.Dash(
         __name__,
@@ -84,6 +86,7 @@ def create_app(
         app.server,
         dsn,
         secret_key=secret_key or sessions.secret_key(load_storage_settings().var_dir),
+        secure_cookies=secure_cookies,
     )
     register_routes(app.server, LayerSource(dsn))
     register_video_routes(app.server, dsn)

@@ -52,9 +52,15 @@ border:0;border-radius:4px;cursor:pointer}} .error{{color:#ff7b72;margin-top:14p
 </form></body></html>"""
 
 
-def install_login(server: Flask, dsn: str, *, secret_key: str) -> None:
+def install_login(
+    server: Flask, dsn: str, *, secret_key: str, secure_cookies: bool = False
+) -> None:
     server.secret_key = secret_key
-    server.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax")
+    server.config.update(
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=secure_cookies,  # web.secure_cookies: only over HTTPS
+    )
 
     @server.before_request
     def require_login():
