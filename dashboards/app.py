@@ -34,7 +34,9 @@ from dashboards.web_security import install_web_security
 from dispatch import sessions
 from dispatch.api import Api, create_blueprint
 from dispatch.event_feed import EventFeed
+from dispatch.settings import current
 from dispatch.wall_live_state import WallLiveState
+from dispatch.web_sessions import DatabaseSessions, SessionStore
 from gis import map_layers
 from gis.config import load_storage_settings
 from gis.errors import DatabaseUnavailable
@@ -60,6 +62,7 @@ def create_app(
     secret_key: str | None = None,
     feed: EventFeed | None = None,
     secure_cookies: bool = False,
+    web_sessions: SessionStore | None = None,
 ) -> dash.Dash:
     """The control room app reading the database at ``dsn``.
 
@@ -70,7 +73,8 @@ def create_app(
     need a log-in (``/login``); ``secret_key`` signs the session cookie. Each role has its own
     page (:mod:`dashboards.pages.site_map`); ``/`` leads to it. ``feed`` follows the outbox for
     the live screens (made here when not given; started when a wall first opens).
-    ``secure_cookies`` marks the session cookie ``Secure`` (served over HTTPS).
+    ``secure_cookies`` marks the session cookie ``Secure`` (served over HTTPS); page
+    sessions live in the database (``web_sessions``, another store for unit tests).
     """
     app = dash.Dash(
         __name__,
@@ -82,15 +86,17 @@ def create_app(
         suppress_callback_exceptions=True,
     )
     install_web_security(app.server)
+    api = api or Api(dsn)
     install_login(
         app.server,
         dsn,
         secret_key=secret_key or sessions.secret_key(load_storage_settings().var_dir),
+        sessions=web_sessions
+        or DatabaseSessions(api.uow, max_age_h=current().web.session_max_age_h),
         secure_cookies=secure_cookies,
     )
     register_routes(app.server, LayerSource(dsn))
     register_video_routes(app.server, dsn)
-    api = api or Api(dsn)
     app.server.register_blueprint(create_blueprint(api))
     feed = feed or EventFeed(dsn)
     app.server.extensions["event_feed"] = feed  # so whoever serves the app can stop it
