@@ -30,7 +30,7 @@ from dashboards.pages.router import app_frame, register_page_router
 from dashboards.pages.wall import wall_page
 from dashboards.video import register_video_routes
 from dashboards.wall_callbacks import register_wall_callbacks
-from dashboards.web_security import install_web_security
+from dashboards.web_security import content_security_policy, install_web_security, origin_of
 from dispatch import sessions
 from dispatch.api import Api, create_blueprint
 from dispatch.event_feed import EventFeed
@@ -85,7 +85,12 @@ def create_app(
         # The queue, the panel and the alarm banner are built by callbacks.
         suppress_callback_exceptions=True,
     )
-    install_web_security(app.server)
+    tile_origins = [origin_of(current().tiles.online_url)] if online_tiles else []
+    install_web_security(
+        app.server,
+        # Asked at the first response, when every (client-side) callback is registered.
+        policy=lambda: content_security_policy(app.csp_hashes(), image_origins=tile_origins),
+    )
     api = api or Api(dsn)
     install_login(
         app.server,
