@@ -519,14 +519,7 @@ def _start_worker_process(args: argparse.Namespace):
     import signal
     import subprocess
 
-    command = [sys.executable, "-m", "dispatch.cli", "worker"]
-    for dest in sorted(_WORKER_FLAGS):
-        value = getattr(args, dest)
-        flag = "--" + dest.replace("_", "-")
-        if value is True:
-            command.append(flag)
-        elif value not in (None, False):
-            command += [flag, str(value)]
+    command = worker_command(args)
 
     def die_with_parent() -> None:  # Linux: the worker gets SIGTERM if serve is killed
         import ctypes
@@ -535,6 +528,19 @@ def _start_worker_process(args: argparse.Namespace):
 
     _say("worker: " + " ".join(command[2:]))
     return subprocess.Popen(command, preexec_fn=die_with_parent)
+
+
+def worker_command(args: argparse.Namespace) -> list[str]:
+    """``dispatch worker`` with the background jobs' flags ``serve`` was given."""
+    command = [sys.executable, "-m", "dispatch.cli", "worker"]
+    for dest in sorted(_WORKER_FLAGS):
+        value = getattr(args, dest)
+        flag = "--" + dest.replace("_", "-")
+        if value is True:
+            command.append(flag)
+        elif value not in (None, False):
+            command += [flag, str(value)]
+    return command
 
 
 def _worker(dsn: str, args: argparse.Namespace, settings) -> int:
