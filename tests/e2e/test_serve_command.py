@@ -4,6 +4,7 @@ import contextlib
 import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -21,6 +22,15 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+class Served(str):
+    """The base URL of a served app, with its ``dispatch serve`` process."""
+
+    def __new__(cls, base: str, process: subprocess.Popen):
+        served = super().__new__(cls, base)
+        served.process = process
+        return served
 
 
 @contextlib.contextmanager
@@ -51,7 +61,7 @@ def serve(dsn, tmp_path, *flags):
                 if process.poll() is not None:
                     pytest.fail(f"dispatch serve exited: {(tmp_path / 'serve.log').read_text()}")
                 time.sleep(0.25)
-        yield base
+        yield Served(base, process)
     finally:
         process.terminate()
         process.wait(timeout=30)
@@ -163,3 +173,28 @@ def test_serve_runs_several_web_processes_and_an_event_reaches_the_pages_of_each
 
     assert len(feeds) == 2, "two web processes, each following the outbox itself"
     assert len(set(seen)) == 1, f"every open page got the last event: {seen}"
+
+
+def _children(pid: int) -> set[int]:
+    return {int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()}
+
+
+def test_a_reload_replaces_the_web_processes_while_the_server_keeps_answering(
+    fresh_demo_dsn, tmp_path
+):
+    with serve(fresh_demo_dsn, tmp_path, "--workers", "2", "--no-worker") as base:
+        before = _children(base.process.pid)
+        base.process.send_signal(signal.SIGHUP)  # graceful reload
+        answers = []
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            with urllib.request.urlopen(f"{base}/healthz", timeout=10) as response:
+                answers.append(response.status)
+            after = _children(base.process.pid)
+            if len(after) == 2 and not after & before:
+                break
+            time.sleep(0.2)
+
+    assert len(before) == 2
+    assert len(after) == 2 and not after & before, "two new web processes"
+    assert set(answers) == {200}
