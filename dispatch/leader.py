@@ -67,7 +67,9 @@ class Leadership:
             try:
                 self._contend()
             except (psycopg2.Error, OSError, DatabaseUnavailable) as exc:
-                log.warning("leader: %s", str(exc).strip().splitlines()[0])
+                log.warning("leader: %s", (str(exc).strip().splitlines() or ["no answer"])[0])
+            except Exception:  # a job that fails to start must not end the contending
+                log.exception("leader: the background jobs failed")
             finally:
                 self._step_down()
             self._stop.wait(self.retry_s)
@@ -75,7 +77,17 @@ class Leadership:
     def _contend(self) -> None:
         """Hold one connection; try for the lock until it is ours, then check every
         ``retry_s`` that the connection (and so the lock) is still there."""
-        conn = connect(self.dsn, application_name=f"{self.name} {os.getpid()}")
+        conn = connect(
+            self.dsn,
+            application_name=f"{self.name} {os.getpid()}",
+            # A leader cut off from the database notices within seconds (not the system's
+            # TCP timeout of minutes) and stops its jobs.
+            keepalives=1,
+            keepalives_idle=5,
+            keepalives_interval=2,
+            keepalives_count=3,
+            tcp_user_timeout=10_000,
+        )
         try:
             conn.autocommit = True
             with conn.cursor() as cur:
