@@ -38,11 +38,13 @@ from dashboards.pages.router import app_frame, register_page_router
 from dashboards.pages.wall import wall_page
 from dashboards.video import register_video_routes
 from dashboards.wall_callbacks import register_wall_callbacks
-from dashboards.web_security import install_web_security
+from dashboards.web_security import content_security_policy, install_web_security, origin_of
 from dispatch import sessions
 from dispatch.api import Api, create_blueprint
 from dispatch.event_feed import EventFeed
+from dispatch.settings import current
 from dispatch.wall_live_state import WallLiveState
+from dispatch.web_sessions import DatabaseSessions, SessionStore
 from gis import map_layers
 from gis.config import load_storage_settings
 from gis.errors import DatabaseUnavailable
@@ -67,6 +69,8 @@ def create_app(
     api: Api | None = None,
     secret_key: str | None = None,
     feed: EventFeed | None = None,
+    secure_cookies: bool = False,
+    web_sessions: SessionStore | None = None,
 ) -> dash.Dash:
     """The control room app reading the database at ``dsn``.
 
@@ -77,6 +81,8 @@ def create_app(
     need a log-in (``/login``); ``secret_key`` signs the session cookie. Each role has its own
     page (:mod:`dashboards.pages.site_map`); ``/`` leads to it. ``feed`` follows the outbox for
     the live screens (made here when not given; started when a wall first opens).
+    ``secure_cookies`` marks the session cookie ``Secure`` (served over HTTPS); page
+    sessions live in the database (``web_sessions``, another store for unit tests).
     """
     app = dash.Dash(
         __name__,
@@ -87,15 +93,23 @@ def create_app(
         # The queue, the panel and the alarm banner are built by callbacks.
         suppress_callback_exceptions=True,
     )
-    install_web_security(app.server)
+    tile_origins = [origin_of(current().tiles.online_url)] if online_tiles else []
+    install_web_security(
+        app.server,
+        # Asked at the first response, when every (client-side) callback is registered.
+        policy=lambda: content_security_policy(app.csp_hashes(), image_origins=tile_origins),
+    )
+    api = api or Api(dsn)
     install_login(
         app.server,
         dsn,
         secret_key=secret_key or sessions.secret_key(load_storage_settings().var_dir),
+        sessions=web_sessions
+        or DatabaseSessions(api.uow, max_age_h=current().web.session_max_age_h),
+        secure_cookies=secure_cookies,
     )
     register_routes(app.server, LayerSource(dsn))
     register_video_routes(app.server, dsn)
-    api = api or Api(dsn)
     app.server.register_blueprint(create_blueprint(api))
     feed = feed or EventFeed(dsn)
     app.server.extensions["event_feed"] = feed  # so whoever serves the app can stop it

@@ -1,8 +1,11 @@
 """The composition root: the one place that builds the running control room from its parts.
 
-``dispatch serve`` calls :func:`build_control_room`; it wires the territory's ports (road
-router, isolation planner), the JSON API, the web app with its event feed, the ticker, the GPS
-consumer and, for a demo, the simulator. Everything else receives what it needs from here.
+``dispatch serve`` calls :func:`build_web` in its web server (the territory's ports — road
+router, isolation planner —, the JSON API, the web app with its event feed) and ``dispatch
+worker`` builds the background process (:func:`dispatch.worker.build_worker`: the GPS
+consumer, and the ticker and simulator under the leader lock). :func:`build_control_room`
+puts both in one process, for ``dispatch serve --dev`` and the benchmarks. Everything else
+receives what it needs from here.
 """
 
 from __future__ import annotations
@@ -15,43 +18,64 @@ import dash
 from dashboards.app import create_app
 from dispatch.api import Api
 from dispatch.event_feed import EventFeed
-from dispatch.mqtt_consumer import PositionConsumer
 from dispatch.ports import Ports
 from dispatch.settings import AppSettings, build
 from dispatch.territory_ports import ports_for_territory
-from dispatch.ticker import Ticker
 from dispatch.ticket_service import Settings
+from dispatch.worker import BackgroundWorker, build_worker
 
 log = logging.getLogger(__name__)
 
 
 @dataclass
-class ControlRoom:
-    """The parts of one running web process; :meth:`start` the background ones, then serve
-    :attr:`app`, then :meth:`stop`."""
+class WebProcess:
+    """What one web process serves: :attr:`app` (its event feed starts with the first wall)."""
 
     app: dash.Dash
     api: Api
     ports: Ports
     feed: EventFeed
-    ticker: Ticker
-    positions: PositionConsumer
-    simulator: object | None = None
     notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ControlRoom(WebProcess):
+    """A web process with the background worker inside it; :meth:`start` the background
+    parts, then serve :attr:`app`, then :meth:`stop`."""
+
+    worker: BackgroundWorker | None = None
 
     def start(self) -> None:
         self.feed.start()
-        self.ticker.start()
-        self.positions.start()  # keeps retrying in the background when no broker answers
-        if self.simulator is not None:
-            self.simulator.start()
+        if self.worker is not None:
+            self.worker.start()
 
     def stop(self) -> None:
-        if self.simulator is not None:
-            self.simulator.stop()
-        self.positions.stop()
-        self.ticker.stop()
+        if self.worker is not None:
+            self.worker.stop()
         self.feed.stop()
+
+
+def build_web(dsn: str, settings: AppSettings, *, ports: Ports | None = None) -> WebProcess:
+    """The web app built from the loaded ``settings``; opens no connection and starts no
+    thread (so it can be built before a web server forks its workers)."""
+    services = build(Settings, settings)
+    if ports is None:
+        ports = ports_for_territory(dsn, max_fix_age_s=settings.dispatch.stale_gps_after_s)
+    api = Api(dsn, settings=services, ports=ports)
+    feed = EventFeed(dsn)
+    notes = [
+        "crew recommendations: " + ("by road" if ports.router else "off (no road graph)"),
+        "GPS fixes: HTTP POST /api/v1/crews/<id>/positions",
+    ]
+    app = create_app(
+        dsn,
+        online_tiles=settings.tiles.online,
+        api=api,
+        feed=feed,
+        secure_cookies=settings.web.secure_cookies,
+    )
+    return WebProcess(app=app, api=api, ports=ports, feed=feed, notes=notes)
 
 
 def build_control_room(
@@ -61,52 +85,15 @@ def build_control_room(
     simulate: bool = False,
     simulate_seed: int | None = None,
 ) -> ControlRoom:
-    """Everything ``dispatch serve`` runs, built from the loaded ``settings`` but not started.
-    A bad simulator setting raises ``ValueError`` naming it."""
-    services = build(Settings, settings)
-    ports = ports_for_territory(dsn, max_fix_age_s=settings.dispatch.stale_gps_after_s)
-    api = Api(dsn, settings=services, ports=ports)
-    feed = EventFeed(dsn)
-    broker = settings.mqtt
-    notes = [
-        "crew recommendations: " + ("by road" if ports.router else "off (no road graph)"),
-        f"GPS fixes: HTTP POST and MQTT crews/<id>/position at {broker.host}:{broker.port}",
-    ]
-    if services.auto_dispatch_after_s is not None:
-        after = services.auto_dispatch_after_s
-        notes.append(f"auto-dispatch after {after:g} s without a dispatcher")
-    simulator = None
-    if simulate:
-        from dispatch.simulation.simulator import DefaultPublisher, Simulator
-
-        rates = settings.simulator
-        simulator = Simulator(
-            dsn,
-            ports=ports,
-            rate_per_hour=rates.rate_per_hour,
-            auto_assign_share=rates.auto_assign_share,
-            speedup=rates.speedup,
-            seed=simulate_seed,
-            settings=services,
-            publish=DefaultPublisher(dsn, services, host=broker.host, port=broker.port),
-        )
-        notes.append(
-            f"simulator: {rates.rate_per_hour:g} calls/h x {rates.speedup:g}, "
-            f"{rates.auto_assign_share:.0%} assigned automatically"
-        )
+    """The web app and the background worker in one process, built but not started. A bad
+    simulator setting raises ``ValueError`` naming it."""
+    web = build_web(dsn, settings)
+    worker = build_worker(dsn, settings, web.ports, simulate=simulate, simulate_seed=simulate_seed)
     return ControlRoom(
-        app=create_app(dsn, online_tiles=settings.tiles.online, api=api, feed=feed),
-        api=api,
-        ports=ports,
-        feed=feed,
-        ticker=Ticker(dsn, services, ports),
-        positions=PositionConsumer(
-            dsn,
-            host=broker.host,
-            port=broker.port,
-            username=broker.username or None,
-            password=broker.password or None,
-        ),
-        simulator=simulator,
-        notes=notes,
+        app=web.app,
+        api=web.api,
+        ports=web.ports,
+        feed=web.feed,
+        notes=web.notes + worker.notes,
+        worker=worker,
     )

@@ -19,6 +19,7 @@ from dashboards.pages.site_map import after_login
 from dispatch.errors import TooManyAttempts, Unauthenticated
 from dispatch.json_errors import error_response
 from dispatch.sessions import verify_login
+from dispatch.web_sessions import SessionStore
 
 PUBLIC_PREFIXES = (
     "/login",
@@ -52,13 +53,24 @@ border:0;border-radius:4px;cursor:pointer}} .error{{color:#ff7b72;margin-top:14p
 </form></body></html>"""
 
 
-def install_login(server: Flask, dsn: str, *, secret_key: str) -> None:
+def install_login(
+    server: Flask,
+    dsn: str,
+    *,
+    secret_key: str,
+    sessions: SessionStore,
+    secure_cookies: bool = False,
+) -> None:
     server.secret_key = secret_key
-    server.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax")
+    server.config.update(
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=secure_cookies,  # web.secure_cookies: only over HTTPS
+    )
 
     @server.before_request
     def require_login():
-        if request.path.startswith(PUBLIC_PREFIXES) or "user" in session:
+        if request.path.startswith(PUBLIC_PREFIXES) or _live(sessions):
             return None
         if request.method == "GET" and request.accept_mimetypes.accept_html:
             return redirect(f"/login?next={quote(request.full_path.rstrip('?'))}")
@@ -85,6 +97,7 @@ def install_login(server: Flask, dsn: str, *, secret_key: str) -> None:
         except Unauthenticated:
             return _page(target, "用户名或密码错误 Wrong username or password"), 401
         session.clear()
+        session["sid"] = sessions.open(actor.username)
         session["user"] = {"username": actor.username, "role": actor.role, "crew_id": actor.crew_id}
         return redirect(after_login(actor.role, target))
 
@@ -98,8 +111,21 @@ def install_login(server: Flask, dsn: str, *, secret_key: str) -> None:
 
     @server.route("/logout")
     def logout():
+        if "sid" in session:
+            sessions.end(session["sid"])
         session.clear()
         return redirect("/login")
+
+
+def _live(sessions: SessionStore) -> bool:
+    """The cookie names a session that the database still holds live (else it is dropped:
+    ended by a log-out, expired, or from before sessions were kept)."""
+    if "user" not in session:
+        return False
+    if "sid" in session and sessions.is_live(session["sid"], session["user"]["username"]):
+        return True
+    session.clear()
+    return False
 
 
 def _page(target: str, error: str | None = None) -> str:

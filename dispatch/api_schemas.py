@@ -22,6 +22,7 @@ from pydantic import (
     ConfigDict,
     Field,
     create_model,
+    field_validator,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
@@ -808,6 +809,15 @@ ReportFormat = _enum("ReportFormat", ("json", "csv"))
 class LeakLogQuery(Query):
     date: dt.date = Field(description="The local day of the territory (YYYY-MM-DD)")
     format: ReportFormat = Field("json", description="csv: the log as a CSV file")
+
+    @field_validator("date")
+    @classmethod
+    def _modern_day(cls, day: dt.date) -> dt.date:
+        # Before 1970 a time zone may have an offset in seconds (local mean time), which is no
+        # RFC 3339 time (found by fuzzing the API).
+        if not dt.date(1970, 1, 1) <= day <= dt.date(2999, 12, 31):
+            raise ValueError("must be a day from 1970-01-01 to 2999-12-31")
+        return day
 
 
 class LeakBucketsQuery(Query):

@@ -146,7 +146,37 @@ def build_parser() -> argparse.ArgumentParser:
     )
     meter_command.add_parser(commands)
     meter_command.add_demo_parser(demo)
+    serve.add_argument(
+        "--workers", type=int, help="web processes (server.workers; default one per core)"
+    )
+    serve.add_argument("--threads", type=int, help="threads per web process (server.threads)")
+    serve.add_argument(
+        "--no-worker",
+        action="store_true",
+        help="do not start `dispatch worker` (the ticker, GPS consumer and simulator) beside "
+        "the web server: run it yourself, once or several times",
+    )
+    serve.add_argument(
+        "--dev",
+        action="store_true",
+        help="the development server: one process, the background jobs inside it",
+    )
+
+    worker = commands.add_parser(
+        "worker",
+        help="the background jobs: GPS consumer; ticker and simulator in the one worker that "
+        "holds the leader lock (the others stand by)",
+    )
+    for action in serve._actions:  # the flags that set the background jobs' settings
+        if action.dest in _WORKER_FLAGS:
+            worker._add_action(action)
     return parser
+
+
+_WORKER_FLAGS = frozenset(
+    {"auto_dispatch_after", "simulate", "simulate_rate", "simulate_speedup"}
+    | {"simulate_auto_share", "simulate_seed"}
+)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -169,7 +199,7 @@ def _run(args: argparse.Namespace) -> int:
     from dispatch.settings import load_settings
 
     settings = None
-    if args.command in ("settings", "serve", "demo"):
+    if args.command in ("settings", "serve", "demo", "worker"):
         settings = load_settings(overrides=_flag_overrides(args))
     if args.command == "settings":
         return _show_settings(settings, as_json=args.json)
@@ -198,20 +228,25 @@ def _run(args: argparse.Namespace) -> int:
         return _import(database.dsn, args)
     if args.command == "network":
         return _validate_network(database.dsn)
+    if args.command == "worker":
+        return _worker(database.dsn, args, settings)
     return _serve(database.dsn, args, settings)
 
 
 def _flag_overrides(args: argparse.Namespace) -> list[tuple[str, object, str]]:
     """The settings that ``dispatch serve``'s flags set, as (key, value, flag), when given."""
-    if args.command != "serve":
+    if args.command not in ("serve", "worker"):
         return []
     overrides: list[tuple[str, object, str]] = []
+    for flag, key in (("workers", "server.workers"), ("threads", "server.threads")):
+        if getattr(args, flag, None) is not None:
+            overrides.append((key, getattr(args, flag), "--" + flag))
     if args.auto_dispatch_after is not None:
         overrides += [
             ("dispatch.auto_dispatch", True, "--auto-dispatch-after"),
             ("dispatch.auto_dispatch_after_s", args.auto_dispatch_after, "--auto-dispatch-after"),
         ]
-    if args.online_tiles:
+    if getattr(args, "online_tiles", None):
         overrides.append(("tiles.online", True, "--online-tiles"))
     for flag, key in (
         ("simulate_rate", "simulator.rate_per_hour"),
@@ -464,12 +499,106 @@ def _mqtt_passwd(dsn: str, args: argparse.Namespace) -> int:
 def _serve(dsn: str, args: argparse.Namespace, settings) -> int:
     # The command line is an entry point: it hands over to the composition root, the only place
     # that builds the web app together with dispatch's background parts.
-    from dashboards.composition_root import build_control_room
     from dispatch.settings import install
 
     # Installed for the parts that read the process's own; handed to everything built.
     install(settings)
     _say("settings: " + _settings_summary(settings))
+    if args.dev:
+        return _serve_dev(dsn, args, settings)
+    from dashboards.composition_root import build_web
+    from dashboards.web_server import ControlRoomServer
+
+    # Built here, in gunicorn's master, before it forks the web processes (see web_server).
+    web = build_web(dsn, settings)
+    for note in web.notes:
+        _say(note)
+    server = settings.server
+    worker = None if args.no_worker else _start_worker_process(args)
+    _say(f"control room at http://{args.host}:{args.port}/")
+    try:
+        ControlRoomServer(
+            lambda: web.app.server,
+            bind=f"{args.host}:{args.port}",
+            workers=server.workers,
+            threads=server.threads,
+            timeout_s=server.timeout_s,
+            graceful_timeout_s=server.graceful_timeout_s,
+        ).run()
+    finally:
+        if worker is not None:
+            worker.terminate()
+            worker.wait(timeout=30)
+    return 0
+
+
+def _start_worker_process(args: argparse.Namespace):
+    """``dispatch worker`` with the same flags, as a child that ends with this process."""
+    import signal
+    import subprocess
+
+    command = worker_command(args)
+
+    def die_with_parent() -> None:  # Linux: the worker gets SIGTERM if serve is killed
+        import ctypes
+
+        ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+    _say("worker: " + " ".join(command[2:]))
+    return subprocess.Popen(command, preexec_fn=die_with_parent)
+
+
+def worker_command(args: argparse.Namespace) -> list[str]:
+    """``dispatch worker`` with the background jobs' flags ``serve`` was given."""
+    command = [sys.executable, "-m", "dispatch.cli", "worker"]
+    for dest in sorted(_WORKER_FLAGS):
+        value = getattr(args, dest)
+        flag = "--" + dest.replace("_", "-")
+        if value is True:
+            command.append(flag)
+        elif value not in (None, False):
+            command += [flag, str(value)]
+    return command
+
+
+def _worker(dsn: str, args: argparse.Namespace, settings) -> int:
+    import logging
+    import signal
+    import threading
+
+    from dispatch.settings import install
+    from dispatch.territory_ports import ports_for_territory
+    from dispatch.worker import build_worker
+
+    install(settings)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    _say("settings: " + _settings_summary(settings))
+    ports = ports_for_territory(dsn, max_fix_age_s=settings.dispatch.stale_gps_after_s)
+    try:
+        worker = build_worker(
+            dsn, settings, ports, simulate=args.simulate, simulate_seed=args.simulate_seed
+        )
+    except ValueError as exc:  # a bad simulator setting, named in the message
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    for note in worker.notes:
+        _say(note)
+    stopped = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stopped.set())
+    worker.start()
+    gc.freeze()
+    try:
+        stopped.wait()
+    finally:
+        worker.stop()
+    return 0
+
+
+def _serve_dev(dsn: str, args: argparse.Namespace, settings) -> int:
+    """The development server (Werkzeug), with the worker in the same process."""
+    from dashboards.composition_root import build_control_room
+
     try:
         room = build_control_room(
             dsn, settings, simulate=args.simulate, simulate_seed=args.simulate_seed
@@ -479,7 +608,7 @@ def _serve(dsn: str, args: argparse.Namespace, settings) -> int:
         return EXIT_BAD_INPUT
     for note in room.notes:
         _say(note)
-    _say(f"control room at http://{args.host}:{args.port}/")
+    _say(f"control room at http://{args.host}:{args.port}/ (development server)")
     room.start()
     # Everything loaded so far lives as long as the server: keep the garbage collector from
     # walking it on every collection (it showed as the wall refresh's slowest moments).

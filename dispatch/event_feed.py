@@ -10,6 +10,7 @@ not the notification, is the source of truth, so nothing is lost and nothing is 
 from __future__ import annotations
 
 import logging
+import os
 import select
 import threading
 from collections.abc import Callable
@@ -80,7 +81,8 @@ class EventFeed:
                 self._stop.wait(1.0)
 
     def _follow(self) -> None:
-        conn = connect(self.dsn)
+        # Named, so an operator (and a test) sees which processes follow the outbox.
+        conn = connect(self.dsn, application_name=f"dispatch-event-feed {os.getpid()}")
         try:
             conn.autocommit = True
             cur = repository.dict_cursor(conn)

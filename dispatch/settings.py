@@ -192,6 +192,8 @@ class WebSection(_Section):
     login_delay_after_failures: Annotated[int, Field(gt=0)]
     login_lock_after_failures: Annotated[int, Field(gt=0)]
     login_lock_s: Positive
+    secure_cookies: bool
+    session_max_age_h: Positive
 
 
 class ReportsSection(_Section):
@@ -226,6 +228,15 @@ class DesksSection(_Section):
     holidays_file: str
 
 
+class ServerSection(_Section):
+    """The production web server of ``dispatch serve`` (:mod:`dashboards.web_server`)."""
+
+    workers: Annotated[int, Field(ge=0, le=256)]
+    threads: Annotated[int, Field(ge=1, le=1000)]
+    timeout_s: Positive
+    graceful_timeout_s: NonNegative
+
+
 class AppSettings(_Section):
     """Every setting of the control room (see ``data/settings.toml`` for their meaning)."""
 
@@ -239,6 +250,7 @@ class AppSettings(_Section):
     reports: ReportsSection
     site: SiteSection
     desks: DesksSection
+    server: ServerSection
 
     _sources: dict[str, str] = PrivateAttr(default_factory=dict)
     _files: dict[str, str] = PrivateAttr(default_factory=dict)

@@ -311,9 +311,22 @@ def test_the_wall_has_the_assignment_confirmation_for_a_dispatcher_and_not_for_a
 # --- over HTTP, with users put into the session ------------------------------------------------
 
 
+class OpenSessions:
+    """Page sessions without a database: every session id handed out stays live."""
+
+    def open(self, username: str) -> str:
+        return f"session-of-{username}"
+
+    def is_live(self, session_id: str, username: str) -> bool:
+        return session_id == f"session-of-{username}"
+
+    def end(self, session_id: str) -> None:
+        pass
+
+
 @pytest.fixture(scope="module")
 def app():
-    return create_app(DEAD_DSN, secret_key="test-secret-key")
+    return create_app(DEAD_DSN, secret_key="test-secret-key", web_sessions=OpenSessions())
 
 
 def client_as(app, role: str | None):
@@ -321,6 +334,7 @@ def client_as(app, role: str | None):
     if role is not None:
         with client.session_transaction() as session:
             session["user"] = user(role)
+            session["sid"] = f"session-of-{session['user']['username']}"
     return client
 
 
@@ -436,7 +450,7 @@ def test_logging_in_lands_on_the_roles_page_or_the_one_asked_for(
         "verify_login",
         lambda dsn, name, password, client: Actor(name, role, 1 if role == "crew_lead" else None),
     )
-    client = create_app(DEAD_DSN, secret_key="k").server.test_client()
+    client = create_app(DEAD_DSN, secret_key="k", web_sessions=OpenSessions()).server.test_client()
 
     response = client.post(
         f"/login?next={next_path}", data={"username": "someone", "password": "secret"}
