@@ -119,7 +119,7 @@ def test_the_wall_lives_a_ticket_from_the_api_appears_and_is_assigned_from_the_p
         ".every(img => img.complete && img.naturalWidth === 640)",
         timeout=15_000,
     )
-    expect(page.locator("path.gm-valve-to-close")).not_to_have_count(0)
+    expect(page.locator(".gm-valve-pin")).not_to_have_count(0)  # numbered as in the panel
     page.screenshot(path=str(artifacts_dir / "wall_1920x1080.png"))
 
     first = page.locator(".rec-row").first
