@@ -440,6 +440,10 @@ _MESSAGES: dict[str, tuple[str, str]] = {
     "panel.address_guessed": ("（最近地址）", " (nearest address)"),
     "queue.no_address": ("地址不详", "No address"),
     "notice.refused": ("操作被拒绝", "Refused"),
+    "customer.hospital": ("医院", "Hospital"),
+    "customer.life_support": ("生命维持设备用户", "Life support"),
+    "customer.care_home": ("养老院", "Care home"),
+    "customer.school": ("学校", "School"),
 }
 
 

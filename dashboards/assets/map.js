@@ -305,6 +305,10 @@
                 return {color: "#ffffff", weight: 2.5, fillColor: "#ff2d55", fillOpacity: 1,
                         className: "gm-valve-to-close"};
             }
+            if (kind === "incident") {
+                return {color: "#ffffff", weight: 3 * scale(), fill: false,
+                        className: "gm-selected-ring"};
+            }
             if (kind === "warning_zone") {  // a solid red edge and a clear fill: seen at once
                 return {pane: pane(context.map, "zone"), color: "#ff2d55", weight: 4 * scale(),
                         dashArray: null, fillColor: "#ff2d55", fillOpacity: 0.28,

@@ -36,14 +36,19 @@ def kpi_tiles(kpis: dict, lang: str) -> list:
     return [
         tile("kpi.open_p1", kpis["open_p1"], alert=kpis["open_p1"] > 0),
         tile("kpi.at_risk", kpis["at_risk"], alert=kpis["at_risk"] > 0),
-        tile("kpi.median_arrival", None if minutes is None else f"{minutes:.0f} min"),
+        tile(
+            "kpi.median_arrival",
+            None if minutes is None else f"{minutes:.0f} {t('unit.min', lang)}",
+        ),
         tile("kpi.within_target", None if share is None else f"{share:.0%}"),
         tile("kpi.crews_available", kpis["crews_available"]),
         tile("kpi.crews_busy", kpis["crews_busy"]),
         tile("kpi.crews_stale", kpis["crews_stale"], alert=kpis["crews_stale"] > 0),
         tile(
             "kpi.uncovered_areas",
-            None if kpis.get("uncovered_km") is None else f"{kpis['uncovered_km']:.1f} km",
+            None
+            if kpis.get("uncovered_km") is None
+            else f"{kpis['uncovered_km']:.1f} {t('unit.km', lang)}",
             alert=bool(kpis.get("uncovered_km")),
         ),
     ]
@@ -232,7 +237,8 @@ def incident_panel(
                 html.Div(
                     f"{t('panel.critical', lang)}: "
                     + ", ".join(
-                        f"{c['category']} {c['address']}" for c in plan["critical_customers"][:5]
+                        f"{_category(c['category'], lang)} {c['address']}"
+                        for c in plan["critical_customers"][:5]
                     ),
                     className="panel-critical",
                 )
@@ -287,6 +293,12 @@ def valve_list(valves: list[dict], lang: str) -> list:
 
 
 _ACTORS = {"system": "actor.system", "simulator": "actor.simulator"}
+
+
+def _category(code: str, lang: str) -> str:
+    """A critical customer's category by its name (``医院`` / ``Hospital``)."""
+    key = f"customer.{code}"
+    return t(key, lang) if key in TEXTS else code
 
 
 def history_line(event: dict, lang: str, timezone=None) -> str:

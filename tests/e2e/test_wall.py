@@ -224,7 +224,7 @@ def test_the_uncovered_area_tile_and_the_sound_switch_are_there(wall, browser):
     page = _page(browser, base, [])
 
     expect(page.locator(".kpi-tile")).to_have_count(8, timeout=5_000)
-    expect(page.locator(".kpi-tile").last).to_contain_text("km")
+    expect(page.locator(".kpi-tile").last).to_contain_text("公里")  # the Chinese wall
     page.locator(".wall-sound").click()
     expect(page.locator(".wall-sound")).to_have_class("wall-sound wall-sound-on")
 

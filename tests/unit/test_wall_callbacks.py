@@ -636,7 +636,7 @@ def test_the_incident_panel_shows_the_ticket_its_crews_isolation_and_history_per
         assert t("panel.history", lang) in text
         assert "E-04" in text
         assert "2.3 km" in text
-        assert "hospital Meilahti 1" in text
+        assert t("customer.hospital", lang) + " Meilahti 1" in text
     assert "12:58 建单 (热线接听员)" in zh  # 09:58 UTC in Helsinki, by the role's name
     assert "12:58 ticket opened (Hotline agent)" in en
 
