@@ -13,7 +13,7 @@ from dashboards import ids
 from dashboards.components import wall_parts
 from dashboards.i18n import format_clock, t
 from dashboards.pages.site_map import WALL
-from dispatch import auth, display_names, ticket_service, wall_read_model
+from dispatch import auth, busiest_area, display_names, ticket_service, wall_read_model
 from dispatch.actor import Actor
 from dispatch.errors import DispatchError, Unauthenticated
 
@@ -70,13 +70,18 @@ def select_from(triggered, map_click) -> int | None:
     return no_update
 
 
-def show_incident(api, selected, lang: str, user: dict | None) -> tuple:
+def show_incident(api, selected, lang: str, user: dict | None, live=None) -> tuple:
     """The selected incident's panel, its place on the map and its cameras; the panel draws
-    only the controls the user's role may use."""
+    only the controls the user's role may use. With nothing selected, the video wall shows
+    the cameras of the busiest area (when ``live`` is given: the process's live state)."""
     if not _may_watch(user):
         return _refused(lang), wall_read_model.selection_geojson(None), []
     if selected is None:
-        return wall_parts.incident_panel(None, lang), wall_read_model.selection_geojson(None), []
+        return (
+            wall_parts.incident_panel(None, lang),
+            wall_read_model.selection_geojson(None),
+            _busiest_cameras(api, live, lang),
+        )
     with api.uow() as uow:
         detail = display_names.named_detail(
             uow.cur, wall_read_model.incident_detail(uow, int(selected))
@@ -95,6 +100,18 @@ def show_incident(api, selected, lang: str, user: dict | None) -> tuple:
         wall_read_model.selection_geojson(detail),
         wall_parts.video_wall(detail["cameras"], lang),
     )
+
+
+def _busiest_cameras(api, live, lang: str) -> list:
+    """The video wall with no selection: the cameras around the busiest area, if any."""
+    if live is None:
+        return []
+    tickets = live.snapshot(api.clock())["tickets"]
+    if busiest_area.busiest_point(tickets) is None:
+        return []  # a quiet wall: nothing to show, nothing read
+    with api.uow() as uow:
+        cameras = busiest_area.busiest_area_cameras(uow, tickets)
+    return wall_parts.video_wall(cameras, lang) if cameras else []
 
 
 def ask_to_assign(triggered, clicks, selected, lang: str, codes: dict | None = None) -> tuple:
@@ -228,7 +245,7 @@ def register_wall_callbacks(app, api, live) -> None:
         State(ids.LANG, "data"),
     )
     def _panel(selected, _, lang):
-        return show_incident(api, selected, lang, session.get("user"))
+        return show_incident(api, selected, lang, session.get("user"), live)
 
     @app.callback(
         Output(ids.CREW_CODES, "data"),
