@@ -44,10 +44,18 @@
         return String(value).replace(/[&<>"']/g, function (c) { return ENTITIES[c]; });
     }
 
-    function show(key, value) {
+    // Values in the page's language: hideout.words.values maps codes (a status, a material...)
+    // to words from the translation tables (dashboards.components.network_map.popup_words).
+    function show(key, value, words) {
+        var values = (words && words.values) || {};
         if (value === null || value === undefined || value === "") { return "—"; }
-        if (Array.isArray(value)) { return value.map(function (v) { return show("", v); }).join(", "); }
-        if (typeof value === "boolean") { return value ? "yes" : "no"; }
+        if (Array.isArray(value)) {
+            return value.map(function (v) { return show("", v, words); }).join(", ");
+        }
+        if (typeof value === "boolean") {
+            return value ? (values.yes || "yes") : (values.no || "no");
+        }
+        if (typeof value === "string" && values[value]) { return values[value]; }
         if (/_at$/.test(key)) {
             var when = new Date(value);
             if (!isNaN(when.getTime())) { return when.toLocaleString(); }
@@ -62,9 +70,14 @@
     }
 
     function infoHtml(properties, hideout) {
-        var rows = Object.keys(properties).map(function (key) {
-            return "<tr><th>" + esc(key.replace(/_/g, " ")) + "</th><td>" +
-                esc(show(key, properties[key])) + "</td></tr>";
+        var words = hideout.words || {};
+        var names = words.keys || {};
+        var hidden = words.hidden || [];
+        var rows = Object.keys(properties).filter(function (key) {
+            return hidden.indexOf(key) < 0;
+        }).map(function (key) {
+            return "<tr><th>" + esc(names[key] || key.replace(/_/g, " ")) + "</th><td>" +
+                esc(show(key, properties[key], words)) + "</td></tr>";
         });
         return "<div class=\"gm-popup\"><div class=\"gm-popup-title\">" +
             esc(heading(properties, hideout)) + "</div><table>" + rows.join("") + "</table></div>";

@@ -20,7 +20,7 @@ import dash_leaflet as dl
 from dash import html
 
 from dashboards import ids
-from dashboards.i18n import EN, crew_status_label, priority_label, t
+from dashboards.i18n import EN, TEXTS, crew_status_label, priority_label, t
 from dashboards.layers import layer_url
 from dispatch.settings import current
 
@@ -177,8 +177,28 @@ PALETTES = MappingProxyType(
 )
 
 
-def _hideout(title: str, label_prop: str, palette: str | None = None) -> dict[str, Any]:
-    hideout: dict[str, Any] = {"title": title, "labelProp": label_prop}
+#: Prefixes of the translation tables whose codes a popup may show as values.
+_VALUE_TABLES = ("value", "status", "crew_status", "pressure", "customer", "skill", "ticket_type")
+#: Properties that steer the drawing and mean nothing to a reader.
+HIDDEN_PROPS = ("selected", "label", "n", "ticket_id", "cluster")
+
+
+def popup_words(lang: str) -> dict[str, Any]:
+    """What a popup needs to speak ``lang``: property names, coded values (a status, a
+    pressure class, a material...) and which properties not to show."""
+    keys = {k.removeprefix("prop."): t(k, lang) for k in TEXTS if k.startswith("prop.")}
+    values = {}
+    for prefix in _VALUE_TABLES:
+        for key in TEXTS:
+            if key.startswith(prefix + "."):
+                values.setdefault(key.split(".", 1)[1], t(key, lang))
+    return {"keys": keys, "values": values, "hidden": list(HIDDEN_PROPS)}
+
+
+def _hideout(
+    title: str, label_prop: str, palette: str | None = None, lang: str = EN
+) -> dict[str, Any]:
+    hideout: dict[str, Any] = {"title": title, "labelProp": label_prop, "words": popup_words(lang)}
     if palette is not None:
         hideout[palette] = dict(PALETTES[palette])
     return hideout
@@ -206,7 +226,7 @@ def build_overlay_layer(spec: OverlaySpec, *, live: bool = False, lang: str = EN
     props: dict[str, Any] = {
         "id": spec.component_id,
         **source,
-        "hideout": _hideout(t(spec.title_key, lang), spec.label_prop, spec.palette),
+        "hideout": _hideout(t(spec.title_key, lang), spec.label_prop, spec.palette, lang),
         "onEachFeature": _js("bindInfo"),
     }
     if spec.style is not None:
@@ -249,8 +269,7 @@ def build_live_overlays(lang: str = EN) -> list[dl.Overlay]:
         pointToLayer=_js("pointIncident"),
         onEachFeature=_js("bindInfo"),
         hideout={
-            "title": t("map.title.ticket", lang),
-            "labelProp": "number",
+            **_hideout(t("map.title.ticket", lang), "number", lang=lang),
             "priorityColors": {str(k): v for k, v in PRIORITY_COLORS.items()},
         },
     )
@@ -260,14 +279,14 @@ def build_live_overlays(lang: str = EN) -> list[dl.Overlay]:
         style=_js("styleSelection"),
         pointToLayer=_js("pointSelection"),
         onEachFeature=_js("bindSelection"),
-        hideout={"title": t("map.title.isolation", lang), "labelProp": "label"},
+        hideout=_hideout(t("map.title.isolation", lang), "label", lang=lang),
     )
     routes = dl.GeoJSON(
         id=ids.LAYER_ROUTES,
         data=EMPTY,
         style=_js("styleRoute"),
         onEachFeature=_js("bindInfo"),
-        hideout={"title": t("map.title.route", lang), "labelProp": "crew"},
+        hideout=_hideout(t("map.title.route", lang), "crew", lang=lang),
     )
     layers = (routes, selection, incidents)
     return [

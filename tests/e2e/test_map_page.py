@@ -143,7 +143,7 @@ def test_the_map_draws_the_network_offline_without_console_errors(
             page.locator("path.gm-crew").first.click()
             popup = page.locator(".gm-popup")
             expect(popup).to_be_visible()
-            expect(popup).to_contain_text("status")
+            expect(popup).to_contain_text("状态")  # the popup speaks the page's language
 
             mains_box = control.locator("label", has_text="燃气管线")
             mains_box.click()

@@ -205,12 +205,12 @@ def test_a_ticket_is_cancelled_from_the_panel_only_with_a_reason(wall, browser):
     row = page.locator(".queue-row:not(.queue-head)").filter(has_text="Bulevardi 16b")
     _select(page, row, created["ticket"]["number"])
     page.locator(".panel-cancel").click()
-    expect(page.locator(".wall-notice")).to_have_text("请填写原因", timeout=5_000)
+    expect(page.locator(".wall-notice")).to_have_text("请填写原因", timeout=15_000)
 
     page.fill("#wall-cancel-reason", "customer called back: false alarm")
     page.locator(".panel-cancel").click()
 
-    expect(row).to_have_count(0, timeout=5_000)
+    expect(row).to_have_count(0, timeout=15_000)
     status = fetch_value(
         dsn, "SELECT status FROM tickets WHERE id = %s", (created["ticket"]["id"],)
     )

@@ -11,7 +11,7 @@ import pytest
 
 from dashboards import ids
 from dashboards.components import wall_parts
-from dashboards.components.network_map import build_network_map
+from dashboards.components.network_map import build_network_map, popup_words
 from dashboards.i18n import _MESSAGES, LANGUAGES, TEXTS
 from dispatch.display_names import distance_m
 from tests.unit.test_network_map import HELSINKI, of_type, walk
@@ -168,3 +168,57 @@ def test_a_refusal_is_red_and_a_success_green(lang):
 def test_distances_from_the_leak_are_great_circle_metres():
     # 0.001 degree of latitude is 111.2 m anywhere.
     assert distance_m(24.94, 60.17, 24.94, 60.171) == pytest.approx(111.2, abs=0.2)
+
+
+# Every property the served layers carry (gis/map_layers.py) and the wall's live layers add.
+LAYER_PROPERTIES = [
+    "id",
+    "name",
+    "pressure_class",
+    "diameter_mm",
+    "material",
+    "status",
+    "main_id",
+    "valve_type",
+    "operable",
+    "currently_open",
+    "inlet_pressure_class",
+    "outlet_pressure_class",
+    "capacity_m3h",
+    "category",
+    "code",
+    "skills",
+    "recorded_at",
+    "heading_deg",
+    "bearing_deg",
+    "number",
+    "type",
+    "priority",
+    "at_risk",
+    "crew",
+    "stale",
+    "kind",
+    "access_note",
+    "radius_m",
+    "ticket",
+]
+
+
+@pytest.mark.parametrize(
+    ("lang", "status", "material", "available", "pressure"),
+    [("zh-CN", "状态", "聚乙烯", "空闲", "中压A"), ("en", "status", "PE", "Available", "Medium A")],
+)
+def test_map_popups_name_every_property_and_coded_value_in_the_language(
+    lang, status, material, available, pressure
+):
+    words = popup_words(lang)
+
+    assert sorted(p for p in LAYER_PROPERTIES if p not in words["keys"]) == []
+    assert words["keys"]["status"] == status
+    assert words["values"]["pe"] == material
+    assert words["values"]["available"] == available
+    assert words["values"]["medium_a"] == pressure
+    assert "selected" in words["hidden"]
+    layers = of_type(build_network_map(HELSINKI, live=True, lang=lang), dl.GeoJSON)
+    with_words = [layer for layer in layers if "words" in (getattr(layer, "hideout", None) or {})]
+    assert len(with_words) == len(layers) - 2  # all but the base map's streets and buildings
