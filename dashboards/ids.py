@@ -91,3 +91,4 @@ MGR_LOG_REVIEWED = "mgr-log-reviewed"  # dcc.Store: bumped after a review
 MGR_LOG_CSV = "mgr-log-csv"  # the CSV button
 MGR_LOG_DOWNLOAD = "mgr-log-download"  # dcc.Download
 MGR_LOG_NOTICE = "mgr-log-notice"  # why a review was refused
+CREW_CODES = "wall-crew-codes"  # dcc.Store: crew id -> code of the crews the panel recommends

@@ -13,13 +13,13 @@ from dashboards import ids
 from dashboards.components import wall_parts
 from dashboards.i18n import format_clock, t
 from dashboards.pages.site_map import WALL
-from dispatch import auth, ticket_service, wall_read_model
+from dispatch import auth, busiest_area, display_names, ticket_service, wall_read_model
 from dispatch.actor import Actor
 from dispatch.errors import DispatchError, Unauthenticated
 
 
 def live_update(
-    api, live, lang: str, selected, acked: list, seen: dict, user: dict | None
+    api, live, lang: str, selected, acked: list, seen: dict, user: dict | None, addresses=None
 ) -> tuple:
     """Everything that changes by itself, from the process's live state (``live``, a
     :class:`dispatch.wall_live_state.WallLiveState`: no database read unless an event came).
@@ -33,6 +33,8 @@ def live_update(
     if api.ports.router is not None:
         snapshot["kpis"]["uncovered_km"] = api.ports.router.uncovered_km(snapshot["crews"])
     queue = wall_read_model.queue(snapshot)
+    if addresses is not None:  # tickets taken in without an address: the nearest one
+        queue = addresses.fill(queue)
     alarms = wall_read_model.alarms(snapshot, set(acked or []))
     values = {
         "routes": snapshot["routes"],
@@ -60,26 +62,30 @@ def live_update(
     )
 
 
-def select_from(triggered, clicks, map_click) -> int | None:
-    """The ticket the dispatcher picked: a queue row (really clicked) or a map marker."""
-    if isinstance(triggered, dict) and triggered.get("type") == ids.QUEUE_ROW:
-        if any(clicks or []):
-            return int(triggered["index"])
-        return no_update
+def select_from(triggered, map_click) -> int | None:
+    """The ticket the dispatcher picked on the map (a queue row is picked in the browser by
+    assets/wall.js, on the press itself, so a redraw cannot lose it)."""
     if triggered == ids.LAYER_INCIDENTS and map_click:
         return int(map_click["properties"]["id"])
     return no_update
 
 
-def show_incident(api, selected, lang: str, user: dict | None) -> tuple:
+def show_incident(api, selected, lang: str, user: dict | None, live=None) -> tuple:
     """The selected incident's panel, its place on the map and its cameras; the panel draws
-    only the controls the user's role may use."""
+    only the controls the user's role may use. With nothing selected, the video wall shows
+    the cameras of the busiest area (when ``live`` is given: the process's live state)."""
     if not _may_watch(user):
         return _refused(lang), wall_read_model.selection_geojson(None), []
     if selected is None:
-        return wall_parts.incident_panel(None, lang), wall_read_model.selection_geojson(None), []
+        return (
+            wall_parts.incident_panel(None, lang),
+            wall_read_model.selection_geojson(None),
+            _busiest_cameras(api, live, lang),
+        )
     with api.uow() as uow:
-        detail = wall_read_model.incident_detail(uow, int(selected))
+        detail = display_names.named_detail(
+            uow.cur, wall_read_model.incident_detail(uow, int(selected))
+        )
     if detail is None:
         return wall_parts.incident_panel(None, lang), wall_read_model.selection_geojson(None), []
     role = user.get("role")
@@ -89,21 +95,42 @@ def show_incident(api, selected, lang: str, user: dict | None) -> tuple:
             lang,
             may_assign=auth.allows(role, "tickets.assign"),
             may_cancel=auth.allows(role, "tickets.transition"),
+            timezone=detail.get("timezone"),
         ),
         wall_read_model.selection_geojson(detail),
         wall_parts.video_wall(detail["cameras"], lang),
     )
 
 
-def ask_to_assign(triggered, clicks, selected, lang: str) -> tuple:
+def _busiest_cameras(api, live, lang: str) -> list:
+    """The video wall with no selection: the cameras around the busiest area, if any."""
+    if live is None:
+        return []
+    tickets = live.snapshot(api.clock())["tickets"]
+    if busiest_area.busiest_point(tickets) is None:
+        return []  # a quiet wall: nothing to show, nothing read
+    with api.uow() as uow:
+        cameras = busiest_area.busiest_area_cameras(uow, tickets)
+    return wall_parts.video_wall(cameras, lang) if cameras else []
+
+
+def ask_to_assign(triggered, clicks, selected, lang: str, codes: dict | None = None) -> tuple:
+    """The confirmation, naming the crew as the screen does (its code, ``E-03``): ``codes``
+    maps crew ids (as strings) to codes, from the recommendations drawn in the panel."""
     if not isinstance(triggered, dict) or not any(clicks or []) or selected is None:
         return no_update, no_update, no_update
     crew = int(triggered["index"])
+    code = (codes or {}).get(str(crew)) or str(crew)
     return (
         True,
-        t("panel.confirm_assign", lang).format(crew=crew),
+        t("panel.confirm_assign_code", lang, code=code),
         {"ticket": selected, "crew": crew},
     )
+
+
+def crew_codes_of(panel_detail_recs: list[dict]) -> dict[str, str]:
+    """Crew id (as a string, as JSON keeps it) -> code, of the crews the panel recommends."""
+    return {str(r["crew_id"]): r["code"] for r in panel_detail_recs or []}
 
 
 def assign_confirmed(api, pending, lang: str, user: dict | None) -> tuple:
@@ -124,8 +151,8 @@ def assign_confirmed(api, pending, lang: str, user: dict | None) -> tuple:
                 ports=api.ports,
             )
     except DispatchError as exc:
-        return f"{t('panel.assign_failed', lang)}: {exc}", False
-    return t("panel.assigned", lang), True
+        return wall_parts.notice(f"{t('panel.assign_failed', lang)}: {exc}", ok=False), False
+    return wall_parts.notice(t("panel.assigned", lang), ok=True), True
 
 
 def cancel_ticket(
@@ -135,7 +162,7 @@ def cancel_ticket(
     if not n_clicks or selected is None:
         return no_update, False
     if not (reason or "").strip():
-        return t("panel.reason_required", lang), False
+        return wall_parts.notice(t("panel.reason_required", lang), ok=False), False
     try:
         actor = _actor(user, "tickets.transition")
         with api.uow() as uow:
@@ -143,8 +170,8 @@ def cancel_ticket(
                 uow, int(selected), "cancelled", actor, api.clock(), reason=reason.strip()
             )
     except DispatchError as exc:
-        return f"{t('panel.cancel', lang)}: {exc}", False
-    return t("panel.cancelled", lang), True
+        return wall_parts.notice(f"{t('notice.refused', lang)}: {exc}", ok=False), False
+    return wall_parts.notice(t("panel.cancelled", lang), ok=True), True
 
 
 def acknowledge(api, n_clicks, acked: list, user: dict | None) -> list:
@@ -179,6 +206,8 @@ def _refused(lang: str) -> list:
 
 
 def register_wall_callbacks(app, api, live) -> None:
+    addresses = display_names.AddressFallback(lambda: api.uow())
+
     @app.callback(
         Output(ids.LAYER_ROUTES, "data"),
         Output(ids.LAYER_INCIDENTS, "data"),
@@ -196,16 +225,16 @@ def register_wall_callbacks(app, api, live) -> None:
         State(ids.SEEN, "data"),
     )
     def _refresh(_tick, _event, lang, selected, acked, seen):
-        return live_update(api, live, lang, selected, acked, seen, session.get("user"))
+        user = session.get("user")
+        return live_update(api, live, lang, selected, acked, seen, user, addresses)
 
     @app.callback(
         Output(ids.SELECTED, "data"),
-        Input({"type": ids.QUEUE_ROW, "index": ALL}, "n_clicks"),
         Input(ids.LAYER_INCIDENTS, "clickData"),
         prevent_initial_call=True,
     )
-    def _select(clicks, map_click):
-        return select_from(ctx.triggered_id, clicks, map_click)
+    def _select(map_click):
+        return select_from(ctx.triggered_id, map_click)
 
     @app.callback(
         Output(ids.PANEL, "children"),
@@ -216,7 +245,19 @@ def register_wall_callbacks(app, api, live) -> None:
         State(ids.LANG, "data"),
     )
     def _panel(selected, _, lang):
-        return show_incident(api, selected, lang, session.get("user"))
+        return show_incident(api, selected, lang, session.get("user"), live)
+
+    @app.callback(
+        Output(ids.CREW_CODES, "data"),
+        Input(ids.SELECTED, "data"),
+        Input(ids.PANEL_VERSION, "data"),
+    )
+    def _codes(selected, _):
+        if selected is None or not _may_watch(session.get("user")):
+            return {}
+        with api.uow() as uow:
+            detail = wall_read_model.incident_detail(uow, int(selected))
+        return crew_codes_of((detail or {}).get("recommendations") or [])
 
     @app.callback(
         Output(ids.CONFIRM, "displayed"),
@@ -225,10 +266,11 @@ def register_wall_callbacks(app, api, live) -> None:
         Input({"type": ids.ASSIGN_BUTTON, "index": ALL}, "n_clicks"),
         State(ids.SELECTED, "data"),
         State(ids.LANG, "data"),
+        State(ids.CREW_CODES, "data"),
         prevent_initial_call=True,
     )
-    def _ask(clicks, selected, lang):
-        return ask_to_assign(ctx.triggered_id, clicks, selected, lang)
+    def _ask(clicks, selected, lang, codes):
+        return ask_to_assign(ctx.triggered_id, clicks, selected, lang, codes)
 
     @app.callback(
         Output(ids.NOTICE, "children", allow_duplicate=True),

@@ -180,6 +180,7 @@ _WORKER_FLAGS = frozenset(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = route_command.join_point_options(list(sys.argv[1:] if argv is None else argv))
     args = build_parser().parse_args(argv)
     try:
         return _run(args)

@@ -19,6 +19,30 @@ from routing.errors import InvalidArgument
 from routing.nearest import Router
 
 REQUIRED_COLUMNS = ("id", "lon", "lat")
+#: Options whose value is a point, which west of Greenwich or south of the equator starts with "-".
+POINT_OPTIONS = ("--at",)
+
+
+def join_point_options(argv: list[str]) -> list[str]:
+    """``["--at", "-76.6,39.3"]`` as ``["--at=-76.6,39.3"]``: argparse would take a value
+    starting with "-" for an option and refuse it ("expected one argument")."""
+    out: list[str] = []
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        following = argv[i + 1] if i + 1 < len(argv) else None
+        if arg in POINT_OPTIONS and following is not None and following.startswith("-"):
+            try:
+                float(following.split(",")[0])
+            except ValueError:
+                pass  # a real option: argparse says what is missing
+            else:
+                out.append(f"{arg}={following}")
+                i += 2
+                continue
+        out.append(arg)
+        i += 1
+    return out
 
 
 def add_parser(commands) -> None:

@@ -201,8 +201,12 @@ def incident_detail(uow, ticket_id: int) -> dict | None:
 
 
 def selection_geojson(detail: dict | None) -> dict:
-    """The selected incident's warning zone, mains out of supply and valves to close."""
+    """The selected incident's warning zone, mains out of supply and valves to close (numbered
+    ``n`` as in the panel's list), then the incident itself; each names its ``ticket_id`` so
+    the map brings a new selection into view once."""
     features = []
+    ticket = (detail or {}).get("ticket") or {}
+    ticket_id = ticket.get("id")
     plan = (detail or {}).get("isolation")
     if plan:
         zone = plan["warning_zone"]
@@ -211,21 +215,39 @@ def selection_geojson(detail: dict | None) -> dict:
                 {
                     "type": "Feature",
                     "geometry": zone["geometry"],
-                    "properties": {"kind": "warning_zone", "radius_m": zone["radius_m"]},
+                    "properties": {
+                        "kind": "warning_zone",
+                        "ticket_id": ticket_id,
+                        "radius_m": zone["radius_m"],
+                    },
                 }
             )
-        for valve in plan["valves"]:
+        for n, valve in enumerate(plan["valves"], start=1):
             features.append(
                 {
                     "type": "Feature",
                     "geometry": {"type": "Point", "coordinates": [valve["lon"], valve["lat"]]},
                     "properties": {
                         "kind": "valve_to_close",
+                        "n": n,
+                        "label": f"{n} {valve.get('street') or ''}".strip(),
                         "id": valve["id"],
                         "access_note": valve["access_note"],
                     },
                 }
             )
+    if ticket.get("lon") is not None:
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [ticket["lon"], ticket["lat"]]},
+                "properties": {
+                    "kind": "incident",
+                    "ticket_id": ticket_id,
+                    "label": ticket["number"],
+                },
+            }
+        )
     return {"type": "FeatureCollection", "features": features}
 
 

@@ -67,6 +67,14 @@ def _demo(runs: int, rng) -> list[dict]:
         _say(f"demo network skipped: {exc}")
         return []
     with conn.cursor() as cur:
+        cur.execute("SELECT to_regclass('gas_mains') IS NOT NULL")
+        if not cur.fetchone()[0]:  # a database that was never migrated: say what to run
+            conn.close()
+            _say(
+                f"demo network skipped: {database.description} has no tables;"
+                " run `dispatch db migrate && dispatch demo load` first"
+            )
+            return []
         cur.execute(
             "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM"
             " (SELECT ST_Extent(geom) AS e FROM gas_mains) q"

@@ -14,10 +14,13 @@
     "use strict";
 
     // z-index of each pane: above tiles (200), below Leaflet's markers (600) and tooltips (650).
-    var PANE_Z = {buildings: 240, streets: 250, areas: 380, mains: 410, points: 450, crews: 470,
-                  incidents: 480};
+    var PANE_Z = {buildings: 240, streets: 250, labels: 260, zone: 370, areas: 380, mains: 410,
+                  points: 450, crews: 470, incidents: 480};
+    // Street names are drawn from this zoom on, at most one per name in each cell of the grid.
+    var LABEL_MIN_ZOOM = 16;
+    var LABEL_CELL_PX = 260;
     var MAJOR_STREETS = {motorway: 3.5, trunk: 3.5, primary: 3, secondary: 2.5, tertiary: 2};
-    var MINOR_STREETS = {unclassified: 1.4, residential: 1.2, living_street: 1, service: 0.7};
+    var MINOR_STREETS = {unclassified: 2, residential: 1.8, living_street: 1.5, service: 1.2};
     var ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"};
 
     function pane(map, name) {
@@ -41,10 +44,18 @@
         return String(value).replace(/[&<>"']/g, function (c) { return ENTITIES[c]; });
     }
 
-    function show(key, value) {
+    // Values in the page's language: hideout.words.values maps codes (a status, a material...)
+    // to words from the translation tables (dashboards.components.network_map.popup_words).
+    function show(key, value, words) {
+        var values = (words && words.values) || {};
         if (value === null || value === undefined || value === "") { return "—"; }
-        if (Array.isArray(value)) { return value.map(function (v) { return show("", v); }).join(", "); }
-        if (typeof value === "boolean") { return value ? "yes" : "no"; }
+        if (Array.isArray(value)) {
+            return value.map(function (v) { return show("", v, words); }).join(", ");
+        }
+        if (typeof value === "boolean") {
+            return value ? (values.yes || "yes") : (values.no || "no");
+        }
+        if (typeof value === "string" && values[value]) { return values[value]; }
         if (/_at$/.test(key)) {
             var when = new Date(value);
             if (!isNaN(when.getTime())) { return when.toLocaleString(); }
@@ -59,17 +70,86 @@
     }
 
     function infoHtml(properties, hideout) {
-        var rows = Object.keys(properties).map(function (key) {
-            return "<tr><th>" + esc(key.replace(/_/g, " ")) + "</th><td>" +
-                esc(show(key, properties[key])) + "</td></tr>";
+        var words = hideout.words || {};
+        var names = words.keys || {};
+        var hidden = words.hidden || [];
+        var rows = Object.keys(properties).filter(function (key) {
+            return hidden.indexOf(key) < 0;
+        }).map(function (key) {
+            return "<tr><th>" + esc(names[key] || key.replace(/_/g, " ")) + "</th><td>" +
+                esc(show(key, properties[key], words)) + "</td></tr>";
         });
         return "<div class=\"gm-popup\"><div class=\"gm-popup-title\">" +
             esc(heading(properties, hideout)) + "</div><table>" + rows.join("") + "</table></div>";
     }
 
+    // Marker sizes follow the page's type size: a 4K wall (root font 32 px) doubles them.
+    function scale() {
+        var root = parseFloat(getComputedStyle(document.documentElement).fontSize) || 16;
+        return Math.max(1, root / 16);
+    }
+
     function circle(latlng, context, paneName, options) {
+        var k = scale();
         options.pane = pane(context.map, paneName);
+        options.radius = (options.radius || 5) * k;
+        options.weight = (options.weight || 1) * k;
         return L.circleMarker(latlng, options);
+    }
+
+    // --- street names ------------------------------------------------------------------------
+    // Each named street segment is registered; at LABEL_MIN_ZOOM and above the segments in view
+    // get a label along their middle, one per street name in each grid cell, so names do not
+    // pile up. Drawn by the browser from the offline street layer: no tiles, no fonts fetched.
+    function labelState(map) {
+        if (!map._gasLabels) {
+            var state = {segments: [], group: L.layerGroup().addTo(map), pending: null};
+            map._gasLabels = state;
+            map.on("zoomend moveend", function () { scheduleLabels(map); });
+        }
+        return map._gasLabels;
+    }
+
+    function scheduleLabels(map) {
+        var state = labelState(map);
+        if (state.pending) { return; }
+        state.pending = setTimeout(function () { state.pending = null; drawLabels(map); }, 50);
+    }
+
+    function middleOf(latlngs) {
+        var mid = Math.floor((latlngs.length - 1) / 2);
+        var a = latlngs[mid], b = latlngs[Math.min(mid + 1, latlngs.length - 1)];
+        return {a: a, b: b, at: L.latLng((a.lat + b.lat) / 2, (a.lng + b.lng) / 2)};
+    }
+
+    function drawLabels(map) {
+        var state = labelState(map);
+        state.group.clearLayers();
+        if (map.getZoom() < LABEL_MIN_ZOOM) { return; }
+        var view = map.getBounds().pad(0.1);
+        var taken = {};
+        var paneId = pane(map, "labels");
+        state.segments.forEach(function (seg) {
+            var m = middleOf(seg.latlngs);
+            if (!view.contains(m.at)) { return; }
+            var p = map.latLngToContainerPoint(m.at);
+            var cell = seg.name + "|" + Math.floor(p.x / LABEL_CELL_PX) + "|" +
+                Math.floor(p.y / LABEL_CELL_PX);
+            if (taken[cell]) { return; }
+            taken[cell] = true;
+            var pa = map.latLngToContainerPoint(m.a), pb = map.latLngToContainerPoint(m.b);
+            var angle = Math.atan2(pb.y - pa.y, pb.x - pa.x) * 180 / Math.PI;
+            if (angle > 90) { angle -= 180; }
+            if (angle < -90) { angle += 180; }
+            state.group.addLayer(L.marker(m.at, {
+                pane: paneId, interactive: false, keyboard: false,
+                icon: L.divIcon({
+                    className: "gm-street-label", iconSize: [0, 0],
+                    html: "<span style=\"transform: translate(-50%, -50%) rotate(" +
+                          angle.toFixed(1) + "deg)\">" + esc(seg.name) + "</span>"
+                })
+            }));
+        });
     }
 
     function hideoutOf(context) {
@@ -87,9 +167,31 @@
                 {sticky: !isPoint, className: "gm-tooltip", direction: "top"});
             layer.bindPopup(infoHtml(properties, hideout), {className: "gm-popup-wrap", maxWidth: 360});
         },
-        bindStreetName: function (feature, layer) {
+        bindStreetName: function (feature, layer, context) {
             var name = feature.properties && feature.properties.name;
-            if (name) { layer.bindTooltip(esc(name), {sticky: true, className: "gm-tooltip"}); }
+            if (!name) { return; }
+            layer.bindTooltip(esc(name), {sticky: true, className: "gm-tooltip"});
+            var map = context && context.map;
+            var latlngs = layer.getLatLngs && layer.getLatLngs();
+            if (!map || !latlngs || latlngs.length < 2 || Array.isArray(latlngs[0])) { return; }
+            labelState(map).segments.push({name: String(name), latlngs: latlngs});
+            scheduleLabels(map);
+        },
+        // The selected incident: its plan's popups, and the map brought to it once per new
+        // selection (its warning zone in full when it has one, else the incident itself).
+        bindSelection: function (feature, layer, context) {
+            // Features come zone first, incident last (dispatch.wall_read_model.selection_geojson).
+            gasMap.bindInfo(feature, layer, context);
+            var p = feature.properties || {};
+            var map = context && context.map;
+            if (!map || (p.kind !== "incident" && p.kind !== "warning_zone")) { return; }
+            if (map._gasSelected === p.ticket_id) { return; }  // already brought into view
+            map._gasSelected = p.ticket_id;
+            if (p.kind === "warning_zone") {
+                map.flyToBounds(layer.getBounds().pad(0.6), {maxZoom: 17, duration: 0.6});
+            } else {
+                map.flyTo(layer.getLatLng(), Math.max(map.getZoom(), 17), {duration: 0.6});
+            }
         },
 
         // --- lines and polygons ----------------------------------------------------------------
@@ -97,10 +199,12 @@
             var highway = (feature.properties || {}).highway;
             var paneId = pane(context.map, "streets");
             var major = MAJOR_STREETS[highway];
+            // Quiet streets (no main under most) stay clearly visible: light grey, not faint.
             return {
                 pane: paneId, renderer: canvasIn(context.map, paneId),
-                color: major ? "#d6dce4" : "#8d97a5", opacity: major ? 0.95 : 0.8,
-                weight: major || MINOR_STREETS[highway] || 1, lineCap: "round", lineJoin: "round"
+                color: major ? "#dfe5ec" : "#a9b3bf", opacity: major ? 0.95 : 0.9,
+                weight: (major || MINOR_STREETS[highway] || 1.2) * scale(),
+                lineCap: "round", lineJoin: "round"
             };
         },
         styleBuilding: function (feature, context) {
@@ -123,7 +227,7 @@
                 pane: pane(context.map, "mains"),
                 className: "gm-main gm-main-" + p.pressure_class,
                 color: colors[p.pressure_class] || "#ffffff", opacity: 0.95,
-                weight: Math.max(1.5, Math.min(6, 1 + (p.diameter_mm || 100) / 80)),
+                weight: Math.max(1.5, Math.min(6, 1 + (p.diameter_mm || 100) / 80)) * scale(),
                 lineCap: "round", lineJoin: "round"
             };
             if (p.status === "out_of_service") {
@@ -181,10 +285,12 @@
             });
             if (p.heading_deg === null || p.heading_deg === undefined) { return dot; }
             // A small arrow beside the dot shows which way the crew is heading.
+            var side = 28 * scale();
             var arrow = L.marker(latlng, {
                 pane: pane(context.map, "crews"), interactive: false, keyboard: false,
                 icon: L.divIcon({
-                    className: "gm-crew-heading", iconSize: [28, 28], iconAnchor: [14, 14],
+                    className: "gm-crew-heading", iconSize: [side, side],
+                    iconAnchor: [side / 2, side / 2],
                     html: "<div style=\"transform: rotate(" + Number(p.heading_deg) +
                           "deg)\">&#9650;</div>"
                 })
@@ -203,7 +309,7 @@
             });
         },
         styleRoute: function (feature, context) {
-            return {color: "#00e5ff", weight: 4, opacity: 0.85, dashArray: "8 6",
+            return {color: "#00e5ff", weight: 4 * scale(), opacity: 0.85, dashArray: "8 6",
                     className: "gm-route"};
         },
         styleSelection: function (feature, context) {
@@ -212,13 +318,35 @@
                 return {color: "#ffffff", weight: 2.5, fillColor: "#ff2d55", fillOpacity: 1,
                         className: "gm-valve-to-close"};
             }
-            if (kind === "warning_zone") {
-                return {color: "#ff2d55", weight: 2, dashArray: "6 4", fillColor: "#ff2d55",
-                        fillOpacity: 0.12, className: "gm-zone"};
+            if (kind === "incident") {
+                return {color: "#ffffff", weight: 3 * scale(), fill: false,
+                        className: "gm-selected-ring"};
             }
-            return {color: "#ff2d55", weight: 7, opacity: 0.55, className: "gm-out"};
+            if (kind === "warning_zone") {  // a solid red edge and a clear fill: seen at once
+                return {pane: pane(context.map, "zone"), color: "#ff2d55", weight: 4 * scale(),
+                        dashArray: null, fillColor: "#ff2d55", fillOpacity: 0.28,
+                        className: "gm-zone"};
+            }
+            return {color: "#ff2d55", weight: 7 * scale(), opacity: 0.55, className: "gm-out"};
         },
         pointSelection: function (feature, latlng, context) {
+            var p = feature.properties || {};
+            if (p.kind === "incident") {  // the selected incident: a ring around its marker
+                return circle(latlng, context, "incidents", {
+                    radius: 18, className: "gm-selected-ring", color: "#ffffff", weight: 3,
+                    fill: false, interactive: false
+                });
+            }
+            if (p.n) {  // a valve to close, numbered as in the panel's list
+                var side = 22 * scale();
+                return L.marker(latlng, {
+                    pane: pane(context.map, "incidents"),
+                    icon: L.divIcon({
+                        className: "gm-valve-pin", iconSize: [side, side],
+                        iconAnchor: [side / 2, side / 2], html: "<span>" + esc(p.n) + "</span>"
+                    })
+                });
+            }
             return circle(latlng, context, "incidents", {
                 radius: 7, className: "gm-valve-to-close",
                 color: "#ffffff", weight: 2.5, fillColor: "#ff2d55", fillOpacity: 1
@@ -231,8 +359,9 @@
             });
         },
         clusterMeters: function (feature, latlng, index, context) {
+            // Quiet on purpose: meter clusters are context, not news (see .gm-cluster in map.css).
             var count = feature.properties.point_count;
-            var size = count < 100 ? 24 : (count < 1000 ? 30 : 36);
+            var size = (count < 100 ? 20 : (count < 1000 ? 24 : 28)) * scale();
             var icon = L.divIcon({
                 html: "<div><span>" + esc(feature.properties.point_count_abbreviated) + "</span></div>",
                 className: "gm-cluster", iconSize: L.point(size, size)

@@ -7,6 +7,26 @@
     "use strict";
     var SOUND_KEY = "gasdispatch.sound";
 
+    // A queue row is selected on the press itself (not on release): the queue is redrawn every
+    // second, and a press and a release on two renderings of a row would make no click.
+    function selectRow(row) {
+        var id = Number(row.getAttribute("data-ticket"));
+        if (!id || !window.dash_clientside || !window.dash_clientside.set_props) { return; }
+        document.querySelectorAll(".queue-row.queue-selected").forEach(function (other) {
+            other.classList.remove("queue-selected");
+        });
+        row.classList.add("queue-selected");
+        window.dash_clientside.set_props("wall-selected", {data: id});
+    }
+    document.addEventListener("pointerdown", function (event) {
+        var row = event.target.closest && event.target.closest(".queue-row[data-ticket]");
+        if (row && event.button === 0) { selectRow(row); }
+    }, true);
+    document.addEventListener("keydown", function (event) {
+        var row = event.target.closest && event.target.closest(".queue-row[data-ticket]");
+        if (row && (event.key === "Enter" || event.key === " ")) { selectRow(row); }
+    });
+
     document.addEventListener("click", function (event) {
         var tile = event.target.closest && event.target.closest(".video-tile");
         if (tile) {

@@ -20,12 +20,16 @@ import dash_leaflet as dl
 from dash import html
 
 from dashboards import ids
+from dashboards.i18n import EN, TEXTS, crew_status_label, priority_label, t
 from dashboards.layers import layer_url
 from dispatch.settings import current
 
 OSM_ATTRIBUTION = "© OpenStreetMap contributors"
-OFFLINE_BASE_NAME = "OSM streets (offline)"
-ONLINE_BASE_NAME = "OpenStreetMap tiles (online)"
+OFFLINE_BASE_KEY = "map.base_offline"
+ONLINE_BASE_KEY = "map.base_online"
+#: The base layers' names on an English page.
+OFFLINE_BASE_NAME = t(OFFLINE_BASE_KEY, EN)
+ONLINE_BASE_NAME = t(ONLINE_BASE_KEY, EN)
 
 #: Colour of a main by pressure class, lowest pressure first.
 PRESSURE_COLORS = MappingProxyType(
@@ -39,17 +43,6 @@ PRESSURE_COLORS = MappingProxyType(
         "high_a": "#d600ff",
     }
 )
-PRESSURE_LABELS = MappingProxyType(
-    {
-        "low": "Low",
-        "medium_b": "Medium B",
-        "medium_a": "Medium A",
-        "sub_high_b": "Sub-high B",
-        "sub_high_a": "Sub-high A",
-        "high_b": "High B",
-        "high_a": "High A",
-    }
-)
 #: Fill colour of a crew marker by crew status.
 CREW_STATUS_COLORS = MappingProxyType(
     {
@@ -57,14 +50,6 @@ CREW_STATUS_COLORS = MappingProxyType(
         "busy": "#ff9100",
         "off_duty": "#8c96a3",
         "out_of_service": "#ff2d55",
-    }
-)
-CREW_STATUS_LABELS = MappingProxyType(
-    {
-        "available": "Available",
-        "busy": "Busy",
-        "off_duty": "Off duty",
-        "out_of_service": "Out of service",
     }
 )
 #: Valve marker fill: open or closed right now.
@@ -84,52 +69,65 @@ def _js(name: str) -> dict[str, str]:
 class OverlaySpec:
     """One overlay of the layers control: its label and how its GeoJSON layer is drawn."""
 
-    label: str
+    key: str  # i18n key of its name in the layers control (dashboards.i18n)
     layer: str  # name served at /layers/<layer>.geojson
     component_id: str
-    title: str  # heading of a feature's tooltip and popup
+    title_key: str  # i18n key of the heading of a feature's tooltip and popup
     label_prop: str  # property appended to the title
     style: str | None = None  # gasMap function for lines and polygons
     point: str | None = None  # gasMap function for points
     palette: str | None = None  # key of PALETTES handed to the functions through the hideout
     extra: MappingProxyType[str, Any] = field(default_factory=lambda: MappingProxyType({}))
 
+    @property
+    def label(self) -> str:
+        """Its English name (the name in the layers control of an English page)."""
+        return t(self.key, EN)
+
+    def label_in(self, lang: str) -> str:
+        return t(self.key, lang)
+
 
 OVERLAYS: tuple[OverlaySpec, ...] = (
     OverlaySpec(
-        "Districts", "districts", ids.LAYER_DISTRICTS, "District", "name", style="styleDistrict"
+        "map.layer.districts",
+        "districts",
+        ids.LAYER_DISTRICTS,
+        "map.title.district",
+        "name",
+        style="styleDistrict",
     ),
     OverlaySpec(
-        "Gas mains",
+        "map.layer.mains",
         "mains",
         ids.LAYER_MAINS,
-        "Main",
+        "map.title.main",
         "id",
         style="styleMain",
         palette="pressureColors",
     ),
     OverlaySpec(
-        "Valves",
+        "map.layer.valves",
         "valves",
         ids.LAYER_VALVES,
-        "Valve",
+        "map.title.valve",
         "id",
         point="pointValve",
         palette="valveColors",
     ),
     OverlaySpec(
-        "Regulator stations",
+        "map.layer.stations",
         "regulator_stations",
         ids.LAYER_REGULATOR_STATIONS,
-        "Regulator station",
+        "map.title.station",
         "name",
         point="pointStation",
     ),
     OverlaySpec(
-        "Customer meters",
+        "map.layer.meters",
         "meters",
         ids.LAYER_METERS,
-        "Meter",
+        "map.title.meter",
         "id",
         point="pointMeter",
         extra=MappingProxyType(
@@ -141,11 +139,31 @@ OVERLAYS: tuple[OverlaySpec, ...] = (
             }
         ),
     ),
-    OverlaySpec("Depots", "depots", ids.LAYER_DEPOTS, "Depot", "name", point="pointDepot"),
     OverlaySpec(
-        "Crews", "crews", ids.LAYER_CREWS, "Crew", "code", point="pointCrew", palette="crewColors"
+        "map.layer.depots",
+        "depots",
+        ids.LAYER_DEPOTS,
+        "map.title.depot",
+        "name",
+        point="pointDepot",
     ),
-    OverlaySpec("Cameras", "cameras", ids.LAYER_CAMERAS, "Camera", "name", point="pointCamera"),
+    OverlaySpec(
+        "map.layer.crews",
+        "crews",
+        ids.LAYER_CREWS,
+        "map.title.crew",
+        "code",
+        point="pointCrew",
+        palette="crewColors",
+    ),
+    OverlaySpec(
+        "map.layer.cameras",
+        "cameras",
+        ids.LAYER_CAMERAS,
+        "map.title.camera",
+        "name",
+        point="pointCamera",
+    ),
 )
 
 
@@ -159,23 +177,47 @@ PALETTES = MappingProxyType(
 )
 
 
-def _hideout(title: str, label_prop: str, palette: str | None = None) -> dict[str, Any]:
-    hideout: dict[str, Any] = {"title": title, "labelProp": label_prop}
+#: Prefixes of the translation tables whose codes a popup may show as values.
+_VALUE_TABLES = ("value", "status", "crew_status", "pressure", "customer", "skill", "ticket_type")
+#: Properties that steer the drawing and mean nothing to a reader.
+HIDDEN_PROPS = ("selected", "label", "n", "ticket_id", "cluster")
+
+
+def popup_words(lang: str) -> dict[str, Any]:
+    """What a popup needs to speak ``lang``: property names, coded values (a status, a
+    pressure class, a material...) and which properties not to show."""
+    keys = {k.removeprefix("prop."): t(k, lang) for k in TEXTS if k.startswith("prop.")}
+    values = {}
+    for prefix in _VALUE_TABLES:
+        for key in TEXTS:
+            if key.startswith(prefix + "."):
+                values.setdefault(key.split(".", 1)[1], t(key, lang))
+    return {"keys": keys, "values": values, "hidden": list(HIDDEN_PROPS)}
+
+
+def _hideout(
+    title: str, label_prop: str, palette: str | None = None, lang: str = EN
+) -> dict[str, Any]:
+    hideout: dict[str, Any] = {"title": title, "labelProp": label_prop, "words": popup_words(lang)}
     if palette is not None:
         hideout[palette] = dict(PALETTES[palette])
     return hideout
 
 
 EMPTY = {"type": "FeatureCollection", "features": []}
-#: Overlays only a live screen has: the selected incident's plan, and the incidents.
-LIVE_OVERLAY_NAMES = ("Crew routes", "Selected incident", "Incidents")
+#: Overlays only a live screen has (i18n keys): routes, the selected incident's plan, incidents.
+LIVE_OVERLAY_KEYS = ("map.layer.routes", "map.layer.selection", "map.layer.incidents")
+#: Their names on an English page.
+LIVE_OVERLAY_NAMES = tuple(t(key, EN) for key in LIVE_OVERLAY_KEYS)
 #: Layers a live screen updates through callbacks instead of fetching once.
 LIVE_LAYERS = frozenset({"crews"})
 #: Incident colours by priority (P1 red ... P4 grey-blue).
 PRIORITY_COLORS = MappingProxyType({1: "#ff2d55", 2: "#ff9f1c", 3: "#ffd60a", 4: "#7aa2ff"})
+#: The selected incident's warning zone and valves to close, as drawn by gasMap.styleSelection.
+ZONE_COLOR = "#ff2d55"
 
 
-def build_overlay_layer(spec: OverlaySpec, *, live: bool = False) -> dl.GeoJSON:
+def build_overlay_layer(spec: OverlaySpec, *, live: bool = False, lang: str = EN) -> dl.GeoJSON:
     """The GeoJSON layer of one overlay, fetched by the browser from its URL (or, for a live
     layer on a live screen, filled by callbacks)."""
     source = (
@@ -184,7 +226,7 @@ def build_overlay_layer(spec: OverlaySpec, *, live: bool = False) -> dl.GeoJSON:
     props: dict[str, Any] = {
         "id": spec.component_id,
         **source,
-        "hideout": _hideout(spec.title, spec.label_prop, spec.palette),
+        "hideout": _hideout(t(spec.title_key, lang), spec.label_prop, spec.palette, lang),
         "onEachFeature": _js("bindInfo"),
     }
     if spec.style is not None:
@@ -196,7 +238,8 @@ def build_overlay_layer(spec: OverlaySpec, *, live: bool = False) -> dl.GeoJSON:
 
 
 def build_offline_base() -> dl.LayerGroup:
-    """The street map drawn from the database: faint buildings under light street lines."""
+    """The street map drawn from the database: faint buildings under light street lines, and
+    the streets' names drawn by the browser where they fit (``gasMap.bindStreetName``)."""
     return dl.LayerGroup(
         attribution=OSM_ATTRIBUTION,
         children=[
@@ -216,17 +259,17 @@ def build_offline_base() -> dl.LayerGroup:
     )
 
 
-def build_live_overlays() -> list[dl.Overlay]:
+def build_live_overlays(lang: str = EN) -> list[dl.Overlay]:
     """Incidents by priority (pulsing when a deadline is at risk) and the selected incident's
-    warning zone, mains out of supply and valves to close; both filled by callbacks."""
+    warning zone, mains out of supply and valves to close; both filled by callbacks. Selecting
+    an incident brings it into view (``gasMap.bindSelection``)."""
     incidents = dl.GeoJSON(
         id=ids.LAYER_INCIDENTS,
         data=EMPTY,
         pointToLayer=_js("pointIncident"),
         onEachFeature=_js("bindInfo"),
         hideout={
-            "title": "Ticket",
-            "labelProp": "number",
+            **_hideout(t("map.title.ticket", lang), "number", lang=lang),
             "priorityColors": {str(k): v for k, v in PRIORITY_COLORS.items()},
         },
     )
@@ -235,26 +278,30 @@ def build_live_overlays() -> list[dl.Overlay]:
         data=EMPTY,
         style=_js("styleSelection"),
         pointToLayer=_js("pointSelection"),
-        onEachFeature=_js("bindInfo"),
-        hideout={"title": "Isolation", "labelProp": "kind"},
+        onEachFeature=_js("bindSelection"),
+        hideout=_hideout(t("map.title.isolation", lang), "label", lang=lang),
     )
     routes = dl.GeoJSON(
         id=ids.LAYER_ROUTES,
         data=EMPTY,
         style=_js("styleRoute"),
         onEachFeature=_js("bindInfo"),
-        hideout={"title": "Route", "labelProp": "crew"},
+        hideout=_hideout(t("map.title.route", lang), "crew", lang=lang),
     )
     layers = (routes, selection, incidents)
     return [
-        dl.Overlay(layer, name=name, checked=True)
-        for layer, name in zip(layers, LIVE_OVERLAY_NAMES, strict=True)
+        dl.Overlay(layer, name=t(key, lang), checked=True)
+        for layer, key in zip(layers, LIVE_OVERLAY_KEYS, strict=True)
     ]
 
 
-def build_layers_control(*, online_tiles: bool = False, live: bool = False) -> dl.LayersControl:
-    """Base layers (offline streets; online OSM tiles only if ``online_tiles``) and overlays."""
-    base_layers = [dl.BaseLayer(build_offline_base(), name=OFFLINE_BASE_NAME, checked=True)]
+def build_layers_control(
+    *, online_tiles: bool = False, live: bool = False, lang: str = EN
+) -> dl.LayersControl:
+    """Base layers (offline streets; online OSM tiles only if ``online_tiles``) and overlays,
+    named in ``lang``."""
+    offline = t(OFFLINE_BASE_KEY, lang)
+    base_layers = [dl.BaseLayer(build_offline_base(), name=offline, checked=True)]
     if online_tiles:
         tiles = dl.TileLayer(
             id=ids.LAYER_OSM_TILES,
@@ -262,61 +309,90 @@ def build_layers_control(*, online_tiles: bool = False, live: bool = False) -> d
             attribution=OSM_ATTRIBUTION,
             maxZoom=19,
         )
-        base_layers.append(dl.BaseLayer(tiles, name=ONLINE_BASE_NAME, checked=False))
+        base_layers.append(dl.BaseLayer(tiles, name=t(ONLINE_BASE_KEY, lang), checked=False))
     overlays = [
-        dl.Overlay(build_overlay_layer(spec, live=live), name=spec.label, checked=True)
+        dl.Overlay(
+            build_overlay_layer(spec, live=live, lang=lang), name=spec.label_in(lang), checked=True
+        )
         for spec in OVERLAYS
     ]
     if live:
-        overlays += build_live_overlays()
+        overlays += build_live_overlays(lang)
+    live_names = [t(key, lang) for key in LIVE_OVERLAY_KEYS] if live else []
     return dl.LayersControl(
         [*base_layers, *overlays],
         id=ids.LAYERS_CONTROL,
         position="topright",
         collapsed=False,
         # Given up front: dash-leaflet 1.1 fails on the first overlay unticked otherwise.
-        baseLayer=OFFLINE_BASE_NAME,
-        overlays=[spec.label for spec in OVERLAYS] + (list(LIVE_OVERLAY_NAMES) if live else []),
+        baseLayer=offline,
+        overlays=[spec.label_in(lang) for spec in OVERLAYS] + live_names,
     )
 
 
-def _swatch_row(color: str, label: str, *, line: bool) -> html.Div:
+def _swatch_row(color: str, label: str, *, line: bool, extra: str = "") -> html.Div:
     shape = "gm-legend-line" if line else "gm-legend-dot"
     return html.Div(
-        [html.Span(className=shape, style={"backgroundColor": color}), html.Span(label)],
+        [
+            html.Span(className=f"{shape} {extra}".strip(), style={"backgroundColor": color}),
+            html.Span(label),
+        ],
         className="gm-legend-row",
     )
 
 
-def build_legend() -> html.Div:
-    """A small legend: main colours by pressure class, crew colours by status, valve states."""
+def build_legend(lang: str = EN, *, live: bool = False) -> html.Div:
+    """The legend, every word from the translation tables: main colours by pressure class,
+    crew colours by status, valve states and, on a live screen, incidents by priority, a
+    deadline at risk, the selected incident's warning zone and valves to close."""
+    incidents = []
+    if live:
+        incidents = [
+            html.Div(t("legend.incidents", lang), className="gm-legend-title"),
+            *(
+                _swatch_row(color, priority_label(p, lang), line=False)
+                for p, color in PRIORITY_COLORS.items()
+            ),
+            _swatch_row(
+                PRIORITY_COLORS[1], t("legend.at_risk", lang), line=False, extra="gm-legend-pulse"
+            ),
+            _swatch_row(
+                ZONE_COLOR, t("legend.warning_zone", lang), line=False, extra="gm-legend-zone"
+            ),
+            _swatch_row(ZONE_COLOR, t("legend.valve_to_close", lang), line=False),
+        ]
     return html.Div(
         id=ids.LEGEND,
         className="gm-legend",
         children=[
-            html.Div("Gas mains", className="gm-legend-title"),
+            *incidents,
+            html.Div(t("legend.crews", lang), className="gm-legend-title"),
             *(
-                _swatch_row(PRESSURE_COLORS[key], PRESSURE_LABELS[key], line=True)
-                for key in PRESSURE_COLORS
-            ),
-            html.Div("Crews", className="gm-legend-title"),
-            *(
-                _swatch_row(CREW_STATUS_COLORS[key], CREW_STATUS_LABELS[key], line=False)
+                _swatch_row(CREW_STATUS_COLORS[key], crew_status_label(key, lang), line=False)
                 for key in CREW_STATUS_COLORS
             ),
-            html.Div("Valves", className="gm-legend-title"),
-            _swatch_row(VALVE_COLORS["open"], "Open", line=False),
-            _swatch_row(VALVE_COLORS["closed"], "Closed", line=False),
-            _swatch_row(VALVE_COLORS["inoperable"], "Inoperable (ring)", line=False),
+            html.Div(t("legend.mains", lang), className="gm-legend-title"),
+            *(
+                _swatch_row(PRESSURE_COLORS[key], t(f"pressure.{key}", lang), line=True)
+                for key in PRESSURE_COLORS
+            ),
+            html.Div(t("legend.valves", lang), className="gm-legend-title"),
+            _swatch_row(VALVE_COLORS["open"], t("legend.valve_open", lang), line=False),
+            _swatch_row(VALVE_COLORS["closed"], t("legend.valve_closed", lang), line=False),
+            _swatch_row(VALVE_COLORS["inoperable"], t("legend.valve_inoperable", lang), line=False),
         ],
     )
 
 
 def build_network_map(
-    bounds: list[list[float]] | None, *, online_tiles: bool = False, live: bool = False
+    bounds: list[list[float]] | None,
+    *,
+    online_tiles: bool = False,
+    live: bool = False,
+    lang: str = EN,
 ) -> html.Div:
     """The map fitted to ``bounds`` (``[[south, west], [north, east]]``, degrees, EPSG:4326),
-    or the whole world when ``None``, with its layers control and legend."""
+    or the whole world when ``None``, with its layers control and legend in ``lang``."""
     view: dict[str, Any] = (
         {"bounds": bounds, "boundsOptions": {"padding": [16, 16]}}
         if bounds is not None
@@ -326,8 +402,9 @@ def build_network_map(
         id=ids.MAP,
         className="gm-map",
         children=[
-            build_layers_control(online_tiles=online_tiles, live=live),
-            dl.ScaleControl(imperial=False, position="bottomright"),
+            build_layers_control(online_tiles=online_tiles, live=live, lang=lang),
+            # 200 px at most: room for "1000 m" in the large type of a 4K wall.
+            dl.ScaleControl(imperial=False, position="bottomright", maxWidth=200),
         ],
         maxZoom=19,
         # dash-leaflet 1.1's viewport tracking fails on a map given bounds but no center; no
@@ -336,4 +413,4 @@ def build_network_map(
         style={"width": "100%", "height": "100%"},
         **view,
     )
-    return html.Div([leaflet_map, build_legend()], className="gm-map-wrap")
+    return html.Div([leaflet_map, build_legend(lang, live=live)], className="gm-map-wrap")

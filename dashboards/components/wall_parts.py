@@ -9,8 +9,11 @@ from dash import dcc, html
 
 from dashboards import ids
 from dashboards.i18n import (
+    TEXTS,
+    format_clock,
     format_duration,
     priority_label,
+    role_label,
     status_label,
     t,
     ticket_type_label,
@@ -33,14 +36,19 @@ def kpi_tiles(kpis: dict, lang: str) -> list:
     return [
         tile("kpi.open_p1", kpis["open_p1"], alert=kpis["open_p1"] > 0),
         tile("kpi.at_risk", kpis["at_risk"], alert=kpis["at_risk"] > 0),
-        tile("kpi.median_arrival", None if minutes is None else f"{minutes:.0f} min"),
+        tile(
+            "kpi.median_arrival",
+            None if minutes is None else f"{minutes:.0f} {t('unit.min', lang)}",
+        ),
         tile("kpi.within_target", None if share is None else f"{share:.0%}"),
         tile("kpi.crews_available", kpis["crews_available"]),
         tile("kpi.crews_busy", kpis["crews_busy"]),
         tile("kpi.crews_stale", kpis["crews_stale"], alert=kpis["crews_stale"] > 0),
         tile(
             "kpi.uncovered_areas",
-            None if kpis.get("uncovered_km") is None else f"{kpis['uncovered_km']:.1f} km",
+            None
+            if kpis.get("uncovered_km") is None
+            else f"{kpis['uncovered_km']:.1f} {t('unit.km', lang)}",
             alert=bool(kpis.get("uncovered_km")),
         ),
     ]
@@ -112,7 +120,12 @@ def queue_table(tickets: list[dict], now: datetime, lang: str, selected: int | N
                 [
                     html.Span(priority_label(ticket["priority"], lang), className="queue-priority"),
                     html.Span(ticket_type_label(ticket["type"], lang)),
-                    html.Span(ticket["address"] or ticket["number"], className="queue-address"),
+                    html.Span(
+                        ticket["address"] or t("queue.no_address", lang),
+                        className="queue-address"
+                        + (" queue-address-guessed" if ticket.get("address_guessed") else ""),
+                        title=ticket["address"] or "",
+                    ),
                     html.Span(str(ticket["callers"])),
                     html.Span(format_duration(since, lang)),
                     html.Span(
@@ -124,10 +137,14 @@ def queue_table(tickets: list[dict], now: datetime, lang: str, selected: int | N
                     html.Span(ticket["crew_code"] or status_label(ticket["status"], lang)),
                     html.Span("–" if eta_left is None else format_duration(max(eta_left, 0), lang)),
                 ],
+                # No n_clicks: assets/wall.js selects the row on the press itself, so a redraw
+                # between press and release cannot lose the click; rows keep their id (their
+                # React key) between redraws and are updated in place.
                 id={"type": ids.QUEUE_ROW, "index": ticket["id"]},
-                n_clicks=0,
                 className=" ".join(classes),
                 role="button",
+                tabIndex="0",
+                **{"data-ticket": str(ticket["id"])},
             )
         )
     more = [html.Div(f"+{hidden}", className="queue-more")] if hidden > 0 else []
@@ -139,7 +156,12 @@ def _countdown(seconds: float, lang: str) -> str:
 
 
 def incident_panel(
-    detail: dict | None, lang: str, *, may_assign: bool = False, may_cancel: bool = False
+    detail: dict | None,
+    lang: str,
+    *,
+    may_assign: bool = False,
+    may_cancel: bool = False,
+    timezone=None,
 ) -> list:
     """The selected incident: its facts, crews recommended by road (with one-click assign when
     ``may_assign``), the isolation plan, a cancel box (when ``may_cancel``) and the event
@@ -147,16 +169,27 @@ def incident_panel(
     if detail is None:
         return [html.Div(t("panel.none_selected", lang), className="panel-empty")]
     ticket = detail["ticket"]
+    address = ticket["address"] or ""
+    if address and ticket.get("address_guessed"):
+        address += t("panel.address_guessed", lang)
     parts = [
         html.H2(
             f"{ticket['number']} · {ticket_type_label(ticket['type'], lang)}",
             className="panel-title",
         ),
         html.Div(
-            f"{status_label(ticket['status'], lang)} · {ticket['address'] or ''}",
+            f"{status_label(ticket['status'], lang)} · {address}",
             className="panel-sub",
         ),
     ]
+    # Once a crew is on it, the panel says which; assigning again is for a new ticket only.
+    assignable = ticket["status"] == "new"
+    if ticket.get("crew_code") and not assignable:
+        parts.append(
+            html.Div(
+                t("panel.assigned_to", lang, code=ticket["crew_code"]), className="panel-assigned"
+            )
+        )
     parts.append(html.H3(t("panel.recommended", lang)))
     recs = detail.get("recommendations") or []
     if not recs:
@@ -181,7 +214,7 @@ def incident_panel(
                                 id={"type": ids.ASSIGN_BUTTON, "index": rec["crew_id"]},
                             )
                         ]
-                        if may_assign
+                        if may_assign and assignable
                         else []
                     ),
                 ],
@@ -193,18 +226,19 @@ def incident_panel(
         parts.append(html.H3(t("panel.isolation", lang)))
         parts.append(
             html.Div(
-                f"{t('panel.valves', lang)}: "
-                + ", ".join(str(v["id"]) for v in plan["valves"])
-                + f" · {t('panel.affected', lang)}: {plan['affected_meters']}",
+                f"{t('panel.valves', lang)}: {len(plan['valves'])}"
+                f" · {t('panel.affected', lang)}: {plan['affected_meters']}",
                 className="panel-note",
             )
         )
+        parts.append(html.Ol(valve_list(plan["valves"], lang), className="panel-valves"))
         if plan["critical_customers"]:
             parts.append(
                 html.Div(
                     f"{t('panel.critical', lang)}: "
                     + ", ".join(
-                        f"{c['category']} {c['address']}" for c in plan["critical_customers"][:5]
+                        f"{_category(c['category'], lang)} {c['address']}"
+                        for c in plan["critical_customers"][:5]
                     ),
                     className="panel-critical",
                 )
@@ -232,14 +266,75 @@ def incident_panel(
     parts.append(html.H3(t("panel.history", lang)))
     parts.append(
         html.Ul(
-            [
-                html.Li(f"{e['at'][11:19]} {e['event_type']} {e['to_status'] or ''} ({e['actor']})")
-                for e in detail.get("events", [])[-8:]
-            ],
+            [html.Li(history_line(e, lang, timezone)) for e in detail.get("events", [])[-8:]],
             className="panel-history",
         )
     )
     return parts
+
+
+def valve_list(valves: list[dict], lang: str) -> list:
+    """The valves to close as people find them: a numbered pin (the same number as on the
+    map), the street and the distance from the leak."""
+    items = []
+    for n, valve in enumerate(valves, start=1):
+        street = valve.get("street") or t("panel.valve_unnamed", lang)
+        away = valve.get("from_leak_m")
+        where = (
+            street if away is None else t("panel.valve_at", lang, street=street, m=f"{away:.0f}")
+        )
+        items.append(
+            html.Li(
+                [html.Span(str(n), className="valve-pin"), html.Span(where)],
+                title=valve.get("access_note") or "",
+            )
+        )
+    return items
+
+
+_ACTORS = {"system": "actor.system", "simulator": "actor.simulator"}
+
+
+def _category(code: str, lang: str) -> str:
+    """A critical customer's category by its name (``医院`` / ``Hospital``)."""
+    key = f"customer.{code}"
+    return t(key, lang) if key in TEXTS else code
+
+
+def history_line(event: dict, lang: str, timezone=None) -> str:
+    """One event as a sentence: ``"14:02 派单给 E-03（调度员 王）"`` /
+    ``"14:02 assigned to E-03 (dispatcher Wang)"``; every word from the translation tables."""
+    when = datetime.fromisoformat(event["at"]) if event.get("at") else None
+    time = format_clock(when, timezone, lang)[:5] if when else ""
+    kind = event.get("event_type") or ""
+    key = f"history.{kind}" if f"history.{kind}" in TEXTS else "history.other"
+    crew = event.get("crew_code") or (event.get("data") or {}).get("crew_id") or ""
+    line = t(key, lang, time=time, crew=crew, status=status_label(event.get("to_status"), lang))
+    if kind == "cancelled" and event.get("reason"):
+        line += t("history.reason", lang, reason=event["reason"])
+    return line + t("history.by", lang, who=actor_name(event, lang))
+
+
+def actor_name(event: dict, lang: str) -> str:
+    """Who acted, for people: the role and the user (``"调度员 wang"``), the role alone when the
+    user is named after it (the demo's ``dispatcher``), or system / simulator."""
+    actor = event.get("actor") or ""
+    if actor in _ACTORS:
+        return t(_ACTORS[actor], lang)
+    role = event.get("actor_role")
+    if not role:
+        return actor
+    name = role_label(role, lang)
+    return name if actor in (role, role.split("_")[0]) else f"{name} {actor}"
+
+
+def notice(text: str, *, ok: bool) -> html.Div:
+    """A result shown under the queue: green for a success, red for a refusal."""
+    return html.Div(
+        text,
+        className="notice " + ("notice-ok" if ok else "notice-error"),
+        role="status" if ok else "alert",
+    )
 
 
 def video_wall(cameras: list[dict], lang: str) -> list:

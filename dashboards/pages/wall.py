@@ -37,6 +37,7 @@ def wall_page(
             dcc.Store(id=ids.SEEN, data={}),
             dcc.Store(id=ids.PENDING, data=None),
             dcc.Store(id=ids.PANEL_VERSION, data=0),
+            dcc.Store(id=ids.CREW_CODES, data={}),
             dcc.Interval(id=ids.TICK, interval=REFRESH_MS, n_intervals=0),
             # Set by assets/wall.js whenever the server pushes an event: redraw at once.
             dcc.Store(id=ids.EVENTS, data=0),
@@ -48,17 +49,29 @@ def wall_page(
             html.Main(
                 [
                     html.Section(
-                        build_network_map(bounds, online_tiles=online_tiles, live=True),
+                        build_network_map(bounds, online_tiles=online_tiles, live=True, lang=lang),
                         className="wall-map",
                     ),
+                    # The right column is split, not scrolled: the queue, the panel and the video
+                    # wall each keep their place; the queue and the panel scroll inside.
                     html.Aside(
                         [
-                            html.H2(t("queue.title", lang), className="wall-section-title"),
-                            html.Div(id=ids.QUEUE, className="wall-queue"),
-                            html.Div(id=ids.NOTICE, className="wall-notice", role="status"),
+                            html.Div(
+                                [
+                                    html.H2(t("queue.title", lang), className="wall-section-title"),
+                                    html.Div(id=ids.QUEUE, className="wall-queue"),
+                                ],
+                                className="wall-side-queue",
+                            ),
+                            html.Div(id=ids.NOTICE, className="wall-notice"),
                             html.Div(id=ids.PANEL, className="wall-panel"),
-                            html.H2(t("video.title", lang), className="wall-section-title"),
-                            html.Div(id=ids.VIDEO, className="wall-video"),
+                            html.Div(
+                                [
+                                    html.H2(t("video.title", lang), className="wall-section-title"),
+                                    html.Div(id=ids.VIDEO, className="wall-video"),
+                                ],
+                                className="wall-side-video",
+                            ),
                         ],
                         className="wall-side",
                     ),

@@ -13,11 +13,12 @@ import pytest
 
 from dashboards.app import create_app
 from dashboards.components.network_map import (
-    LIVE_OVERLAY_NAMES,
-    OFFLINE_BASE_NAME,
+    LIVE_OVERLAY_KEYS,
+    OFFLINE_BASE_KEY,
     OSM_ATTRIBUTION,
     OVERLAYS,
 )
+from dashboards.i18n import t
 from dispatch.cli import DEMO_PASSWORD
 
 DEAD_DSN = "postgresql://postgres@127.0.0.1:1/x"
@@ -129,20 +130,22 @@ def test_the_map_draws_the_network_offline_without_console_errors(
             expect(page.locator(".leaflet-gm-streets-pane canvas")).to_have_count(1)
             expect(page.get_by_text(OSM_ATTRIBUTION)).to_be_visible()
             control = page.locator(".leaflet-control-layers")
+            # The wall opens in Chinese: the layer switcher too (issue 14).
             expect(control.locator(".leaflet-control-layers-base label")).to_have_text(
-                [OFFLINE_BASE_NAME]
+                [t(OFFLINE_BASE_KEY, "zh-CN")]
             )
             expect(control.locator(".leaflet-control-layers-overlays label")).to_have_text(
-                [spec.label for spec in OVERLAYS] + list(LIVE_OVERLAY_NAMES)
+                [spec.label_in("zh-CN") for spec in OVERLAYS]
+                + [t(key, "zh-CN") for key in LIVE_OVERLAY_KEYS]
             )
             page.screenshot(path=str(artifacts_dir / "map_1920x1080.png"))
 
             page.locator("path.gm-crew").first.click()
             popup = page.locator(".gm-popup")
             expect(popup).to_be_visible()
-            expect(popup).to_contain_text("status")
+            expect(popup).to_contain_text("状态")  # the popup speaks the page's language
 
-            mains_box = control.locator("label", has_text="Gas mains")
+            mains_box = control.locator("label", has_text="燃气管线")
             mains_box.click()
             expect(page.locator("path.gm-main")).to_have_count(0)
             mains_box.click()

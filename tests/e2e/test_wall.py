@@ -119,7 +119,7 @@ def test_the_wall_lives_a_ticket_from_the_api_appears_and_is_assigned_from_the_p
         ".every(img => img.complete && img.naturalWidth === 640)",
         timeout=15_000,
     )
-    expect(page.locator("path.gm-valve-to-close")).not_to_have_count(0)
+    expect(page.locator(".gm-valve-pin")).not_to_have_count(0)  # numbered as in the panel
     page.screenshot(path=str(artifacts_dir / "wall_1920x1080.png"))
 
     first = page.locator(".rec-row").first
@@ -205,12 +205,12 @@ def test_a_ticket_is_cancelled_from_the_panel_only_with_a_reason(wall, browser):
     row = page.locator(".queue-row:not(.queue-head)").filter(has_text="Bulevardi 16b")
     _select(page, row, created["ticket"]["number"])
     page.locator(".panel-cancel").click()
-    expect(page.locator(".wall-notice")).to_have_text("请填写原因", timeout=5_000)
+    expect(page.locator(".wall-notice")).to_have_text("请填写原因", timeout=15_000)
 
     page.fill("#wall-cancel-reason", "customer called back: false alarm")
     page.locator(".panel-cancel").click()
 
-    expect(row).to_have_count(0, timeout=5_000)
+    expect(row).to_have_count(0, timeout=15_000)
     status = fetch_value(
         dsn, "SELECT status FROM tickets WHERE id = %s", (created["ticket"]["id"],)
     )
@@ -224,7 +224,7 @@ def test_the_uncovered_area_tile_and_the_sound_switch_are_there(wall, browser):
     page = _page(browser, base, [])
 
     expect(page.locator(".kpi-tile")).to_have_count(8, timeout=5_000)
-    expect(page.locator(".kpi-tile").last).to_contain_text("km")
+    expect(page.locator(".kpi-tile").last).to_contain_text("公里")  # the Chinese wall
     page.locator(".wall-sound").click()
     expect(page.locator(".wall-sound")).to_have_class("wall-sound wall-sound-on")
 

@@ -91,3 +91,14 @@ def test_a_crews_file_without_coordinates_is_refused(tmp_path, capsys):
     code, _, err = _run(capsys, "--crews", str(bad), "--at", "24.94,60.17")
 
     assert code == 2 and "missing column(s) lon, lat" in err
+
+
+def test_a_point_west_of_greenwich_is_accepted_in_the_plain_form(crews_csv, tmp_path, capsys):
+    code, out, err = _run(
+        capsys, "--crews", str(crews_csv), "--cache-dir", str(tmp_path), "--at", "-76.6,39.3"
+    )
+
+    # Baltimore is far from Helsinki's roads, but the point was read: no argparse refusal.
+    assert "expected one argument" not in err
+    assert code == 0
+    assert out.startswith("incident at -76.600000,39.300000")

@@ -15,7 +15,7 @@ from dash import Output, no_update
 from dashboards import ids, wall_callbacks
 from dashboards.components import wall_parts
 from dashboards.i18n import t
-from dispatch import kpi_repository, wall_read_model
+from dispatch import display_names, kpi_repository, wall_read_model
 from dispatch import repository as repo
 from dispatch.kpis import KpiRows, key_figures
 from dispatch.ports import Ports
@@ -28,6 +28,13 @@ MANAGER = {"username": "manager", "role": "manager", "crew_id": None}
 
 
 # --- fakes and builders ------------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _names_as_stored(monkeypatch):
+    """The panel's names (crew codes, streets, roles) are read from PostGIS: the integration
+    tests check them; here the detail is shown as given."""
+    monkeypatch.setattr(display_names, "named_detail", lambda cur, detail: detail)
 
 
 class FakeApi:
@@ -207,20 +214,22 @@ def live(monkeypatch, snap: dict, seen: dict, *, lang: str = "zh-CN", api=None) 
 # --- selecting and assigning -------------------------------------------------------------------
 
 
-def test_a_queue_row_selects_its_ticket_only_once_it_is_really_clicked():
-    row = {"type": ids.QUEUE_ROW, "index": 7}
+def test_a_queue_row_names_its_ticket_for_the_browser_and_has_no_click_count_to_reset():
+    _head, row = wall_parts.queue_table([ticket(7)], NOW, "en", None)
 
-    assert wall_callbacks.select_from(row, [0, 0, 0], None) is no_update
-    assert wall_callbacks.select_from(row, [], None) is no_update
-    assert wall_callbacks.select_from(row, [0, 1, 0], None) == 7
+    # assets/wall.js selects on the press from data-ticket; a redraw resetting an n_clicks
+    # prop is what lost first clicks.
+    assert row.to_plotly_json()["props"]["data-ticket"] == "7"
+    assert getattr(row, "n_clicks", None) is None
+    assert row.id == {"type": ids.QUEUE_ROW, "index": 7}
 
 
 def test_a_click_on_an_incident_marker_selects_that_incident():
     click = {"properties": {"id": 12, "number": "T20240510-000012"}}
 
-    assert wall_callbacks.select_from(ids.LAYER_INCIDENTS, [], click) == 12
-    assert wall_callbacks.select_from(ids.LAYER_INCIDENTS, [], None) is no_update
-    assert wall_callbacks.select_from("something-else", [1], click) is no_update
+    assert wall_callbacks.select_from(ids.LAYER_INCIDENTS, click) == 12
+    assert wall_callbacks.select_from(ids.LAYER_INCIDENTS, None) is no_update
+    assert wall_callbacks.select_from("something-else", click) is no_update
 
 
 def test_nothing_is_asked_before_an_assign_button_is_clicked_or_with_nothing_selected():
@@ -235,12 +244,22 @@ def test_nothing_is_asked_before_an_assign_button_is_clicked_or_with_nothing_sel
 def test_an_assign_click_asks_for_confirmation_naming_the_crew_and_keeps_what_is_pending(lang):
     button = {"type": ids.ASSIGN_BUTTON, "index": 4}
 
-    displayed, message, pending = wall_callbacks.ask_to_assign(button, [0, 1], 3, lang)
+    displayed, message, pending = wall_callbacks.ask_to_assign(
+        button, [0, 1], 3, lang, {"4": "E-03"}
+    )
 
     assert displayed is True
-    assert message == t("panel.confirm_assign", lang).format(crew=4)
-    assert "4" in message
+    assert (
+        message
+        == {"zh-CN": "确认将此工单派给班组 E-03？", "en": "Assign E-03 to this ticket?"}[lang]
+    )
     assert pending == {"ticket": 3, "crew": 4}
+
+
+def test_the_crew_codes_of_the_confirmation_come_from_the_recommended_crews():
+    recs = [{"crew_id": 4, "code": "E-03"}, {"crew_id": 9, "code": "E-11"}]
+
+    assert wall_callbacks.crew_codes_of(recs) == {"4": "E-03", "9": "E-11"}
 
 
 # --- the live refresh --------------------------------------------------------------------------
@@ -427,7 +446,7 @@ def test_the_queue_table_has_a_header_and_one_clickable_row_per_ticket():
 
     assert "queue-head" in head.className
     assert [r.id for r in rows] == [{"type": ids.QUEUE_ROW, "index": i} for i in (1, 2, 3)]
-    assert all(r.n_clicks == 0 for r in rows)
+    assert [r.to_plotly_json()["props"]["data-ticket"] for r in rows] == ["1", "2", "3"]
 
 
 def test_rows_at_risk_and_the_selected_row_are_marked():
@@ -493,7 +512,7 @@ def test_kpi_tiles_are_labelled_in_the_pages_language(lang):
 
     for key in ("kpi.open_p1", "kpi.at_risk", "kpi.median_arrival", "kpi.within_target"):
         assert t(key, lang) in text
-    assert "18 min" in text
+    assert {"zh-CN": "18 分钟", "en": "18 min"}[lang] in text
     assert "75%" in text
 
 
@@ -594,6 +613,7 @@ DETAIL = {
             "event_type": "created",
             "to_status": "new",
             "actor": "hotline",
+            "actor_role": "hotline_agent",
         },
     ],
 }
@@ -605,8 +625,8 @@ def test_without_a_selection_the_panel_invites_a_choice_in_the_language(lang):
 
 
 def test_the_incident_panel_shows_the_ticket_its_crews_isolation_and_history_per_language():
-    zh = text_of(wall_parts.incident_panel(DETAIL, "zh-CN"))
-    en = text_of(wall_parts.incident_panel(DETAIL, "en"))
+    zh = text_of(wall_parts.incident_panel(DETAIL, "zh-CN", timezone="Europe/Helsinki"))
+    en = text_of(wall_parts.incident_panel(DETAIL, "en", timezone="Europe/Helsinki"))
 
     assert "T20240510-000009 · 漏气/闻到燃气味" in zh
     assert "T20240510-000009 · Gas leak / odour" in en
@@ -616,9 +636,9 @@ def test_the_incident_panel_shows_the_ticket_its_crews_isolation_and_history_per
         assert t("panel.history", lang) in text
         assert "E-04" in text
         assert "2.3 km" in text
-        assert "31" in text  # the valve to close
-        assert "hospital Meilahti 1" in text
-        assert "09:58:00 created new (hotline)" in text
+        assert t("customer.hospital", lang) + " Meilahti 1" in text
+    assert "12:58 建单 (热线接听员)" in zh  # 09:58 UTC in Helsinki, by the role's name
+    assert "12:58 ticket opened (Hotline agent)" in en
 
 
 def test_each_recommended_crew_has_an_assign_button_carrying_its_id():
@@ -687,18 +707,20 @@ def test_show_incident_draws_the_warning_zone_and_the_valves_and_shows_the_camer
         return DETAIL
 
     monkeypatch.setattr(wall_read_model, "incident_detail", detail)
+    monkeypatch.setattr(display_names, "named_detail", lambda cur, d: d)
 
     panel, selection, video = wall_callbacks.show_incident(FakeApi(), "9", "zh-CN", DISPATCHER)
 
     assert asked == [9]
     assert "T20240510-000009" in text_of(panel)
     kinds = [f["properties"]["kind"] for f in selection["features"]]
-    assert kinds == ["warning_zone", "valve_to_close"]
+    assert kinds == ["warning_zone", "valve_to_close", "incident"]  # the incident last: in view
     assert [tile.id["index"] for tile in video] == [2, 5]
 
 
 def test_show_incident_for_a_ticket_that_is_gone_shows_the_empty_panel(monkeypatch):
     monkeypatch.setattr(wall_read_model, "incident_detail", lambda *a, **k: None)
+    monkeypatch.setattr(display_names, "named_detail", lambda cur, d: d)
 
     panel, selection, video = wall_callbacks.show_incident(FakeApi(), 404, "en", DISPATCHER)
 
@@ -725,7 +747,8 @@ def test_the_wall_refuses_an_assignment_to_a_role_the_api_would_refuse(role):
 
     notice, changed = assign_confirmed(_NoDatabase(), {"ticket": 1, "crew": 2}, "en", user)
 
-    assert changed is False and f"role {role} may not tickets assign" in notice
+    assert changed is False and f"role {role} may not tickets assign" in text_of(notice)
+    assert "notice-error" in notice.className  # a refusal is not shown as a success
 
 
 def test_the_wall_refuses_a_cancellation_to_a_manager():
@@ -735,7 +758,8 @@ def test_the_wall_refuses_a_cancellation_to_a_manager():
 
     notice, changed = cancel_ticket(_NoDatabase(), 1, 5, "duplicate", "en", user)
 
-    assert changed is False and "role manager may not tickets transition" in notice
+    assert changed is False and "role manager may not tickets transition" in text_of(notice)
+    assert "notice-error" in notice.className
 
 
 # --- what each role sees on the wall -----------------------------------------------------------
