@@ -219,6 +219,20 @@ class SiteSection(_Section):
     signature_max_bytes: Annotated[int, Field(gt=0)]
 
 
+class CamerasSection(_Section):
+    """Real camera feeds (:mod:`dispatch.camera_sources`, :mod:`dashboards.camera_relay`)."""
+
+    ffmpeg: str
+    secrets_file: str
+    relay_fps: Annotated[float, Field(gt=0, le=10, allow_inf_nan=False)]
+    relay_width: Annotated[int, Field(ge=64, le=3840)]
+    max_relays: Annotated[int, Field(ge=1)]
+    idle_stop_s: NonNegative
+    no_signal_after_s: Positive
+    station_alarm_after_s: Positive
+    probe_every_s: Positive
+
+
 class AppSettings(_Section):
     """Every setting of the control room (see ``data/settings.toml`` for their meaning)."""
 
@@ -231,6 +245,7 @@ class AppSettings(_Section):
     web: WebSection
     reports: ReportsSection
     site: SiteSection
+    cameras: CamerasSection
 
     _sources: dict[str, str] = PrivateAttr(default_factory=dict)
     _files: dict[str, str] = PrivateAttr(default_factory=dict)
