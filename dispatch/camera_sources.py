@@ -180,11 +180,12 @@ def ffmpeg_args(
     if kind == "rtsp":
         # TCP: through firewalls and without lost packets; 5 s socket time-out (microseconds).
         args += ["-rtsp_transport", "tcp", "-timeout", "5000000"]
-    args += ["-fflags", "nobuffer", "-flags", "low_delay", "-i", url, "-an"]
+    # One decoding thread: frame threads would each hold a frame back (latency) and cost CPU.
+    args += ["-fflags", "nobuffer", "-flags", "low_delay", "-threads", "1", "-i", url, "-an"]
     args += ["-vf", f"fps={fps:g},scale={width}:-2", "-q:v", "5"]
     if frames is not None:
         args += ["-frames:v", str(frames)]
-    return [*args, "-f", "image2pipe", "-c:v", "mjpeg", "pipe:1"]
+    return [*args, "-threads", "1", "-f", "image2pipe", "-c:v", "mjpeg", "pipe:1"]
 
 
 class FfmpegUpstream(Upstream):
