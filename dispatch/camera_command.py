@@ -30,7 +30,8 @@ def add_parser(commands) -> None:
     cams.add_parser("list", help="every camera's source kind, URL and last signal")
 
 
-def run(dsn: str, args: argparse.Namespace, say=print) -> int:
+def run(dsn: str, args: argparse.Namespace, say=print, out=print) -> int:
+    """``say`` tells what was done (the CLI: standard error); ``out`` prints the list."""
     if args.cameras_command == "list":
         with UnitOfWork(dsn) as uow:
             rows = cameras.list_sources(uow.cur)
@@ -39,7 +40,7 @@ def run(dsn: str, args: argparse.Namespace, say=print) -> int:
             signal = row["signal_at"].isoformat(timespec="seconds") if row["signal_at"] else "-"
             station_id = row["regulator_station_id"]
             station = f" station {station_id}" if station_id else ""
-            say(
+            out(
                 f"{row['id']:>5} {row['name']}: {row['source_kind'] or 'demo'} {where}{station}"
                 f" (signal {signal})"
             )

@@ -132,8 +132,8 @@ class CameraWatch:
                     cameras.mark_checked(uow.cur, row["id"], self.clock(), signal=seen)
                 if seen:
                     signal_at, fresh = self.clock(), True
-            # Never seen: count from the first look (checked_at) so a new camera gets its time.
-            lost_for = now - (signal_at or row["checked_at"] or now)
+            # Never seen: counted from the first look that found it dark.
+            lost_for = now - (signal_at or row["dark_since"] or now)
             with UnitOfWork(self.dsn) as uow:
                 if fresh and row["alarm_id"] is not None:
                     if cameras.clear_signal_alarm(uow.cur, row["id"], now):

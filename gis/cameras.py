@@ -215,7 +215,7 @@ def station_cameras(cur) -> list[dict]:
     """Cameras at a regulator station with a real source, and their open signal alarm."""
     cur.execute(
         "SELECT c.id, c.name, c.source_url, c.source_kind, c.credentials_ref, c.signal_at,"
-        " c.checked_at, a.id AS alarm_id FROM cameras c"
+        " c.checked_at, c.dark_since, a.id AS alarm_id FROM cameras c"
         " LEFT JOIN camera_signal_alarms a ON a.camera_id = c.id AND a.cleared_at IS NULL"
         " WHERE c.regulator_station_id IS NOT NULL AND c.source_url IS NOT NULL ORDER BY c.id"
     )
@@ -225,7 +225,8 @@ def station_cameras(cur) -> list[dict]:
 def mark_checked(cur, camera_id: int, at: datetime, *, signal: bool) -> None:
     cur.execute(
         "UPDATE cameras SET checked_at = %(at)s,"
-        " signal_at = CASE WHEN %(signal)s THEN greatest(signal_at, %(at)s) ELSE signal_at END"
+        " signal_at = CASE WHEN %(signal)s THEN greatest(signal_at, %(at)s) ELSE signal_at END,"
+        " dark_since = CASE WHEN %(signal)s THEN NULL ELSE coalesce(dark_since, %(at)s) END"
         " WHERE id = %(id)s",
         {"at": at, "signal": signal, "id": int(camera_id)},
     )

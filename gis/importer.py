@@ -463,7 +463,10 @@ def _camera_source(row, report: ImportReport):
 
 
 def _blank_to_none(value):
-    return None if value is None or str(value).strip() == "" else str(value)
+    """``None`` for a missing value (``None``, NaN as files read give it, blank text)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return None if str(value).strip() == "" else str(value)
 
 
 _WRITERS = {"pipes": _pipes, "valves": _valves, "meters": _meters, "cameras": _cameras}

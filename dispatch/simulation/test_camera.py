@@ -14,6 +14,8 @@ shared stream, optionally behind a user name and password.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import signal
 import socket
 import subprocess
 import sys
@@ -90,7 +92,9 @@ class TestCamera:
         args += ["--udp-port", str(self.udp_port)]
         if self.user:
             args += ["--user", self.user, "--password", self.password or ""]
-        self._server = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self._server = subprocess.Popen(
+            args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=_die_with_parent
+        )
         self.start_encoder()
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
@@ -111,7 +115,9 @@ class TestCamera:
         args += ["-f", "lavfi", "-i", pattern_filter(), "-c:v", "libx264", "-preset", "ultrafast"]
         args += ["-tune", "zerolatency", "-g", "10", "-x264-params", "repeat-headers=1"]
         args += ["-f", "rtp", f"rtp://127.0.0.1:{self.udp_port}"]
-        self._encoder = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self._encoder = subprocess.Popen(
+            args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=_die_with_parent
+        )
 
     def stop_encoder(self) -> None:
         """The camera goes dark: the server stays up but no picture arrives."""
@@ -130,6 +136,14 @@ class TestCamera:
         self.stop()
 
 
+def _die_with_parent() -> None:
+    """In a child (``preexec_fn``): get SIGTERM when the parent process ends (Linux)."""
+    import ctypes
+
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
 def _end(process: subprocess.Popen | None) -> None:
     if process is not None and process.poll() is None:
         process.terminate()
@@ -145,13 +159,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=8554)
     parser.add_argument("--user")
     parser.add_argument("--password")
+    parser.add_argument(
+        "--exit-with-parent", action="store_true", help="end when the starting process ends"
+    )
     args = parser.parse_args(argv)
+    if args.exit_with_parent:
+        _die_with_parent()
+    # SIGTERM (the parent gone, or a kill) ends the camera's processes too.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     camera = TestCamera(args.port, user=args.user, password=args.password).start()
     print(f"test camera: {camera.url}", flush=True)
     try:
         while True:
             time.sleep(3600)
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, SystemExit):
         pass
     finally:
         camera.stop()

@@ -10,6 +10,7 @@ ALTER TABLE cameras
     ADD COLUMN credentials_ref  text,
     ADD COLUMN signal_at        timestamptz,  -- the last frame any relay or probe saw
     ADD COLUMN checked_at       timestamptz,  -- the last time the signal was looked at
+    ADD COLUMN dark_since       timestamptz,  -- the first look that found no picture (reset by one)
     ADD CONSTRAINT cameras_source_complete CHECK ((source_url IS NULL) = (source_kind IS NULL)),
     ADD CONSTRAINT cameras_source_without_password CHECK (source_url !~ '^[a-z]+://[^/]*@');
 

@@ -414,7 +414,7 @@ def test_the_password_appears_in_no_answer_and_no_log_line(rig):
             rig.answers.append(response.read().decode())
     rig.answers.append(_get_text(rig.base, "/api/v1/tickets", token))
     said: list[str] = []
-    camera_command.run(rig.dsn, _namespace_list(), said.append)
+    camera_command.run(rig.dsn, _namespace_list(), said.append, said.append)
     assert any(rig.camera.url in line for line in said)
     rig.answers += said
     secrets = (PASSWORD, urllib.parse.quote(PASSWORD, safe=""))
