@@ -53,6 +53,9 @@ RESEND_S = 2.0
 SIGNAL_WRITE_S = 10.0
 #: How long a refusal is remembered for the tile's status.
 REFUSAL_SHOWN_S = 30.0
+#: How long the tiles' status trusts a camera's source read from the database.
+SOURCE_CACHE_S = 10.0
+_UNKNOWN = object()
 _NO_STORE = "no-store, no-cache, must-revalidate, max-age=0"
 _FONT_FILES = ("NotoSansCJK-Regular.ttc", "wqy-microhei.ttc", "DejaVuSans.ttf")
 
@@ -67,6 +70,7 @@ class CameraRelays:
         self.credentials = Credentials(settings.secrets_file)
         self._sources: dict[int, CameraSource] = {}
         self._refused: dict[int, tuple[float, int]] = {}  # camera: (when, the limit then)
+        self._checked: dict[int, tuple[float, object]] = {}  # camera: (when, source read)
         self._signal_written: dict[int, float] = {}
         self._lock = threading.Lock()
         self._zone: str | None = None
@@ -92,6 +96,26 @@ class CameraRelays:
         )
         with self._lock:
             self._sources[found.camera_id] = found
+        return found
+
+    def _recent_source(self, camera_id: int) -> CameraSource | None:
+        """:meth:`source`, read at most every :data:`SOURCE_CACHE_S` (the tiles ask every two
+        seconds; a wall with nothing new should not read the database each time)."""
+        now = time.monotonic()
+        with self._lock:
+            known = self._checked.get(camera_id)
+        if known is not None and now - known[0] < SOURCE_CACHE_S:
+            if known[1] is _UNKNOWN:
+                raise LookupError(camera_id)
+            return known[1]
+        try:
+            found = self.source(camera_id)
+        except LookupError:
+            found = _UNKNOWN
+        with self._lock:
+            self._checked[camera_id] = (now, found)
+        if found is _UNKNOWN:
+            raise LookupError(camera_id)
         return found
 
     def _record_signal(self, camera_id: int, at: datetime) -> None:
@@ -162,7 +186,7 @@ class CameraRelays:
             return _state(camera_id, "refused", None, _refusal_text(limit, lang))
         if relay is None:
             try:
-                source = self.source(camera_id)
+                source = self._recent_source(camera_id)
             except LookupError:
                 return _state(camera_id, "unknown", None, "")
             state = "idle" if source is not None else "demo"

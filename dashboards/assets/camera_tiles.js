@@ -1,7 +1,7 @@
 /* Real camera tiles (dashboards/camera_relay.py): every two seconds, ask the server what each
  * relayed camera's tile should say (live, connecting, "no signal since HH:MM:SS", or the relay
- * limit) and write it on the tile, over the last frame, in the user's language. A tile whose
- * stream ended (refused, or the relay went away) opens it again. Generated demo feeds carry
+ * limit) and write it on the tile, over the last frame, in the user's language. A refused
+ * tile, or one whose stream broke, opens it again. Generated demo feeds carry
  * their own LIVE mark and get no label. */
 (function () {
     "use strict";
@@ -41,8 +41,16 @@
             tile.setAttribute("data-camera-state", cam.state);
             return;
         }
-        if (cam.state === "idle" && before && before !== "idle") {
-            reopen(img, cam.id);  // the stream ended: open it again
+        // A refused tile got one frame and its stream ended: try again once the limit allows.
+        // (Another web process may hold the relay, so "idle" alone does not mean it ended.)
+        if (before === "refused" && cam.state !== "refused") {
+            reopen(img, cam.id);
+        }
+        if (!img.dataset.cameraRetry) {  // a stream cut (server restart): open it again
+            img.dataset.cameraRetry = "1";
+            img.addEventListener("error", function () {
+                window.setTimeout(function () { reopen(img, cam.id); }, 5000);
+            });
         }
         var node = label(img);
         node.textContent = cam.text;

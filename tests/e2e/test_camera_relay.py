@@ -388,6 +388,11 @@ def test_the_tile_plays_the_camera_then_says_no_signal_and_a_station_camera_rais
         rig.camera.start_encoder()
     # The picture back, the alarm clears at the next look.
     expect(tile.locator(".video-status")).to_have_text("实时", timeout=30_000)
+    page.set_viewport_size({"width": 3840, "height": 2160})  # the wall's 4K screens
+    expect(tile.locator(".video-status")).to_be_visible()
+    box, label = tile.bounding_box(), tile.locator(".video-status").bounding_box()
+    assert box["x"] <= label["x"] and label["x"] + label["width"] <= box["x"] + box["width"]
+    page.screenshot(path=str(artifacts_dir / "camera_tile_live_3840x2160.png"))
     time.sleep(1.2)
     assert _wait(
         lambda: (
