@@ -7,6 +7,9 @@
                                           200 {"cameras": [{"id", "state", "since", "text"}]}
                                           state: live | starting | no_signal | refused | idle |
                                           demo; ``text`` is the tile's words in ``lang``
+    GET /video/cameras/<id>/hls/<file>    an HLS camera's playlist (``_source.m3u8``) and
+                                          segments, fetched once for every viewer
+    GET /video/player/hls.light.min.js    the HLS player (hls.js, dashboards/vendor)
     GET /video/stills/<id>.jpg            a still kept with a ticket (evidence)
 
 While a source sends nothing, a tile keeps its last frame (it is sent again every couple of
@@ -22,7 +25,8 @@ import logging
 import threading
 import time
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime
+from pathlib import Path
 
 import flask
 from PIL import Image, ImageDraw, ImageFont
@@ -38,6 +42,7 @@ from dispatch.camera_sources import (
     RelayPool,
     grab_still,
 )
+from dispatch.hls_proxy import SOURCE_PLAYLIST, BadName, HlsProxy
 from dispatch.json_errors import error_response
 from dispatch.settings import CamerasSection, current
 from dispatch.unit_of_work import UnitOfWork
@@ -53,6 +58,11 @@ RESEND_S = 2.0
 SIGNAL_WRITE_S = 10.0
 #: How long a refusal is remembered for the tile's status.
 REFUSAL_SHOWN_S = 30.0
+#: An HLS playlist that has not changed for this long means the camera sends nothing.
+HLS_STALE_S = 12.0
+VENDOR_DIR = Path(__file__).resolve().parent / "vendor"
+PLAYER_FILE = "hls.light.min.js"
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 #: How long the tiles' status trusts a camera's source read from the database.
 SOURCE_CACHE_S = 10.0
 _UNKNOWN = object()
@@ -74,6 +84,7 @@ class CameraRelays:
         self._signal_written: dict[int, float] = {}
         self._lock = threading.Lock()
         self._zone: str | None = None
+        self.hls = HlsProxy(self.credentials)
         self.pool = RelayPool(
             lambda camera_id: self._sources.get(camera_id),
             self.options,
@@ -87,15 +98,17 @@ class CameraRelays:
         """The camera's real source, read now; ``None`` for a demo camera. Raises
         :class:`LookupError` for an unknown camera, ``DatabaseUnavailable``."""
         row = cameras.read_source(self.dsn, camera_id)
+        found: CameraSource | None = None
+        if row is not None and row["source_url"]:
+            found = CameraSource(
+                int(row["id"]), row["source_url"], row["source_kind"], row["credentials_ref"]
+            )
+        with self._lock:
+            self._checked[camera_id] = (time.monotonic(), found if row is not None else _UNKNOWN)
+            if found is not None:
+                self._sources[camera_id] = found
         if row is None:
             raise LookupError(camera_id)
-        if not row["source_url"]:
-            return None
-        found = CameraSource(
-            int(row["id"]), row["source_url"], row["source_kind"], row["credentials_ref"]
-        )
-        with self._lock:
-            self._sources[found.camera_id] = found
         return found
 
     def _recent_source(self, camera_id: int) -> CameraSource | None:
@@ -108,15 +121,7 @@ class CameraRelays:
             if known[1] is _UNKNOWN:
                 raise LookupError(camera_id)
             return known[1]
-        try:
-            found = self.source(camera_id)
-        except LookupError:
-            found = _UNKNOWN
-        with self._lock:
-            self._checked[camera_id] = (now, found)
-        if found is _UNKNOWN:
-            raise LookupError(camera_id)
-        return found
+        return self.source(camera_id)
 
     def _record_signal(self, camera_id: int, at: datetime) -> None:
         now = time.monotonic()
@@ -177,32 +182,82 @@ class CameraRelays:
     # --- tile status ---
 
     def status(self, camera_id: int, lang: str | None) -> dict:
-        """What camera ``camera_id``'s tile says now (no source URL, no credential)."""
+        """What camera ``camera_id``'s tile says now (no source URL, no credential); an HLS
+        camera's answer also names the app's own playlist of it (``hls``), for the player."""
         with self._lock:
             refused_at, limit = self._refused.get(camera_id, (None, 0))
         relay = self.pool.get(camera_id)
         refused = refused_at is not None and time.monotonic() - refused_at < REFUSAL_SHOWN_S
         if refused and relay is None:
             return _state(camera_id, "refused", None, _refusal_text(limit, lang))
-        if relay is None:
-            try:
-                source = self._recent_source(camera_id)
-            except LookupError:
-                return _state(camera_id, "unknown", None, "")
-            state = "idle" if source is not None else "demo"
-            return _state(camera_id, state, None, t("video.live", lang) if state == "demo" else "")
-        status = relay.status()
-        since = relay.last_frame_at
-        if status["state"] == "live":
+        try:
+            source = self._recent_source(camera_id)
+        except LookupError:
+            return _state(camera_id, "unknown", None, "")
+        if source is None:
+            return _state(camera_id, "demo", None, t("video.live", lang))
+        seen = []  # (state, last frame) from the MJPEG relay and from the HLS playlist
+        if relay is not None:
+            seen.append((relay.status()["state"], relay.last_frame_at))
+        if source.kind == "hls":
+            changed = self.hls.changed_at.get(camera_id)
+            if changed is not None:
+                age = (datetime.now(UTC) - changed).total_seconds()
+                seen.append(("live" if age <= self._hls_live_s() else "no_signal", changed))
+            elif relay is None:
+                seen.append(("starting", None))
+        if not seen:
+            return _state(camera_id, "idle", None, "")
+        live = [s for s in seen if s[0] == "live"]
+        state, since = live[0] if live else max(seen, key=lambda s: s[1] or _EPOCH)
+        if state == "live":
             text = t("video.live", lang)
-        elif status["state"] == "starting":
+        elif state == "starting":
             text = t("video.relay_connecting", lang)
         elif since is None:
             text = t("video.no_signal", lang)
         else:
             clock = format_clock(since, self._timezone(), lang)
             text = t("video.no_signal_since", lang, time=clock)
-        return _state(camera_id, status["state"], since, text)
+        answer = _state(camera_id, state, since, text)
+        if source.kind == "hls":
+            answer["hls"] = hls_path(camera_id)
+        return answer
+
+    def _hls_live_s(self) -> float:
+        """A playlist unchanged this long means no signal (players poll every few seconds)."""
+        return max(self.options.no_signal_after_s, HLS_STALE_S)
+
+    def serve_hls(self, camera_id: int, name: str) -> flask.Response:
+        """A file of an HLS camera through :class:`~dispatch.hls_proxy.HlsProxy`."""
+        try:
+            source = self._recent_source(camera_id)
+            if source is None or source.kind != "hls":  # perhaps changed since: read it now
+                source = self.source(camera_id)
+        except LookupError:
+            source = None
+        if source is None or source.kind != "hls":
+            return _no_store(
+                error_response(
+                    404,
+                    "unknown_camera",
+                    f"`camera_id`: no HLS camera {camera_id}",
+                    field="camera_id",
+                )
+            )
+        try:
+            body, kind = self.hls.get(source, name)
+        except BadName:
+            return _no_store(
+                error_response(400, "invalid_input", "`name`: not a file", field="name")
+            )
+        except OSError as exc:
+            return _no_store(error_response(502, "camera_unavailable", str(exc)))
+        if name == SOURCE_PLAYLIST:
+            changed = self.hls.changed_at.get(camera_id)
+            if changed is not None:
+                self._record_signal(camera_id, changed)
+        return _no_store(flask.Response(body, content_type=kind))
 
     def _timezone(self) -> str | None:
         """The territory's time zone (the wall's clock), read once."""
@@ -216,6 +271,18 @@ class CameraRelays:
 
     def close(self) -> None:
         self.pool.close()
+
+
+def hls_path(camera_id: int) -> str:
+    """The app's own playlist of an HLS camera (what the tile's player opens)."""
+    return f"/video/cameras/{int(camera_id)}/hls/{SOURCE_PLAYLIST}"
+
+
+def serve_player() -> flask.Response:
+    """hls.js, served by the app (no CDN); cached a day."""
+    response = flask.send_from_directory(VENDOR_DIR, PLAYER_FILE, mimetype="text/javascript")
+    response.headers["Cache-Control"] = "private, max-age=86400"
+    return response
 
 
 def _state(camera_id: int, state: str, since: datetime | None, text: str) -> dict:
@@ -307,6 +374,18 @@ def register_relay_routes(server: flask.Flask, relays: CameraRelays) -> None:
         "/video/cameras/status.json",
         endpoint="gas_video_status",
         view_func=lambda: serve_status(relays),
+        methods=["GET"],
+    )
+    server.add_url_rule(
+        "/video/cameras/<int(signed=True):camera_id>/hls/<path:name>",
+        endpoint="gas_video_hls",
+        view_func=lambda camera_id, name: relays.serve_hls(camera_id, name),
+        methods=["GET"],
+    )
+    server.add_url_rule(
+        f"/video/player/{PLAYER_FILE}",
+        endpoint="gas_video_player",
+        view_func=serve_player,
         methods=["GET"],
     )
     server.add_url_rule(

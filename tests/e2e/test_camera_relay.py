@@ -14,6 +14,7 @@ import os
 import re
 import shutil
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 from http.cookiejar import CookieJar
@@ -408,6 +409,147 @@ def test_the_tile_plays_the_camera_then_says_no_signal_and_a_station_camera_rais
     page.close()
 
 
+# --- HLS: the app's own player, one fetch per file for every viewer ---------------------------
+
+
+HLS_USER, HLS_PASSWORD = "hls", "Hls-4kQ!pass"
+HLS_VAR = "CAMERA_TEST_HLS_CREDENTIALS"
+
+
+@pytest.fixture
+def hls_camera(rig, tmp_path):
+    """ffmpeg writing a live HLS feed (moving pattern, H.264) served over HTTP behind basic auth;
+    camera ``rig.other_id`` plays it. Yields the served directory's request log."""
+    import functools
+    import http.server
+    import subprocess
+    import threading
+
+    writer = subprocess.Popen(
+        [
+            "ffmpeg", "-nostdin", "-loglevel", "error", "-re", "-f", "lavfi",
+            "-i", "testsrc2=s=640x360:r=10", "-c:v", "libx264", "-preset", "ultrafast",
+            "-profile:v", "baseline", "-pix_fmt", "yuv420p", "-g", "10",
+            "-f", "hls", "-hls_time", "1", "-hls_list_size", "6",
+            "-hls_flags", "delete_segments", str(tmp_path / "index.m3u8"),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    expected = "Basic " + base64.b64encode(f"{HLS_USER}:{HLS_PASSWORD}".encode()).decode()
+    requests: list[str] = []
+
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        def do_GET(self):
+            if self.headers.get("Authorization") != expected:
+                self.send_error(401)
+                return
+            requests.append(self.path)
+            super().do_GET()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(Handler, directory=str(tmp_path))
+    )
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    os.environ[HLS_VAR] = f"{HLS_USER}:{HLS_PASSWORD}"
+    assert _wait(lambda: (tmp_path / "index.m3u8").exists(), 15)
+    url = f"http://127.0.0.1:{server.server_port}/index.m3u8"
+    said: list[str] = []
+    assert camera_command.run(rig.dsn, _source_args(rig.other_id, url, f"env:{HLS_VAR}"),
+                              said.append) == 0  # fmt: skip
+    rig.answers += said
+    try:
+        yield requests
+    finally:
+        server.shutdown()
+        server.server_close()
+        writer.terminate()
+        writer.wait(timeout=10)
+        os.environ.pop(HLS_VAR, None)
+
+
+def test_an_hls_camera_is_fetched_once_per_file_for_every_viewer(rig, hls_camera):
+    import concurrent.futures
+
+    opener = _opener(rig.base)
+    playlist_path = f"/video/cameras/{rig.other_id}/hls/_source.m3u8"
+
+    def get(path):
+        with opener.open(rig.base + path, timeout=20) as response:
+            return response.headers["Content-Type"], response.read()
+
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(get, [playlist_path] * 8))
+    assert {kind for kind, _ in answers} == {"application/vnd.apple.mpegurl"}
+    assert len({body for _, body in answers}) == 1
+    assert hls_camera.count("/index.m3u8") == 1
+    playlist = answers[0][1].decode()
+    rig.answers.append(playlist)
+    segment = next(line for line in playlist.splitlines() if line.endswith(".ts"))
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        bodies = list(pool.map(get, [f"/video/cameras/{rig.other_id}/hls/{segment}"] * 8))
+    assert {kind for kind, _ in bodies} == {"video/mp2t"} and bodies[0][1][:1] == b"G"
+    assert hls_camera.count(f"/{segment}") == 1
+    for bad in ("..%2F..%2Fetc%2Fpasswd", "http:%2F%2Fexample.org%2Fx.ts"):
+        with pytest.raises(urllib.error.HTTPError) as caught:
+            get(f"/video/cameras/{rig.other_id}/hls/{bad}")
+        assert caught.value.code in (400, 404)
+        caught.value.close()
+
+
+def test_an_hls_camera_plays_in_the_tile_with_the_apps_own_player(
+    rig, hls_camera, browser, artifacts_dir
+):
+    from playwright.sync_api import expect
+
+    page = browser.new_page(viewport={"width": 1920, "height": 1080})
+    scripts: list[str] = []
+    page.on("request", lambda r: scripts.append(r.url) if r.resource_type == "script" else None)
+    log_in(page, rig.base)
+    row = page.locator(".queue-row:not(.queue-head)").filter(has_text=LEAK["address"]).first
+    if not row.count():
+        _post_json(rig.base, "/api/v1/tickets", LEAK, _token(rig.base))
+    for _ in range(5):
+        row.click()
+        with contextlib.suppress(AssertionError):
+            expect(page.locator(".panel-title")).not_to_be_empty(timeout=3_000)
+            break
+    video = page.locator(f'video.video-hls[data-camera-id="{rig.other_id}"]')
+    expect(video).to_have_count(1, timeout=15_000)
+    page.wait_for_function(
+        """(id) => { const v = document.querySelector(`video.video-hls[data-camera-id="${id}"]`);
+            return v && v.readyState >= 2 && v.currentTime > 0.5; }""",
+        arg=rig.other_id,
+        timeout=30_000,
+    )
+    grab = """(id) => { const v = document.querySelector(`video.video-hls[data-camera-id="${id}"]`);
+        const c = document.createElement("canvas");
+        c.width = v.videoWidth; c.height = v.videoHeight;
+        c.getContext("2d").drawImage(v, 0, 0); return c.toDataURL("image/png"); }"""
+
+    def frame():
+        data = page.evaluate(grab, rig.other_id)
+        return Image.open(io.BytesIO(base64.b64decode(data.split(",", 1)[1]))).convert("RGB")
+
+    first = frame()
+    time.sleep(1.5)
+    second = frame()
+    assert first.size == (640, 360)
+    assert ImageChops.difference(first, second).getbbox() is not None, "the video is frozen"
+    tile = page.locator(f'.video-tile:has(video[data-camera-id="{rig.other_id}"])')
+    expect(tile.locator(".video-status")).to_have_text("实时", timeout=10_000)
+    assert any(u.endswith("/video/player/hls.light.min.js") for u in scripts)
+    # Offline: every script from the app (hls.js starts its worker from a blob of itself).
+    elsewhere = [u for u in scripts if not u.startswith((rig.base, f"blob:{rig.base}"))]
+    assert elsewhere == []
+    page.screenshot(path=str(artifacts_dir / "camera_tile_hls_1920x1080.png"))
+    rig.answers.append(page.content())
+    page.close()
+
+
 # --- the password -------------------------------------------------------------------------------
 
 
@@ -422,7 +564,12 @@ def test_the_password_appears_in_no_answer_and_no_log_line(rig):
     camera_command.run(rig.dsn, _namespace_list(), said.append, said.append)
     assert any(rig.camera.url in line for line in said)
     rig.answers += said
-    secrets = (PASSWORD, urllib.parse.quote(PASSWORD, safe=""))
+    secrets = (
+        PASSWORD,
+        urllib.parse.quote(PASSWORD, safe=""),
+        HLS_PASSWORD,
+        base64.b64encode(f"{HLS_USER}:{HLS_PASSWORD}".encode()).decode(),
+    )
     assert len(rig.answers) >= 6 and rig.logs.lines, "nothing was captured"
     for text in [*rig.answers, *rig.logs.lines]:
         for secret in secrets:

@@ -227,3 +227,36 @@ def test_a_silent_source_is_no_signal_since_its_last_frame_and_is_reopened():
         assert relay.status()["state"] == "live"
     finally:
         relay.stop()
+
+
+# --- HLS names and playlists ---------------------------------------------------------------------
+
+
+def test_the_hls_proxy_fetches_only_the_cameras_own_files():
+    from dispatch.hls_proxy import SOURCE_PLAYLIST, BadName, upstream_url
+
+    source = CameraSource(3, "https://cam.local/live/index.m3u8?token=1", "hls")
+    assert upstream_url(source, SOURCE_PLAYLIST) == source.url
+    assert upstream_url(source, "seg_104.ts") == "https://cam.local/live/seg_104.ts"
+    assert upstream_url(source, "720p/index.m3u8") == "https://cam.local/live/720p/index.m3u8"
+    for bad in ("../admin", "/etc/passwd", "http://evil/x.ts", "a b.ts", "x/../../y.ts"):
+        with pytest.raises(BadName):
+            upstream_url(source, bad)
+
+
+def test_a_playlist_keeps_relative_uris_and_drops_other_hosts():
+    from dispatch.hls_proxy import rewrite_playlist
+
+    text = (
+        "#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXTINF:2.0,\nseg1.ts\n"
+        "#EXTINF:2.0,\nhttps://cam.local/live/seg2.ts\n#EXTINF:2.0,\nhttps://cdn.example/seg3.ts\n"
+    )
+    out = rewrite_playlist(text, "https://cam.local/live/index.m3u8")
+    assert out.splitlines() == [
+        "#EXTM3U",
+        "#EXT-X-TARGETDURATION:2",
+        "#EXTINF:2.0,",
+        "seg1.ts",
+        "#EXTINF:2.0,",
+        "seg2.ts",
+    ]
