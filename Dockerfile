@@ -1,6 +1,9 @@
 # The control room app, for people who prefer containers (see docker-compose.yml).
 FROM python:3.11-slim
 WORKDIR /app
+# ffmpeg relays the cameras' RTSP and HLS feeds to the wall (dispatch/camera_sources.py).
+RUN apt-get update && apt-get install -y --no-install-recommends ffmpeg \
+    && rm -rf /var/lib/apt/lists/*
 COPY pyproject.toml README.md ./
 COPY dispatch dispatch
 COPY gis gis

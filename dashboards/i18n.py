@@ -660,6 +660,15 @@ _MESSAGES: dict[str, tuple[str, str]] = {
     "value.valve_to_close": ("需关闭阀门", "valve to close"),
     "value.incident": ("工单", "incident"),
     "value.route": ("路线", "route"),
+    # real camera feeds (issue 15: dashboards.camera_relay, assets/camera_tiles.js)
+    "video.relay_connecting": ("正在连接摄像头…", "Connecting to the camera…"),
+    "video.no_signal_since": ("无信号，自 {time} 起", "No signal since {time}"),
+    "video.relay_refused": (
+        "转发路数已达上限（{limit} 路），此画面暂停",
+        "Relay limit reached ({limit} cameras): feed paused",
+    ),
+    "alarm.camera_no_signal": ("场站摄像头无信号", "Station camera without signal"),
+    "video.still": ("摄像头截图", "Camera still"),
 }
 
 

@@ -1,4 +1,6 @@
-"""The demo cameras' live video, generated and served by the app itself (no internet needed).
+"""The cameras' live video: a camera with a real source (RTSP, MJPEG, HLS) is relayed by
+:mod:`dashboards.camera_relay`; every other camera shows video generated and served by the app
+itself (no internet needed), the demo's feeds and the fallback.
 
     GET /video/cameras/<id>.mjpg   200 multipart/x-mixed-replace; boundary=frame — an endless
                                    MJPEG stream of 640x360 JPEG frames at ``fps`` (at most 5)
@@ -34,6 +36,7 @@ import flask
 import numpy as np
 from PIL import Image, ImageChops, ImageDraw, ImageFont
 
+from dashboards.camera_relay import CameraRelays, register_relay_routes
 from dispatch.json_errors import error_response
 from gis import cameras
 from gis.errors import DatabaseUnavailable
@@ -331,6 +334,8 @@ class VideoFeeds:
         self._now = now
         self._sleep = sleep
         self.renderer = renderer or FrameRenderer()
+        #: The relays of cameras with a real source (set by :func:`register_video_routes`).
+        self.relays: CameraRelays | None = None
         self._active = 0
         self._lock = threading.Lock()
 
@@ -390,9 +395,15 @@ def _part(jpeg: bytes) -> bytes:
 # --- HTTP ------------------------------------------------------------------------------------
 
 
-def serve_stream(feeds: VideoFeeds, camera_id: int) -> flask.Response:
-    """Camera ``camera_id``'s MJPEG stream, or a JSON error."""
+def serve_stream(
+    feeds: VideoFeeds, camera_id: int, relays: CameraRelays | None = None
+) -> flask.Response:
+    """Camera ``camera_id``'s MJPEG stream (its relay when it has a real source, else the
+    generated feed), or a JSON error."""
     try:
+        source = _real_source(relays, camera_id)
+        if source is not None:
+            return relays.stream(source)  # type: ignore[union-attr]
         camera = feeds.camera(camera_id)
     except (UnknownCamera, DatabaseUnavailable) as exc:
         return _camera_error(camera_id, exc)
@@ -402,15 +413,38 @@ def serve_stream(feeds: VideoFeeds, camera_id: int) -> flask.Response:
     return response
 
 
-def serve_snapshot(feeds: VideoFeeds, camera_id: int) -> flask.Response:
+def serve_snapshot(
+    feeds: VideoFeeds, camera_id: int, relays: CameraRelays | None = None
+) -> flask.Response:
     """One JPEG frame of camera ``camera_id``, or a JSON error."""
     try:
-        camera = feeds.camera(camera_id)
+        source = _real_source(relays, camera_id)
+        if source is not None:
+            jpeg = relays.snapshot(source)  # type: ignore[union-attr]
+            if jpeg is None:
+                response = error_response(
+                    503, "no_signal", f"`camera_id`: camera {camera_id} sends no picture"
+                )
+                response.headers["Cache-Control"] = _NO_STORE
+                return response
+        else:
+            jpeg = feeds.snapshot(feeds.camera(camera_id))
     except (UnknownCamera, DatabaseUnavailable) as exc:
         return _camera_error(camera_id, exc)
-    response = flask.Response(feeds.snapshot(camera), mimetype="image/jpeg")
+    response = flask.Response(jpeg, mimetype="image/jpeg")
     response.headers["Cache-Control"] = _NO_STORE
     return response
+
+
+def _real_source(relays: CameraRelays | None, camera_id: int):
+    """The camera's real source (``None``: the generated feed); raises :class:`UnknownCamera`."""
+    if relays is None:
+        return None
+    try:
+        return relays.source(camera_id)
+    except LookupError:
+        msg = f"`camera_id`: no camera {camera_id}"
+        raise UnknownCamera(msg) from None
 
 
 def _camera_error(camera_id: int, exc: UnknownCamera | DatabaseUnavailable) -> flask.Response:
@@ -430,6 +464,7 @@ def register_video_routes(
     fps: float = MAX_FPS,
     read_camera: Callable[[str, int], dict[str, Any] | None] = cameras.read_camera,
     now: Callable[[], datetime] = local_now,
+    relays: CameraRelays | None = None,
 ) -> VideoFeeds:
     """Add ``/video/cameras/<id>.mjpg`` and ``/video/cameras/<id>.jpg`` to ``server``, reading
     cameras from the database at ``dsn``; streams send ``fps`` frames per second (0 < fps <= 5).
@@ -438,16 +473,24 @@ def register_video_routes(
     routes are not public: the app's log-in guard covers them.
     """
     feeds = VideoFeeds(dsn, fps=fps, read_camera=read_camera, now=now)
+    # Cameras with a real source are relayed (:mod:`dashboards.camera_relay`); a custom
+    # ``read_camera`` (a test's) keeps every camera on the generated feed.
+    if relays is None and read_camera is cameras.read_camera:
+        relays = CameraRelays(dsn)
+    feeds.relays = relays
+    if relays is not None:
+        register_relay_routes(server, relays)
+        server.extensions["camera_relays"] = relays
     server.add_url_rule(
         "/video/cameras/<int(signed=True):camera_id>.mjpg",
         endpoint="gas_video_stream",
-        view_func=lambda camera_id: serve_stream(feeds, camera_id),
+        view_func=lambda camera_id: serve_stream(feeds, camera_id, relays),
         methods=["GET"],
     )
     server.add_url_rule(
         "/video/cameras/<int(signed=True):camera_id>.jpg",
         endpoint="gas_video_snapshot",
-        view_func=lambda camera_id: serve_snapshot(feeds, camera_id),
+        view_func=lambda camera_id: serve_snapshot(feeds, camera_id, relays),
         methods=["GET"],
     )
     return feeds

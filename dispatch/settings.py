@@ -237,6 +237,20 @@ class ServerSection(_Section):
     graceful_timeout_s: NonNegative
 
 
+class CamerasSection(_Section):
+    """Real camera feeds (:mod:`dispatch.camera_sources`, :mod:`dashboards.camera_relay`)."""
+
+    ffmpeg: str
+    secrets_file: str
+    relay_fps: Annotated[float, Field(gt=0, le=10, allow_inf_nan=False)]
+    relay_width: Annotated[int, Field(ge=64, le=3840)]
+    max_relays: Annotated[int, Field(ge=1)]
+    idle_stop_s: NonNegative
+    no_signal_after_s: Positive
+    station_alarm_after_s: Positive
+    probe_every_s: Positive
+
+
 class AppSettings(_Section):
     """Every setting of the control room (see ``data/settings.toml`` for their meaning)."""
 
@@ -251,6 +265,7 @@ class AppSettings(_Section):
     site: SiteSection
     desks: DesksSection
     server: ServerSection
+    cameras: CamerasSection
 
     _sources: dict[str, str] = PrivateAttr(default_factory=dict)
     _files: dict[str, str] = PrivateAttr(default_factory=dict)

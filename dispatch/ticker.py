@@ -58,6 +58,10 @@ class Ticker:
         with UnitOfWork(self.dsn) as uow:
             overdue_complaints = complaint_service.check_overdue_complaints(uow, now)
         self._refresh_network()
+        # Cameras (issue 15): station cameras' signal and emergency stills, in a worker of
+        # the running heartbeat (a direct call, as in a test, starts none).
+        if self._thread is not None:
+            self._camera_watch().beat()
         return {
             "raised": raised,
             "refreshed": refreshed,
@@ -75,6 +79,15 @@ class Ticker:
         if self._network_read_at is None or started - self._network_read_at > self.network_every_s:
             self._network_read_at = started
             refresh()
+
+    def _camera_watch(self):
+        """The camera jobs (:mod:`dispatch.camera_watch`), made at the first beat."""
+        watch = getattr(self, "camera_watch", None)
+        if watch is None:
+            from dispatch.camera_watch import CameraWatch
+
+            watch = self.camera_watch = CameraWatch(self.dsn)
+        return watch
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="dispatch-ticker", daemon=True)

@@ -16,7 +16,7 @@ from dispatch import kpi_repository
 from dispatch import repository as repo
 from dispatch.kpis import day_window
 from dispatch.unit_of_work import UnitOfWork
-from dispatch.wall_read_model import read_wall_rows, snapshot_from
+from dispatch.wall_read_model import camera_alarm_rows, read_wall_rows, snapshot_from
 
 
 class WallLiveState:
@@ -85,6 +85,8 @@ class WallLiveState:
                 if crew_ids:
                     for crew in repo.list_crews(uow.cur, ids=sorted(crew_ids)):
                         self._crews[crew["id"]] = crew
+                if any(e.get("topic") == "camera" for e in events):  # a camera alarm changed
+                    self._rows["camera_alarms"] = camera_alarm_rows(uow.cur)
             self.version = max(self.version, events[-1]["id"])
 
     def _load(self, now: datetime) -> None:

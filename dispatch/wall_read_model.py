@@ -35,7 +35,15 @@ def read_wall_rows(cur, now: datetime) -> dict:
         "crews": repo.list_crews(cur),
         "kpi": kpi_repository.kpi_rows(cur, now),
         "timezone": repo.territory_timezone(cur),
+        "camera_alarms": camera_alarm_rows(cur),
     }
+
+
+def camera_alarm_rows(cur) -> list[dict]:
+    """The station cameras without signal (:mod:`dispatch.camera_watch` raises them)."""
+    from gis.cameras import open_signal_alarms
+
+    return open_signal_alarms(cur)
 
 
 def snapshot_from(
@@ -58,6 +66,10 @@ def snapshot_from(
         "kpis": key_figures(
             rows["kpi"], now, stale_after_s=stale_after_s, at_risk_share=at_risk_share
         ),
+        "camera_alarms": [
+            {"id": a["id"], "camera_id": a["camera_id"], "name": a["name"]}
+            for a in rows.get("camera_alarms", [])
+        ],
     }
 
 
@@ -151,6 +163,15 @@ def alarms(snapshot: dict, acknowledged: set[str]) -> list[dict]:
                     "text": c["code"],
                 }
             )
+    for a in snapshot.get("camera_alarms", []):  # a station camera without signal
+        out.append(
+            {
+                "key": f"camera_no_signal:{a['camera_id']}:{a['id']}",
+                "kind": "camera_no_signal",
+                "ticket_id": None,
+                "text": a["name"],
+            }
+        )
     return [a for a in out if a["key"] not in acknowledged]
 
 
@@ -302,6 +323,8 @@ def crews_geojson(crews: list[dict]) -> dict:
 def acknowledge(cur, alarms: list[dict], username: str, now: datetime) -> None:
     """Record on each ticket that its alarm was seen: who and when (audit)."""
     for alarm in alarms:
+        if alarm["ticket_id"] is None:  # a camera's alarm: no ticket to note it on
+            continue
         repo.append_event(
             cur,
             alarm["ticket_id"],

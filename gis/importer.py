@@ -30,6 +30,7 @@ import psycopg2
 import shapely
 from scipy.spatial import cKDTree
 
+from gis import cameras
 from gis.database import transaction
 from gis.errors import GisError
 
@@ -77,8 +78,17 @@ KINDS: dict[str, dict] = {
     },
     "cameras": {
         "geometry": ("Point",),
-        "required": ("id", "name", "stream_url"),
-        "defaults": {"bearing_deg": 0.0, "fov_deg": 90.0, "range_m": 100.0},
+        # A camera has a stream_url (an image stream the browser may open as it is) or a
+        # source_url the server relays (rtsp, MJPEG, HLS; credentials by credentials_ref).
+        "required": ("id", "name"),
+        "defaults": {
+            "bearing_deg": 0.0,
+            "fov_deg": 90.0,
+            "range_m": 100.0,
+            "stream_url": None,
+            "source_url": None,
+            "credentials_ref": None,
+        },
         "enums": {},
     },
 }
@@ -415,14 +425,48 @@ def _cameras(cur, rows: pd.DataFrame, geoms: np.ndarray, report: ImportReport) -
                 }
             )
             continue
+        source = _camera_source(row, report)
+        if source is False:
+            continue
+        url, kind, ref = source or (None, None, None)
+        stream_url = cameras.relay_path(next_id) if url else str(row.stream_url)
         cur.execute(
-            "INSERT INTO cameras (id, name, stream_url, bearing_deg, fov_deg, range_m, geom)"
-            " VALUES (%s, %s, %s, %s, %s, %s, ST_SetSRID(ST_MakePoint(%s, %s), 4326))",
-            (next_id, row.name, row.stream_url, bearing, fov, reach, geom.x, geom.y),
+            "INSERT INTO cameras (id, name, stream_url, bearing_deg, fov_deg, range_m, geom,"
+            " source_url, source_kind, credentials_ref)"
+            " VALUES (%s, %s, %s, %s, %s, %s, ST_SetSRID(ST_MakePoint(%s, %s), 4326),"
+            " %s, %s, %s)",
+            (next_id, row.name, stream_url, bearing, fov, reach, geom.x, geom.y, url, kind, ref),
         )
         next_id += 1
         count += 1
     return count
+
+
+def _camera_source(row, report: ImportReport):
+    """``(url, kind, credentials_ref)`` of a camera row, ``None`` without a source_url, or
+    ``False`` when the row is rejected (recorded in ``report``)."""
+    url = _blank_to_none(row.source_url)
+    stream = _blank_to_none(row.stream_url)
+    reason = None
+    if url is None and stream is None:
+        reason = "needs a stream_url or a source_url"
+    elif url is not None:
+        try:
+            kind = cameras.classify_source_url(url)
+            ref = cameras.check_credentials_ref(_blank_to_none(row.credentials_ref))
+        except ValueError as exc:
+            reason = f"source_url/credentials_ref {exc}"
+    if reason is not None:
+        report.rejected.append({"feature": None, "id": row.id, "reason": reason})
+        return False
+    return None if url is None else (url.strip(), kind, ref)
+
+
+def _blank_to_none(value):
+    """``None`` for a missing value (``None``, NaN as files read give it, blank text)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return None if str(value).strip() == "" else str(value)
 
 
 _WRITERS = {"pipes": _pipes, "valves": _valves, "meters": _meters, "cameras": _cameras}

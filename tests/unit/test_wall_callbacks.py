@@ -421,6 +421,7 @@ def test_a_ticket_is_at_risk_from_80_percent_of_its_window_and_missed_from_100(m
     monkeypatch.setattr(repo, "list_crews", lambda cur, ids=None: [])
     monkeypatch.setattr(repo, "territory_timezone", lambda cur: "UTC")
     monkeypatch.setattr(kpi_repository, "kpi_rows", lambda cur, now: KpiRows("UTC", [], [], []))
+    monkeypatch.setattr(wall_read_model, "camera_alarm_rows", lambda cur: [])
 
     tickets = {x["id"]: x for x in wall_read_model.wall_snapshot(None, NOW)["tickets"]}
 
