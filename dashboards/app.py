@@ -16,6 +16,7 @@ import dash
 from dash import html
 
 from dashboards.crew_callbacks import register_crew_callbacks
+from dashboards.crew_offline import register_offline_routes
 from dashboards.crew_position import register_position_route
 from dashboards.event_stream import register_event_stream
 from dashboards.i18n import DEFAULT_LANGUAGE, t
@@ -28,6 +29,7 @@ from dashboards.pages.crew import crew_page
 from dashboards.pages.hotline import hotline_page
 from dashboards.pages.router import app_frame, register_page_router
 from dashboards.pages.wall import wall_page
+from dashboards.site_photos import register_photo_route
 from dashboards.video import register_video_routes
 from dashboards.wall_callbacks import register_wall_callbacks
 from dashboards.web_security import install_web_security
@@ -112,6 +114,8 @@ def create_app(
     register_wall_callbacks(app, api, live)
     register_crew_callbacks(app, api)
     register_position_route(app.server, api)
+    register_offline_routes(app.server)
+    register_photo_route(app.server, api)
     register_manager_callbacks(app, api)
     return app
 

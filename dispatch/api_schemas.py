@@ -508,6 +508,9 @@ class TransitionResult(BaseModel):
     id: int
     status: TicketStatus
     allowed_next: list[TicketStatus]
+    replayed: bool = Field(
+        False, description="True when an earlier request with this Idempotency-Key answered"
+    )
 
 
 class AssignResult(BaseModel):
@@ -770,6 +773,9 @@ class ValveReported(BaseModel):
     valve_id: int
     state: Literal["closed", "stuck"]
     isolation: IsolationPlan = Field(description="The plan now stored (widened after `stuck`)")
+    replayed: bool = Field(
+        False, description="True when an earlier request with this Idempotency-Key answered"
+    )
 
 
 # --- the regulators' records (reports) ---------------------------------------------------------
@@ -1050,6 +1056,7 @@ class HouseholdMarked(BaseModel):
     meter_id: int
     mark: HouseholdMark
     site: SiteRecord
+    replayed: Replayed = False
 
 
 class PriceListItem(BaseModel):

@@ -372,35 +372,62 @@ def get_photo(uow, ticket_id: int, photo_id: int, actor: Actor) -> dict:
     }
 
 
+def once_per_key(uow, actor: Actor, key: str | None, ticket_id: int, kind: str, apply) -> dict:
+    """``apply()`` once per Idempotency-Key of ``actor`` (the site records' keys): a replay
+    answers the first answer with ``"replayed": True`` and applies nothing. For requests whose
+    own use case checks the ticket (a status transition)."""
+    if key is None:
+        return apply()
+    _check_key(key)
+    earlier = uow.site.replayed(actor.username, key)
+    if earlier is not None:
+        return _replay(uow, actor, earlier, ticket_id, kind)
+    answer = apply()
+    _remember(uow, actor, key, ticket_id, kind, answer)
+    return answer
+
+
 # --- helpers ------------------------------------------------------------------------------------
 
 
 def _once(uow, actor: Actor, key: str | None, ticket_id: int, kind: str, make) -> dict:
     """Run ``make(row)`` once per Idempotency-Key: a replay answers the first answer."""
     if key is not None:
-        if not key or len(key) > MAX_IDEMPOTENCY_KEY:
-            raise InvalidInput(
-                f"`Idempotency-Key` must have 1 to {MAX_IDEMPOTENCY_KEY} characters",
-                "Idempotency-Key",
-            )
+        _check_key(key)
         earlier = uow.site.replayed(actor.username, key)
         if earlier is not None:
-            if earlier["ticket_id"] != ticket_id or earlier["kind"] != kind:
-                raise Conflict(
-                    "`Idempotency-Key` was used for another request; use a new key",
-                    "Idempotency-Key",
-                )
-            _visible_row(uow, ticket_id, actor)
-            return {**earlier["answer"], "replayed": True}
+            return _replay(uow, actor, earlier, ticket_id, kind)
     row = _writable_row(uow, ticket_id, actor)
     answer = make(row)
-    if key is not None and not uow.site.remember(actor.username, key, ticket_id, kind, answer):
+    if key is not None:
+        _remember(uow, actor, key, ticket_id, kind, answer)
+    return answer
+
+
+def _check_key(key: str) -> None:
+    if not key or len(key) > MAX_IDEMPOTENCY_KEY:
+        raise InvalidInput(
+            f"`Idempotency-Key` must have 1 to {MAX_IDEMPOTENCY_KEY} characters",
+            "Idempotency-Key",
+        )
+
+
+def _replay(uow, actor: Actor, earlier: dict, ticket_id: int, kind: str) -> dict:
+    if earlier["ticket_id"] != ticket_id or earlier["kind"] != kind:
+        raise Conflict(
+            "`Idempotency-Key` was used for another request; use a new key", "Idempotency-Key"
+        )
+    _visible_row(uow, ticket_id, actor)
+    return {**earlier["answer"], "replayed": True}
+
+
+def _remember(uow, actor: Actor, key: str, ticket_id: int, kind: str, answer: dict) -> None:
+    if not uow.site.remember(actor.username, key, ticket_id, kind, answer):
         raise Conflict(
             "a request with this `Idempotency-Key` was applied meanwhile; send it again to get"
             " its answer",
             "Idempotency-Key",
         )
-    return answer
 
 
 def _visible_row(uow, ticket_id: int, actor: Actor) -> dict:

@@ -279,3 +279,80 @@ def test_another_crews_lead_is_refused_the_site_record(client):
 
     assert (seen.status_code, wrote.status_code) == (403, 403)
     assert fetch_value(client.api.dsn, "SELECT count(*) FROM gas_readings") == 0
+
+
+def test_a_transition_replayed_with_its_idempotency_key_is_applied_once(client):
+    """The phone resends a status tap it queued offline: the second delivery answers the first
+    answer and writes nothing (one status event, the ticket's version moved once)."""
+    ticket_id = _on_site(client)
+    key = {"Idempotency-Key": "phone-tap-7f3a"}
+    make_safe_records(client, "crewlead", ticket_id)
+    body = {"status": "made_safe"}
+    path = f"/tickets/{ticket_id}/transition"
+
+    first = client.call("crewlead", "POST", path, json=body, headers=key)
+    again = client.call("crewlead", "POST", path, json=body, headers=key)
+
+    assert (first.status_code, first.json["status"], first.json.get("replayed", False)) == (
+        200,
+        "made_safe",
+        False,
+    )
+    assert (again.status_code, again.json["status"], again.json["replayed"]) == (
+        200,
+        "made_safe",
+        True,
+    )
+    made_safe_events = fetch_value(
+        client.api.dsn,
+        "SELECT count(*) FROM ticket_events WHERE ticket_id = %s AND to_status = 'made_safe'",
+        (ticket_id,),
+    )
+    assert made_safe_events == 1
+    other = client.call(
+        "crewlead",
+        "POST",
+        f"/tickets/{ticket_id}/site/readings",
+        headers=key,
+        json={"lel_percent": 1.0},
+    )
+    assert (other.status_code, other.json["field"]) == (409, "Idempotency-Key")
+
+
+def test_a_household_mark_and_a_valve_report_replayed_with_their_keys_are_applied_once(client):
+    ticket_id = _on_site(client)
+    site = client.call("crewlead", "GET", f"/tickets/{ticket_id}/site").json
+    meter = site["households"][0]["meter_id"]
+    path = f"/tickets/{ticket_id}/households/{meter}"
+    for _ in range(2):
+        client.call(
+            "crewlead",
+            "POST",
+            path,
+            json={"mark": "not_at_home"},
+            headers={"Idempotency-Key": "mark-1"},
+        )
+    client.call("crewlead", "POST", path, json={"mark": "valves_closed"})
+    replay = client.call(
+        "crewlead",
+        "POST",
+        path,
+        json={"mark": "not_at_home"},
+        headers={"Idempotency-Key": "mark-1"},
+    )
+    assert replay.json["replayed"] is True
+    marks = fetch_all(
+        client.api.dsn,
+        "SELECT data->>'mark' FROM ticket_events WHERE ticket_id = %s"
+        " AND event_type = 'household_marked' ORDER BY id",
+        (ticket_id,),
+    )
+    assert [m[0] for m in marks] == ["not_at_home", "valves_closed"]
+    assert (
+        fetch_value(
+            client.api.dsn,
+            "SELECT mark FROM household_marks WHERE ticket_id = %s AND meter_id = %s",
+            (ticket_id, meter),
+        )
+        == "valves_closed"
+    )
