@@ -409,6 +409,7 @@ _MESSAGES: dict[str, tuple[str, str]] = {
     "crew.site.take_photo": ("拍照上传", "Take a photo"),
     "crew.site.photo_sent": ("照片已上传", "Photo uploaded"),
     "crew.site.photo_attached": ("已附照片 ✓", "Photo attached ✓"),
+    "crew.site.show_households": ("展开用户列表（{n} 户待确认）", "Show households ({n} to mark)"),
     "crew.site.still_needed": ("还需：{what}", "Still needed: {what}"),
     "crew.site.need_reading": ("一次燃气浓度检测", "a gas reading"),
     "crew.site.need_households": (

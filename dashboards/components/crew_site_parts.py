@@ -28,6 +28,8 @@ from dashboards.i18n import MISSING, format_clock, t
 from dispatch.site_rules import AFTER_REPAIR, BEFORE_WORK, HAZARD_TYPES
 
 API = "/api/v1"
+#: Households listed unfolded up to this many.
+OPEN_HOUSEHOLDS = 20
 
 
 def site_work(record: dict | None, prices: list[dict], lang: str, job_meter: int | None) -> list:
@@ -283,12 +285,22 @@ def _households(record: dict, lang: str, tid: int) -> html.Div:
                 **{"data-meter": str(h["meter_id"])},
             )
         )
-    body = (
-        html.Ul(rows, className="crew-households")
-        if rows
-        else html.P(t("crew.site.no_households", lang), className="crew-muted")
-    )
     marked = sum(1 for h in record["households"] if h["mark"])
+    if not rows:
+        body = html.P(t("crew.site.no_households", lang), className="crew-muted")
+    else:
+        # A main's section can feed hundreds: a long list folds (unmarked ones first).
+        body = html.Details(
+            [
+                html.Summary(
+                    t("crew.site.show_households", lang, n=len(rows) - marked),
+                    className="crew-button crew-summary",
+                ),
+                html.Ul(rows, className="crew-households"),
+            ],
+            open=len(rows) <= OPEN_HOUSEHOLDS,
+            className="crew-households-fold",
+        )
     return html.Div(
         [
             html.H3(t("crew.site.households", lang, done=marked, total=len(record["households"]))),

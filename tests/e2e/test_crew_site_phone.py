@@ -169,6 +169,7 @@ def test_households_hold_gas_restored_back_until_each_is_marked_then_the_custome
     page = _crew_page(browser, base, 390, 844, errors=errors)
     households = page.locator(".crew-household-unmarked")
     expect(households).to_have_count(2, timeout=15_000)
+    page.locator(".crew-summary").click()  # the long list unfolds
     n = 2
     expect(page.locator(".crew-step[data-status=gas_restored]")).to_be_enabled()
 
@@ -225,5 +226,80 @@ def test_households_hold_gas_restored_back_until_each_is_marked_then_the_custome
     page.wait_for_timeout(500)
     page.screenshot(path=str(artifacts_dir / "crew_site_signed_390x844.png"), full_page=True)
     _fits_the_phone(page, 390)
+    page.context.close()
+    assert _unexpected(errors) == []
+
+
+def _waiting(page) -> int:
+    return int(page.locator("#crew-pending").get_attribute("data-count") or "0")
+
+
+@pytest.mark.browser
+def test_taps_made_offline_are_kept_and_sent_once_each_in_order_when_the_connection_returns(
+    served,  # noqa: F811
+    browser,  # noqa: F811
+    artifacts_dir,
+):
+    from playwright.sync_api import expect
+
+    base, dsn = served
+    errors: list[str] = []
+    ticket = _assigned(base, dsn, "Kaisaniemenkatu 7")
+    tid = ticket["id"]
+    page = _crew_page(browser, base, 390, 844, errors=errors)
+    number = page.locator("#crew-current .crew-number")
+    expect(number).to_have_text(ticket["number"], timeout=15_000)
+    # The service worker took the page: from the next visit on, it opens without a connection.
+    page.wait_for_function("() => navigator.serviceWorker.ready.then(() => true)")
+    page.reload()
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=10_000)
+    expect(number).to_have_text(ticket["number"], timeout=15_000)
+    page.wait_for_timeout(1_000)  # the first drawing's requests kept by the worker
+
+    page.context.set_offline(True)
+    for step in ("accepted", "en_route", "on_site"):
+        _tap_step(page, step)
+    page.locator("#crew-reading-form [data-field=lel_percent] input").fill("12.5")
+    page.locator(".crew-reading-button").click()
+
+    expect(page.locator("#crew-pending")).to_contain_text("4 项操作等待发送")
+    expect(page.locator("#crew-pending")).to_contain_text("无网络")
+    page.screenshot(path=str(artifacts_dir / "crew_offline_390x844.png"), full_page=True)
+    assert _status(dsn, tid) == "assigned"
+    # Opened again without a connection: the page, its job and its waiting taps are there.
+    page.reload()
+    expect(number).to_have_text(ticket["number"], timeout=15_000)
+    expect(page.locator("#crew-pending")).to_contain_text("4 项操作等待发送")
+    assert _status(dsn, tid) == "assigned"
+
+    page.context.set_offline(False)
+
+    page.wait_for_function(
+        "() => document.getElementById('crew-pending').dataset.count === '0'", timeout=20_000
+    )
+    events = fetch_all(
+        dsn,
+        "SELECT event_type, to_status, data->>'lel_percent' FROM ticket_events"
+        " WHERE ticket_id = %s AND event_type IN ('status_changed', 'gas_reading') ORDER BY id",
+        (tid,),
+    )
+    assert events == [
+        ("status_changed", "accepted", None),
+        ("status_changed", "en_route", None),
+        ("status_changed", "on_site", None),
+        ("gas_reading", None, "12.5"),
+    ]
+    assert _status(dsn, tid) == "on_site"
+    expect(page.locator(".crew-reading")).to_have_count(1, timeout=10_000)
+    # JSON sent as text/plain (what another site's form could send) is no API call with the
+    # page's cookie: only a JSON body rides on the session.
+    refused = page.request.post(
+        f"{base}/api/v1/tickets/{tid}/transition",
+        data='{"status": "made_safe"}',
+        headers={"Content-Type": "text/plain"},
+    )
+    assert refused.status == 401
+    assert _status(dsn, tid) == "on_site"
+    _cancel(base, tid)
     page.context.close()
     assert _unexpected(errors) == []
