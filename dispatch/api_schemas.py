@@ -1016,11 +1016,22 @@ class PhotoWithImage(PhotoView):
     image_base64: str
 
 
+class EarlierVisit(BaseModel):
+    """The checklist and readings of a visit before the job was re-opened."""
+
+    visit: int
+    checklist: list[CheckDone]
+    readings: list[GasReading]
+
+
 class SiteRecord(BaseModel):
-    """The crew's site record of a job and what each gated status still needs."""
+    """The crew's site record of a job (its current visit) and what each gated status still
+    needs; a job re-opened after it was finished starts a new visit afresh."""
 
     ticket_id: int
     status: TicketStatus
+    visit: int = Field(1, description="1, then one more each time the job was re-opened")
+    earlier_visits: list[EarlierVisit] = []
     warning_radius_m: float | None
     safe_lel_percent: float
     checklist: list[CheckDone]

@@ -495,30 +495,23 @@ def _record(uow, row: dict, settings: SiteSettings) -> dict:
     hazards = uow.site.hazards(ticket_id=ticket_id)
     open_meters = {h["meter_id"] for h in hazards if h["resolved_at"] is None}
     signoff = uow.site.signoff(ticket_id)
+    visit = uow.site.visit(ticket_id)
     return {
         "ticket_id": ticket_id,
         "status": row["status"],
+        "visit": visit,
+        "earlier_visits": [
+            {
+                "visit": v,
+                "checklist": _checks_view(uow.site.checks(ticket_id, v)),
+                "readings": _readings_view(uow.site.readings(ticket_id, v), settings),
+            }
+            for v in range(1, visit)
+        ],
         "warning_radius_m": (plan.get("warning_zone") or {}).get("radius_m"),
         "safe_lel_percent": settings.safe_lel_percent,
-        "checklist": [
-            {
-                "item": c["item"],
-                "done_at": iso_time(c["done_at"]),
-                "done_by": c["done_by"],
-                "data": c["data"],
-            }
-            for c in uow.site.checks(ticket_id)
-        ],
-        "readings": [
-            {
-                "id": r["id"],
-                "lel_percent": r["lel_percent"],
-                "measured_at": iso_time(r["measured_at"]),
-                "place": r["place"],
-                "safe": r["lel_percent"] < settings.safe_lel_percent,
-            }
-            for r in readings
-        ],
+        "checklist": _checks_view(uow.site.checks(ticket_id)),
+        "readings": _readings_view(readings, settings),
         "households": [
             {
                 "meter_id": h["meter_id"],
@@ -540,6 +533,31 @@ def _record(uow, row: dict, settings: SiteSettings) -> dict:
             for to in ("made_safe", "gas_restored", "closed")
         },
     }
+
+
+def _checks_view(checks: list[dict]) -> list[dict]:
+    return [
+        {
+            "item": c["item"],
+            "done_at": iso_time(c["done_at"]),
+            "done_by": c["done_by"],
+            "data": c["data"],
+        }
+        for c in checks
+    ]
+
+
+def _readings_view(readings: list[dict], settings: SiteSettings) -> list[dict]:
+    return [
+        {
+            "id": r["id"],
+            "lel_percent": r["lel_percent"],
+            "measured_at": iso_time(r["measured_at"]),
+            "place": r["place"],
+            "safe": r["lel_percent"] < settings.safe_lel_percent,
+        }
+        for r in readings
+    ]
 
 
 def _hazard_view(h: dict) -> dict:

@@ -14,7 +14,12 @@ from PIL import ExifTags, Image
 
 from tests.dbutil import fetch_all, fetch_value
 from tests.e2e.api_client import ApiClient, MovableClock
-from tests.e2e.site_work import finish_records, make_safe_records, mark_every_household
+from tests.e2e.site_work import (
+    POST_REPAIR,
+    finish_records,
+    make_safe_records,
+    mark_every_household,
+)
 
 KLUUVI = {"lon": 24.9466, "lat": 60.1712}
 
@@ -356,3 +361,53 @@ def test_a_household_mark_and_a_valve_report_replayed_with_their_keys_are_applie
         )
         == "valves_closed"
     )
+
+
+def test_a_job_reopened_after_it_was_finished_starts_its_site_record_afresh(client):
+    """A second visit: the checklist, readings and household marks of the first are kept and
+    readable, the new visit's start empty, and made_safe needs its own zone and reading."""
+    ticket_id = _on_site(client)
+    make_safe_records(client, "crewlead", ticket_id, lel_percent=45.0)
+    _go(client, ticket_id, "made_safe", expect=200)
+    _go(client, ticket_id, "repaired", expect=200)
+    meters = mark_every_household(client, "crewlead", ticket_id)
+    _go(client, ticket_id, "gas_restored", expect=200)
+    finish_records(client, "crewlead", ticket_id, lel_percent=4.0)
+    _go(client, ticket_id, "closed", expect=200)
+
+    _go(client, ticket_id, "new", user="dispatcher", expect=200)  # the customer called back
+
+    site = client.call("dispatcher", "GET", f"/tickets/{ticket_id}/site").json
+    assert (site["visit"], site["checklist"], site["readings"]) == (2, [], [])
+    assert {h["mark"] for h in site["households"]} == {None}
+    assert site["missing"]["made_safe"] == [
+        "checklist item warning_zone_set (warning zone set)",
+        "a gas concentration reading",
+    ]
+    [first] = site["earlier_visits"]
+    assert first["visit"] == 1
+    assert sorted(c["item"] for c in first["checklist"]) == sorted(
+        ["warning_zone_set", *POST_REPAIR]
+    )
+    assert [r["lel_percent"] for r in first["readings"]] == [45.0, 4.0]
+
+    crew_id = fetch_value(client.api.dsn, "SELECT crew_id FROM users WHERE username = 'crewlead'")
+    client.call("dispatcher", "POST", f"/tickets/{ticket_id}/assign", json={"crew_id": crew_id})
+    again = client.call(
+        "crewlead", "POST", f"/tickets/{ticket_id}/site/checks", json={"item": "warning_zone_set"}
+    )
+    assert again.status_code == 201
+    assert [c["item"] for c in again.json["site"]["checklist"]] == ["warning_zone_set"]
+    visits = fetch_all(
+        client.api.dsn,
+        "SELECT visit FROM site_checks WHERE ticket_id = %s AND item = 'warning_zone_set'"
+        " ORDER BY visit",
+        (ticket_id,),
+    )
+    assert visits == [(1,), (2,)]
+    marks = fetch_value(
+        client.api.dsn,
+        "SELECT count(*) FROM household_marks WHERE ticket_id = %s AND visit = 1",
+        (ticket_id,),
+    )
+    assert marks == len(meters)
