@@ -95,7 +95,7 @@ def create_app(
     app.server.extensions["event_feed"] = feed  # so whoever serves the app can stop it
     live = WallLiveState(api.uow, follow=feed.start)  # followed from the first wall on
     feed.subscribe(live.apply)
-    register_event_stream(app.server, feed)
+    register_event_stream(app.server, feed, api)
     install_page_guard(app)
     app.layout = app_frame
     register_page_router(

@@ -116,7 +116,11 @@
     function follow() {
         var source = new EventSource("/events/stream");
         source.onmessage = function (event) {
+            // A crew lead's stream: {"id", "tickets"} of its own crew's jobs only.
             var id = Number(event.data);
+            if (isNaN(id)) {
+                try { id = Number(JSON.parse(event.data).id); } catch (e) { return; }
+            }
             if (!(id > 0) || pending) { return; }
             // A burst of events redraws once.
             pending = setTimeout(function () {
