@@ -430,6 +430,16 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "Offline: taps are kept and sent in order when the connection returns",
     ),
     "crew.offline.queued": ("已保存，等待网络", "Kept: waiting for the connection"),
+    "site.progress.title": ("现场作业", "Site work"),
+    "site.progress.status": ("状态", "Status"),
+    "site.progress.visit": ("第几次上门", "Visit"),
+    "site.progress.checklist": ("安全检查", "Checklist"),
+    "site.progress.n_of_m": ("{n}/{m}", "{n} of {m}"),
+    "site.progress.reading": ("最近浓度", "Last reading"),
+    "site.progress.stuck": ("卡死阀门", "Stuck valves"),
+    "site.progress.households": ("两阀确认", "Households marked"),
+    "site.progress.signoff": ("用户签字", "Sign-off"),
+    "site.progress.not_signed": ("未签字", "Not yet"),
 }
 
 

@@ -10,7 +10,7 @@ from dash import ALL, Input, Output, State, ctx, html, no_update
 from flask import session
 
 from dashboards import ids
-from dashboards.components import wall_parts
+from dashboards.components import site_progress, wall_parts
 from dashboards.i18n import format_clock, t
 from dashboards.pages.site_map import WALL
 from dispatch import auth, ticket_service, wall_read_model
@@ -80,6 +80,7 @@ def show_incident(api, selected, lang: str, user: dict | None) -> tuple:
         return wall_parts.incident_panel(None, lang), wall_read_model.selection_geojson(None), []
     with api.uow() as uow:
         detail = wall_read_model.incident_detail(uow, int(selected))
+        site = site_progress.read(uow, int(selected), user)
     if detail is None:
         return wall_parts.incident_panel(None, lang), wall_read_model.selection_geojson(None), []
     role = user.get("role")
@@ -89,7 +90,8 @@ def show_incident(api, selected, lang: str, user: dict | None) -> tuple:
             lang,
             may_assign=auth.allows(role, "tickets.assign"),
             may_cancel=auth.allows(role, "tickets.transition"),
-        ),
+        )
+        + site_progress.section(site, lang),
         wall_read_model.selection_geojson(detail),
         wall_parts.video_wall(detail["cameras"], lang),
     )

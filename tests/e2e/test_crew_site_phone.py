@@ -227,6 +227,23 @@ def test_households_hold_gas_restored_back_until_each_is_marked_then_the_custome
     page.screenshot(path=str(artifacts_dir / "crew_site_signed_390x844.png"), full_page=True)
     _fits_the_phone(page, 390)
     page.context.close()
+
+    # The wall shows what the crew did, in the dispatcher's ticket detail.
+    from tests.e2e.test_map_page import log_in
+
+    wall = browser.new_page(viewport={"width": 1920, "height": 1080})
+    log_in(wall, base)
+    wall.locator(".queue-row:not(.queue-head)").filter(has_text="Kaisaniemenkatu 3").click()
+    block = wall.locator(".site-progress")
+    expect(block).to_contain_text("现场作业", timeout=15_000)
+    expect(block).to_contain_text("恢复供气")
+    expect(block).to_contain_text("1/11")  # the warning zone of the checklist's 11 items
+    expect(block).to_contain_text(f"{len(meters)}/{len(meters)}")
+    expect(block).to_contain_text("燃气浓度 30 %LEL")
+    expect(block).to_contain_text("用户已签字 · 合计 120.00 元")
+    expect(block.locator("img.site-progress-thumb")).to_have_count(1)
+    wall.screenshot(path=str(artifacts_dir / "crew_site_on_the_wall_1920x1080.png"))
+    wall.close()
     assert _unexpected(errors) == []
 
 
@@ -300,6 +317,56 @@ def test_taps_made_offline_are_kept_and_sent_once_each_in_order_when_the_connect
     )
     assert refused.status == 401
     assert _status(dsn, tid) == "on_site"
+    _cancel(base, tid)
+    page.context.close()
+    assert _unexpected(errors) == []
+
+
+@pytest.mark.browser
+def test_a_hazard_notice_from_the_phone_with_a_photo_and_the_customers_refusal(
+    served,  # noqa: F811
+    browser,  # noqa: F811
+    artifacts_dir,
+):
+    from playwright.sync_api import expect
+
+    base, dsn = served
+    errors: list[str] = []
+    ticket = _assigned(base, dsn, "Kaisaniemenkatu 15")
+    tid = ticket["id"]
+    _walk(base, tid, ("accepted", "en_route", "on_site"))
+    page = _crew_page(browser, base, 360, 740, errors=errors)
+    form = page.locator("#crew-hazard-form")
+    expect(form).to_be_visible(timeout=15_000)
+    meter = int(form.locator("[data-field=meter_id] select").input_value())
+    form.locator("[data-field=hazard_type] select").select_option("aged_hose")
+    form.locator("[data-field=fix_by] input").fill("2099-12-31")
+    with page.expect_file_chooser() as chooser:
+        page.locator("#crew-hazard-photo").click()
+    chooser.value.set_files(
+        files=[{"name": "hose.jpg", "mimeType": "image/jpeg", "buffer": _jpeg()}]
+    )
+    expect(page.locator("#crew-hazard-photo")).to_contain_text("已附照片")
+
+    form.locator(".crew-refused").click()  # the customer will not sign
+
+    expect(page.locator(".crew-hazard-open")).to_have_count(1, timeout=15_000)
+    expect(page.locator(".crew-hazard-open")).to_contain_text("胶管老化")
+    expect(page.locator(".crew-hazard-open")).to_contain_text("用户拒绝签字")
+    notices = fetch_all(
+        dsn,
+        "SELECT meter_id, hazard_type, signature_png IS NULL, refused_at IS NOT NULL"
+        " FROM hazard_notices WHERE ticket_id = %s",
+        (tid,),
+    )
+    assert notices == [(meter, "aged_hose", True, True)]
+    photos = fetch_all(dsn, "SELECT note FROM ticket_photos WHERE ticket_id = %s", (tid,))
+    assert photos == [("aged_hose",)]
+    # The household with the open hazard may only be kept off.
+    household = page.locator(f".crew-household[data-meter='{meter}']")
+    expect(household.locator(".crew-mark-kept_off")).to_have_count(1)
+    page.screenshot(path=str(artifacts_dir / "crew_hazard_360x740.png"), full_page=False)
+    _fits_the_phone(page, 360)
     _cancel(base, tid)
     page.context.close()
     assert _unexpected(errors) == []
