@@ -384,6 +384,10 @@
             tap(button);
             return;
         }
+        var logout = event.target.closest && event.target.closest("a[href^='/logout']");
+        if (logout && window.caches) {  // the kept job (with the caller's phone) goes too
+            caches.delete("gasdispatch-crew-v1");
+        }
         var camera = event.target.closest && event.target.closest(".crew-photo-button");
         if (camera && document.getElementById(PAGE)) { openCamera(camera); return; }
         var clear = event.target.closest && event.target.closest("[data-clear]");
