@@ -42,7 +42,10 @@ def refresh_board(api, lang: str, signature, user: dict | None) -> tuple:
         job = board["current"]
         record = None
         if job is not None:
-            record = site_service.site_record(uow, job["ticket"]["id"], actor)
+            try:
+                record = site_service.site_record(uow, job["ticket"]["id"], actor)
+            except DispatchError:  # taken from the crew since the board was read
+                record = None
     route, site, viewport = crew_parts.map_data(job)
     ticket = None if job is None else job["ticket"]
     return (

@@ -38,6 +38,15 @@ def site_work(record: dict | None, prices: list[dict], lang: str, job_meter: int
         return []
     tid = record["ticket_id"]
     return [
+        html.Section(
+            _site_parts(record, prices, lang, job_meter, tid),
+            className="site-card crew-card crew-site",
+        )
+    ]
+
+
+def _site_parts(record: dict, prices: list[dict], lang: str, job_meter, tid: int) -> list:
+    return [
         html.H2(t("crew.site.title", lang)),
         _checklist(record, lang, tid, BEFORE_WORK, "crew.site.before"),
         _readings(record, lang, tid),

@@ -94,7 +94,7 @@ def crew_page(lang: str, user: dict | None, bounds=None) -> html.Div:
             [html.H2(t("crew.steps", lang)), html.Div(id=ids.CREW_STEPS, className="crew-steps")],
             className="site-card crew-card",
         ),
-        html.Section(id=ids.CREW_SITE, className="site-card crew-card crew-site"),
+        html.Div(id=ids.CREW_SITE),  # the site work card, while there is a job
         html.Section(id=ids.CREW_OTHERS, className="site-card crew-card crew-others"),
     ]
     page = framed_page(lang, user, CREW.path, body, name="page-crew")
