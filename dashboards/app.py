@@ -24,6 +24,7 @@ from dashboards.complaint_desk_callbacks import (
     register_complaint_desk_callbacks,
 )
 from dashboards.crew_callbacks import register_crew_callbacks
+from dashboards.crew_offline import register_offline_routes
 from dashboards.crew_position import register_position_route
 from dashboards.event_stream import register_event_stream
 from dashboards.i18n import DEFAULT_LANGUAGE, t
@@ -36,6 +37,7 @@ from dashboards.pages.crew import crew_page
 from dashboards.pages.hotline import hotline_page
 from dashboards.pages.router import app_frame, register_page_router
 from dashboards.pages.wall import wall_page
+from dashboards.site_photos import register_photo_route
 from dashboards.video import register_video_routes
 from dashboards.wall_callbacks import register_wall_callbacks
 from dashboards.web_security import content_security_policy, install_web_security, origin_of
@@ -115,7 +117,7 @@ def create_app(
     app.server.extensions["event_feed"] = feed  # so whoever serves the app can stop it
     live = WallLiveState(api.uow, follow=feed.start)  # followed from the first wall on
     feed.subscribe(live.apply)
-    register_event_stream(app.server, feed)
+    register_event_stream(app.server, feed, api)
     install_page_guard(app)
     app.layout = app_frame
     register_page_router(
@@ -136,6 +138,8 @@ def create_app(
     register_wall_callbacks(app, api, live)
     register_crew_callbacks(app, api)
     register_position_route(app.server, api)
+    register_offline_routes(app.server)
+    register_photo_route(app.server, api)
     register_manager_callbacks(app, api)
     register_callback_desk_callbacks(app, api)
     register_complaint_desk_callbacks(app, api)

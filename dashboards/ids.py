@@ -92,3 +92,6 @@ MGR_LOG_CSV = "mgr-log-csv"  # the CSV button
 MGR_LOG_DOWNLOAD = "mgr-log-download"  # dcc.Download
 MGR_LOG_NOTICE = "mgr-log-notice"  # why a review was refused
 CREW_CODES = "wall-crew-codes"  # dcc.Store: crew id -> code of the crews the panel recommends
+# the crew lead's site work and offline queue (issue 10)
+CREW_SITE = "crew-site"  # the site work section: checklist, readings, households, sign-off
+CREW_PENDING = "crew-pending"  # how many taps wait for the connection (assets/crew.js)

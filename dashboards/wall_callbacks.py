@@ -10,7 +10,7 @@ from dash import ALL, Input, Output, State, ctx, html, no_update
 from flask import session
 
 from dashboards import ids
-from dashboards.components import wall_parts
+from dashboards.components import site_progress, wall_parts
 from dashboards.i18n import format_clock, t
 from dashboards.pages.site_map import WALL
 from dispatch import auth, busiest_area, display_names, ticket_service, wall_read_model
@@ -86,6 +86,7 @@ def show_incident(api, selected, lang: str, user: dict | None, live=None) -> tup
         detail = display_names.named_detail(
             uow.cur, wall_read_model.incident_detail(uow, int(selected))
         )
+        site = site_progress.read(uow, int(selected), user)
     if detail is None:
         return wall_parts.incident_panel(None, lang), wall_read_model.selection_geojson(None), []
     role = user.get("role")
@@ -96,7 +97,8 @@ def show_incident(api, selected, lang: str, user: dict | None, live=None) -> tup
             may_assign=auth.allows(role, "tickets.assign"),
             may_cancel=auth.allows(role, "tickets.transition"),
             timezone=detail.get("timezone"),
-        ),
+        )
+        + site_progress.section(site, lang),
         wall_read_model.selection_geojson(detail),
         wall_parts.video_wall(detail["cameras"], lang),
     )

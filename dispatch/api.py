@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from math import ceil
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, jsonify, request, session
 from pydantic import BaseModel
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
@@ -137,10 +137,12 @@ ROUTES = [
         "POST",
         "/tickets/<int:ticket_id>/transition",
         "tickets.transition",
-        "Move the ticket to its next status",
+        "Move the ticket to its next status (Idempotency-Key honoured: a replay answers the"
+        " first answer)",
         "transition",
         {200: schemas.TransitionResult},
         body=schemas.TicketTransition,
+        headers=schemas.SiteIdempotencyHeaders,
         errors=(409,),
     ),
     Route(
@@ -363,6 +365,7 @@ ROUTES = [
         "report_valve",
         {200: schemas.ValveReported},
         body=schemas.ValveReport,
+        headers=schemas.SiteIdempotencyHeaders,
         errors=(409,),
     ),
     Route(
@@ -434,6 +437,7 @@ ROUTES = [
         "post_household",
         {200: schemas.HouseholdMarked},
         body=schemas.HouseholdMarkRequest,
+        headers=schemas.SiteIdempotencyHeaders,
         errors=(403, 404, 409),
     ),
     Route(
@@ -641,7 +645,9 @@ class Api(DeskHandlers):
             return None
         header = request.headers.get("Authorization", "")
         token = header[7:].strip() if header.lower().startswith("bearer ") else None
-        actor = auth.actor_for_token(uow, token, self.clock())
+        actor = _session_actor() if not header else None
+        if actor is None:
+            actor = auth.actor_for_token(uow, token, self.clock())
         auth.require(actor, action)
         return actor
 
@@ -692,8 +698,16 @@ class Api(DeskHandlers):
         return {"events": ticket_service.ticket_events(uow, ticket_id, actor)}, 200
 
     def transition(self, uow, actor, body, ticket_id):
-        return ticket_service.transition_ticket(
-            uow, ticket_id, body["status"], actor, self.clock(), reason=body.get("reason")
+        # The phone resends the taps it queued offline: a key applies its transition once.
+        return site_service.once_per_key(
+            uow,
+            actor,
+            request.headers.get("Idempotency-Key") or None,
+            ticket_id,
+            "transition",
+            lambda: ticket_service.transition_ticket(
+                uow, ticket_id, body["status"], actor, self.clock(), reason=body.get("reason")
+            ),
         ), 200
 
     def assign(self, uow, actor, body, ticket_id):
@@ -842,8 +856,15 @@ class Api(DeskHandlers):
     # --- the crew lead's phone ---
 
     def report_valve(self, uow, actor, body, ticket_id, valve_id):
-        return crew_job_service.report_valve(
-            uow, ticket_id, valve_id, body["state"], actor, self.clock(), self.ports
+        return site_service.once_per_key(
+            uow,
+            actor,
+            request.headers.get("Idempotency-Key") or None,
+            ticket_id,
+            "valve",
+            lambda: crew_job_service.report_valve(
+                uow, ticket_id, valve_id, body["state"], actor, self.clock(), self.ports
+            ),
         ), 200
 
     # --- the regulators' records ---
@@ -895,7 +916,16 @@ class Api(DeskHandlers):
         return self._site_create(site_service.add_photo, uow, actor, body, ticket_id)
 
     def post_household(self, uow, actor, body, ticket_id, meter_id):
-        return site_service.mark_household(uow, ticket_id, meter_id, body, actor, self.clock()), 200
+        return site_service.once_per_key(
+            uow,
+            actor,
+            request.headers.get("Idempotency-Key") or None,
+            ticket_id,
+            "household",
+            lambda: site_service.mark_household(
+                uow, ticket_id, meter_id, body, actor, self.clock()
+            ),
+        ), 200
 
     def resolve_hazard(self, uow, actor, body, ticket_id, hazard_id):
         return site_service.resolve_hazard(uow, ticket_id, hazard_id, actor, self.clock()), 200
@@ -941,6 +971,20 @@ class Api(DeskHandlers):
 
     def decide_adjustment(self, uow, actor, body, adjustment_id):
         return meter_service.decide_adjustment(uow, adjustment_id, body, actor, self.clock()), 201
+
+
+def _session_actor() -> Actor | None:
+    """The user logged in to the web pages, when the request carries the page's session cookie
+    and no bearer token: the crew lead's phone calls the API from its page (``assets/crew.js``)
+    without holding a token. Only a JSON body (or none) is taken with the cookie: another site
+    can send neither the cookie (SameSite=Lax) nor JSON without a CORS preflight this server
+    never grants, and the Origin check of ``dashboards.web_security`` refuses it first."""
+    user = session.get("user") if session else None
+    if not user:
+        return None
+    if request.method == "POST" and request.data and not request.is_json:
+        return None  # a form post with the cookie: needs a token like any other client
+    return Actor(user["username"], user["role"], user.get("crew_id"))
 
 
 def create_blueprint(api: Api) -> Blueprint:

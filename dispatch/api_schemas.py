@@ -521,6 +521,9 @@ class TransitionResult(BaseModel):
     id: int
     status: TicketStatus
     allowed_next: list[TicketStatus]
+    replayed: bool = Field(
+        False, description="True when an earlier request with this Idempotency-Key answered"
+    )
 
 
 class AssignResult(BaseModel):
@@ -799,6 +802,9 @@ class ValveReported(BaseModel):
     valve_id: int
     state: Literal["closed", "stuck"]
     isolation: IsolationPlan = Field(description="The plan now stored (widened after `stuck`)")
+    replayed: bool = Field(
+        False, description="True when an earlier request with this Idempotency-Key answered"
+    )
 
 
 # --- the regulators' records (reports) ---------------------------------------------------------
@@ -1048,11 +1054,22 @@ class PhotoWithImage(PhotoView):
     image_base64: str
 
 
+class EarlierVisit(BaseModel):
+    """The checklist and readings of a visit before the job was re-opened."""
+
+    visit: int
+    checklist: list[CheckDone]
+    readings: list[GasReading]
+
+
 class SiteRecord(BaseModel):
-    """The crew's site record of a job and what each gated status still needs."""
+    """The crew's site record of a job (its current visit) and what each gated status still
+    needs; a job re-opened after it was finished starts a new visit afresh."""
 
     ticket_id: int
     status: TicketStatus
+    visit: int = Field(1, description="1, then one more each time the job was re-opened")
+    earlier_visits: list[EarlierVisit] = []
     warning_radius_m: float | None
     safe_lel_percent: float
     checklist: list[CheckDone]
@@ -1088,6 +1105,7 @@ class HouseholdMarked(BaseModel):
     meter_id: int
     mark: HouseholdMark
     site: SiteRecord
+    replayed: Replayed = False
 
 
 class PriceListItem(BaseModel):

@@ -71,6 +71,18 @@ def board_signature(uow, actor: Actor) -> list:
     return signature
 
 
+def own_tickets(uow, actor: Actor, ticket_ids) -> set[int]:
+    """Those of ``ticket_ids`` that are the crew lead's own crew's jobs now (the live push to
+    a crew lead's phone carries only these)."""
+    crew_id = _crew_of(actor)
+    own = set()
+    for ticket_id in set(ticket_ids):
+        row = uow.tickets.row(ticket_id)
+        if row is not None and row["crew_id"] == crew_id:
+            own.add(ticket_id)
+    return own
+
+
 def job_detail(uow, ticket_id: int, actor: Actor, now: datetime) -> dict:
     """One job as the crew lead works it: the ticket (its caller's phone unmasked for the lead
     of this job, and that read logged), the assignment's road route and ETA (else the route

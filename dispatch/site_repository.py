@@ -7,6 +7,13 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
+#: The ticket's current visit: 1 + the times it was re-opened (a re-opened job's checklist,
+#: readings and marks start afresh; earlier visits are kept). Expects ``%(t)s``.
+VISIT = (
+    "(SELECT 1 + count(*) FROM ticket_events e WHERE e.ticket_id = %(t)s"
+    " AND e.event_type = 'reopened')"
+)
+
 
 class SiteRepository:
     def __init__(self, cur) -> None:
@@ -14,36 +21,45 @@ class SiteRepository:
 
     # --- checklist and readings ---
 
-    def checks(self, ticket_id: int) -> list[dict]:
+    def visit(self, ticket_id: int) -> int:
+        """The ticket's current visit (1 until it is re-opened)."""
+        self.cur.execute(f"SELECT {VISIT} AS visit", {"t": ticket_id})
+        return int(self.cur.fetchone()["visit"])
+
+    def checks(self, ticket_id: int, visit: int | None = None) -> list[dict]:
+        """The checklist of the current visit (or of ``visit``)."""
         self.cur.execute(
-            "SELECT item, done_at, done_by, data FROM site_checks WHERE ticket_id = %s"
-            " ORDER BY done_at, item",
-            (ticket_id,),
+            "SELECT item, done_at, done_by, data FROM site_checks WHERE ticket_id = %(t)s"
+            f" AND visit = COALESCE(%(v)s, {VISIT}) ORDER BY done_at, item",
+            {"t": ticket_id, "v": visit},
         )
         return [dict(r) for r in self.cur.fetchall()]
 
     def add_check(self, ticket_id: int, item: str, *, at: datetime, by: str, data: dict) -> bool:
         """Record an item; False when it was already recorded (the first time counts)."""
         self.cur.execute(
-            "INSERT INTO site_checks (ticket_id, item, done_at, done_by, data)"
-            " VALUES (%s, %s, %s, %s, %s) ON CONFLICT (ticket_id, item) DO NOTHING",
-            (ticket_id, item, at, by, json.dumps(data)),
+            "INSERT INTO site_checks (ticket_id, visit, item, done_at, done_by, data)"
+            f" VALUES (%(t)s, {VISIT}, %(item)s, %(at)s, %(by)s, %(data)s)"
+            " ON CONFLICT (ticket_id, visit, item) DO NOTHING",
+            {"t": ticket_id, "item": item, "at": at, "by": by, "data": json.dumps(data)},
         )
         return self.cur.rowcount == 1
 
-    def readings(self, ticket_id: int) -> list[dict]:
+    def readings(self, ticket_id: int, visit: int | None = None) -> list[dict]:
+        """The gas readings of the current visit (or of ``visit``)."""
         self.cur.execute(
             "SELECT id, lel_percent, measured_at, place, recorded_by FROM gas_readings"
-            " WHERE ticket_id = %s ORDER BY measured_at, id",
-            (ticket_id,),
+            f" WHERE ticket_id = %(t)s AND visit = COALESCE(%(v)s, {VISIT})"
+            " ORDER BY measured_at, id",
+            {"t": ticket_id, "v": visit},
         )
         return [dict(r) for r in self.cur.fetchall()]
 
     def add_reading(self, ticket_id: int, **reading) -> int:
         self.cur.execute(
-            "INSERT INTO gas_readings (ticket_id, lel_percent, measured_at, place, recorded_by)"
-            " VALUES (%(t)s, %(lel_percent)s, %(measured_at)s, %(place)s, %(recorded_by)s)"
-            " RETURNING id",
+            "INSERT INTO gas_readings (ticket_id, visit, lel_percent, measured_at, place,"
+            f" recorded_by) VALUES (%(t)s, {VISIT}, %(lel_percent)s, %(measured_at)s,"
+            " %(place)s, %(recorded_by)s) RETURNING id",
             {"t": ticket_id, **reading},
         )
         return int(self.cur.fetchone()["id"])
@@ -60,19 +76,22 @@ class SiteRepository:
         return [found.get(m, {"meter_id": m, "meter_no": None, "address": None}) for m in meter_ids]
 
     def marks(self, ticket_id: int) -> dict[int, dict]:
+        """The two-valve marks of the current visit."""
         self.cur.execute(
-            "SELECT meter_id, mark, marked_at, marked_by FROM household_marks WHERE ticket_id = %s",
-            (ticket_id,),
+            "SELECT meter_id, mark, marked_at, marked_by FROM household_marks"
+            f" WHERE ticket_id = %(t)s AND visit = {VISIT}",
+            {"t": ticket_id},
         )
         return {int(r["meter_id"]): dict(r) for r in self.cur.fetchall()}
 
     def set_mark(self, ticket_id: int, meter_id: int, mark: str, *, at: datetime, by: str) -> None:
         self.cur.execute(
-            "INSERT INTO household_marks (ticket_id, meter_id, mark, marked_at, marked_by)"
-            " VALUES (%s, %s, %s, %s, %s) ON CONFLICT (ticket_id, meter_id) DO UPDATE"
+            "INSERT INTO household_marks (ticket_id, visit, meter_id, mark, marked_at,"
+            f" marked_by) VALUES (%(t)s, {VISIT}, %(m)s, %(mark)s, %(at)s, %(by)s)"
+            " ON CONFLICT (ticket_id, visit, meter_id) DO UPDATE"
             " SET mark = EXCLUDED.mark, marked_at = EXCLUDED.marked_at,"
             " marked_by = EXCLUDED.marked_by",
-            (ticket_id, meter_id, mark, at, by),
+            {"t": ticket_id, "m": meter_id, "mark": mark, "at": at, "by": by},
         )
 
     # --- hazard notices ---

@@ -372,35 +372,62 @@ def get_photo(uow, ticket_id: int, photo_id: int, actor: Actor) -> dict:
     }
 
 
+def once_per_key(uow, actor: Actor, key: str | None, ticket_id: int, kind: str, apply) -> dict:
+    """``apply()`` once per Idempotency-Key of ``actor`` (the site records' keys): a replay
+    answers the first answer with ``"replayed": True`` and applies nothing. For requests whose
+    own use case checks the ticket (a status transition)."""
+    if key is None:
+        return apply()
+    _check_key(key)
+    earlier = uow.site.replayed(actor.username, key)
+    if earlier is not None:
+        return _replay(uow, actor, earlier, ticket_id, kind)
+    answer = apply()
+    _remember(uow, actor, key, ticket_id, kind, answer)
+    return answer
+
+
 # --- helpers ------------------------------------------------------------------------------------
 
 
 def _once(uow, actor: Actor, key: str | None, ticket_id: int, kind: str, make) -> dict:
     """Run ``make(row)`` once per Idempotency-Key: a replay answers the first answer."""
     if key is not None:
-        if not key or len(key) > MAX_IDEMPOTENCY_KEY:
-            raise InvalidInput(
-                f"`Idempotency-Key` must have 1 to {MAX_IDEMPOTENCY_KEY} characters",
-                "Idempotency-Key",
-            )
+        _check_key(key)
         earlier = uow.site.replayed(actor.username, key)
         if earlier is not None:
-            if earlier["ticket_id"] != ticket_id or earlier["kind"] != kind:
-                raise Conflict(
-                    "`Idempotency-Key` was used for another request; use a new key",
-                    "Idempotency-Key",
-                )
-            _visible_row(uow, ticket_id, actor)
-            return {**earlier["answer"], "replayed": True}
+            return _replay(uow, actor, earlier, ticket_id, kind)
     row = _writable_row(uow, ticket_id, actor)
     answer = make(row)
-    if key is not None and not uow.site.remember(actor.username, key, ticket_id, kind, answer):
+    if key is not None:
+        _remember(uow, actor, key, ticket_id, kind, answer)
+    return answer
+
+
+def _check_key(key: str) -> None:
+    if not key or len(key) > MAX_IDEMPOTENCY_KEY:
+        raise InvalidInput(
+            f"`Idempotency-Key` must have 1 to {MAX_IDEMPOTENCY_KEY} characters",
+            "Idempotency-Key",
+        )
+
+
+def _replay(uow, actor: Actor, earlier: dict, ticket_id: int, kind: str) -> dict:
+    if earlier["ticket_id"] != ticket_id or earlier["kind"] != kind:
+        raise Conflict(
+            "`Idempotency-Key` was used for another request; use a new key", "Idempotency-Key"
+        )
+    _visible_row(uow, ticket_id, actor)
+    return {**earlier["answer"], "replayed": True}
+
+
+def _remember(uow, actor: Actor, key: str, ticket_id: int, kind: str, answer: dict) -> None:
+    if not uow.site.remember(actor.username, key, ticket_id, kind, answer):
         raise Conflict(
             "a request with this `Idempotency-Key` was applied meanwhile; send it again to get"
             " its answer",
             "Idempotency-Key",
         )
-    return answer
 
 
 def _visible_row(uow, ticket_id: int, actor: Actor) -> dict:
@@ -468,30 +495,23 @@ def _record(uow, row: dict, settings: SiteSettings) -> dict:
     hazards = uow.site.hazards(ticket_id=ticket_id)
     open_meters = {h["meter_id"] for h in hazards if h["resolved_at"] is None}
     signoff = uow.site.signoff(ticket_id)
+    visit = uow.site.visit(ticket_id)
     return {
         "ticket_id": ticket_id,
         "status": row["status"],
+        "visit": visit,
+        "earlier_visits": [
+            {
+                "visit": v,
+                "checklist": _checks_view(uow.site.checks(ticket_id, v)),
+                "readings": _readings_view(uow.site.readings(ticket_id, v), settings),
+            }
+            for v in range(1, visit)
+        ],
         "warning_radius_m": (plan.get("warning_zone") or {}).get("radius_m"),
         "safe_lel_percent": settings.safe_lel_percent,
-        "checklist": [
-            {
-                "item": c["item"],
-                "done_at": iso_time(c["done_at"]),
-                "done_by": c["done_by"],
-                "data": c["data"],
-            }
-            for c in uow.site.checks(ticket_id)
-        ],
-        "readings": [
-            {
-                "id": r["id"],
-                "lel_percent": r["lel_percent"],
-                "measured_at": iso_time(r["measured_at"]),
-                "place": r["place"],
-                "safe": r["lel_percent"] < settings.safe_lel_percent,
-            }
-            for r in readings
-        ],
+        "checklist": _checks_view(uow.site.checks(ticket_id)),
+        "readings": _readings_view(readings, settings),
         "households": [
             {
                 "meter_id": h["meter_id"],
@@ -513,6 +533,31 @@ def _record(uow, row: dict, settings: SiteSettings) -> dict:
             for to in ("made_safe", "gas_restored", "closed")
         },
     }
+
+
+def _checks_view(checks: list[dict]) -> list[dict]:
+    return [
+        {
+            "item": c["item"],
+            "done_at": iso_time(c["done_at"]),
+            "done_by": c["done_by"],
+            "data": c["data"],
+        }
+        for c in checks
+    ]
+
+
+def _readings_view(readings: list[dict], settings: SiteSettings) -> list[dict]:
+    return [
+        {
+            "id": r["id"],
+            "lel_percent": r["lel_percent"],
+            "measured_at": iso_time(r["measured_at"]),
+            "place": r["place"],
+            "safe": r["lel_percent"] < settings.safe_lel_percent,
+        }
+        for r in readings
+    ]
 
 
 def _hazard_view(h: dict) -> dict:

@@ -4,11 +4,11 @@ and tests check them without a browser. Big touch targets; nothing wider than th
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 from dash import html
 
-from dashboards import ids
 from dashboards.i18n import (
     MISSING,
     format_duration,
@@ -159,9 +159,14 @@ def valve_list(job: dict | None, lang: str) -> list:
             buttons = [
                 html.Button(
                     t(f"crew.valve_{state}", lang),
-                    id={"type": ids.CREW_VALVE_BUTTON, "index": f"{valve['id']}:{state}"},
-                    n_clicks=0,
-                    className=f"crew-button crew-valve-{state}",
+                    type="button",
+                    className=f"crew-button crew-act crew-valve-{state}",
+                    **{
+                        "data-url": f"/api/v1/tickets/{job['ticket']['id']}/valves/{valve['id']}",
+                        "data-body": json.dumps({"state": state}),
+                        "data-ok": t(f"crew.reported_{state}", lang, valve=valve["id"]),
+                        "data-once": "1",
+                    },
                 )
                 for state in ("closed", "stuck")
             ]
@@ -189,10 +194,14 @@ def valve_list(job: dict | None, lang: str) -> list:
     return [html.Ol(items, className="crew-valve-list")]
 
 
-def status_buttons(job: dict | None, lang: str) -> list:
-    """One button per step of the work; a step not possible now is disabled with the reason."""
+def status_buttons(job: dict | None, lang: str, needs: dict[str, str] | None = None) -> list:
+    """One button per step of the work; a step not possible now is disabled with the reason.
+    ``needs``: what the site record still lacks for a step (shown under it, and with the
+    server's refusal if it is tapped anyway). Each tap is a request sent by assets/crew.js."""
     if job is None:
         return []
+    needs = needs or {}
+    url = f"/api/v1/tickets/{job['ticket']['id']}/transition"
     steps = job["steps"]
     next_ones = [s["status"] for s in steps if s["reason"] in (None, "dispatcher_only")]
     first = ", ".join(t(f"crew.step.{s}", lang) for s in next_ones) or MISSING
@@ -204,19 +213,31 @@ def status_buttons(job: dict | None, lang: str) -> list:
             why = t("crew.reason.not_next", lang, next=first)
         elif reason is not None:
             why = t(f"crew.reason.{reason}", lang)
+        need = needs.get(step["status"]) if not step["done"] else None
+        if need:
+            why = (why + " · " if why else "") + t("crew.site.still_needed", lang, what=need)
+        label = t(f"crew.step.{step['status']}", lang)
         out.append(
             html.Div(
                 [
                     html.Button(
-                        t(f"crew.step.{step['status']}", lang),
-                        id={"type": ids.CREW_STEP_BUTTON, "index": step["status"]},
-                        n_clicks=0,
+                        label,
+                        type="button",
                         disabled=not step["enabled"],
-                        className="crew-button crew-step"
+                        className="crew-button crew-step crew-act"
                         + (" crew-step-done" if step["done"] else ""),
-                        **{"data-status": step["status"]},
+                        **{
+                            "data-status": step["status"],
+                            "data-url": url,
+                            "data-body": json.dumps({"status": step["status"]}),
+                            "data-ok": t("crew.status_set", lang, status=label),
+                            "data-needs": need or "",
+                        },
                     ),
-                    html.Span(why or "", className="crew-step-reason"),
+                    html.Span(
+                        why or "",
+                        className="crew-step-reason" + (" crew-step-needs" if need else ""),
+                    ),
                 ],
                 className="crew-step-row",
             )

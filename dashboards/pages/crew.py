@@ -59,6 +59,19 @@ def crew_page(lang: str, user: dict | None, bounds=None) -> html.Div:
         dcc.Store(id=ids.CREW_VERSION, data=0),
         dcc.Interval(id=ids.CREW_TICK, interval=FALLBACK_REFRESH_MS, n_intervals=0),
         html.Div(id=ids.CREW_NOTICE, className="crew-notice", role="status"),
+        # Filled by assets/crew.js: taps waiting for the connection.
+        html.Div(
+            id=ids.CREW_PENDING,
+            className="crew-pending",
+            role="status",
+            **{
+                "data-waiting": t("crew.offline.waiting", lang),
+                "data-offline": t("crew.offline.offline", lang),
+                "data-queued": t("crew.offline.queued", lang),
+                "data-failed": t("crew.failed", lang),
+                "data-sign-first": t("crew.site.sign_first", lang),
+            },
+        ),
         html.Section(
             [html.H2(t("crew.my_job", lang)), html.Div(id=ids.CREW_CURRENT)],
             className="site-card crew-card crew-job",
@@ -81,6 +94,7 @@ def crew_page(lang: str, user: dict | None, bounds=None) -> html.Div:
             [html.H2(t("crew.steps", lang)), html.Div(id=ids.CREW_STEPS, className="crew-steps")],
             className="site-card crew-card",
         ),
+        html.Div(id=ids.CREW_SITE),  # the site work card, while there is a job
         html.Section(id=ids.CREW_OTHERS, className="site-card crew-card crew-others"),
     ]
     page = framed_page(lang, user, CREW.path, body, name="page-crew")

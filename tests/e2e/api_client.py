@@ -9,8 +9,11 @@ from datetime import UTC, datetime
 import flask
 
 from dispatch.api import Api, create_blueprint
-from dispatch.cli import DEMO_PASSWORD
+from dispatch.cli import DEMO_PASSWORD, DEMO_USERS
 from tests.e2e.api_contract import Contract
+
+#: The demo user of each role (every role has one; `dispatch demo load` makes them).
+DEMO_USER_OF_ROLE = {role: user for user, role in DEMO_USERS}
 
 
 class MovableClock:

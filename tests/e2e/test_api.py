@@ -8,21 +8,9 @@ import pytest
 from dispatch.api import ROUTES, openapi_document
 from dispatch.auth import PERMISSIONS, ROLES
 from tests.dbutil import fetch_value
-from tests.e2e.api_client import ApiClient, MovableClock
+from tests.e2e.api_client import DEMO_USER_OF_ROLE, ApiClient, MovableClock
 from tests.e2e.site_work import finish_records, make_safe_records, mark_every_household
 
-DEMO_USER_OF_ROLE = {
-    "admin": "admin",
-    "dispatcher": "dispatcher",
-    "hotline_agent": "hotline",
-    "manager": "manager",
-    "crew_lead": "crewlead",
-    "callback_agent": "callbacks",
-    "complaint_handler": "complaints",
-    "meter_team_lead": "meterlead",
-    "finance_manager": "finance",
-    "vice_president": "vp",
-}
 # A point on a Helsinki street inside the demo territory, and one far outside it.
 KLUUVI = {"lon": 24.9466, "lat": 60.1712}
 OUTSIDE = {"lon": 25.3, "lat": 60.4}

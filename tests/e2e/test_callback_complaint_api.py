@@ -17,17 +17,8 @@ from dispatch.auth import PERMISSIONS, ROLES
 from dispatch.callback_service import draw_daily_callbacks
 from dispatch.unit_of_work import UnitOfWork
 from tests.dbutil import execute, fetch_all, fetch_value, table_counts
-from tests.e2e.api_client import ApiClient, MovableClock
+from tests.e2e.api_client import DEMO_USER_OF_ROLE, ApiClient, MovableClock
 
-DEMO_USER_OF_ROLE = {
-    "admin": "admin",
-    "dispatcher": "dispatcher",
-    "hotline_agent": "hotline",
-    "manager": "manager",
-    "crew_lead": "crewlead",
-    "callback_agent": "callbacks",
-    "complaint_handler": "complaints",
-}
 KLUUVI = {"lon": 24.9466, "lat": 60.1712}
 # The day the callbacks are drawn; jobs finished 3 to 5 days before it are in the window.
 DRAW_DAY = date(2026, 11, 20)

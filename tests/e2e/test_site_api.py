@@ -14,7 +14,12 @@ from PIL import ExifTags, Image
 
 from tests.dbutil import fetch_all, fetch_value
 from tests.e2e.api_client import ApiClient, MovableClock
-from tests.e2e.site_work import finish_records, make_safe_records, mark_every_household
+from tests.e2e.site_work import (
+    POST_REPAIR,
+    finish_records,
+    make_safe_records,
+    mark_every_household,
+)
 
 KLUUVI = {"lon": 24.9466, "lat": 60.1712}
 
@@ -279,3 +284,130 @@ def test_another_crews_lead_is_refused_the_site_record(client):
 
     assert (seen.status_code, wrote.status_code) == (403, 403)
     assert fetch_value(client.api.dsn, "SELECT count(*) FROM gas_readings") == 0
+
+
+def test_a_transition_replayed_with_its_idempotency_key_is_applied_once(client):
+    """The phone resends a status tap it queued offline: the second delivery answers the first
+    answer and writes nothing (one status event, the ticket's version moved once)."""
+    ticket_id = _on_site(client)
+    key = {"Idempotency-Key": "phone-tap-7f3a"}
+    make_safe_records(client, "crewlead", ticket_id)
+    body = {"status": "made_safe"}
+    path = f"/tickets/{ticket_id}/transition"
+
+    first = client.call("crewlead", "POST", path, json=body, headers=key)
+    again = client.call("crewlead", "POST", path, json=body, headers=key)
+
+    assert (first.status_code, first.json["status"], first.json.get("replayed", False)) == (
+        200,
+        "made_safe",
+        False,
+    )
+    assert (again.status_code, again.json["status"], again.json["replayed"]) == (
+        200,
+        "made_safe",
+        True,
+    )
+    made_safe_events = fetch_value(
+        client.api.dsn,
+        "SELECT count(*) FROM ticket_events WHERE ticket_id = %s AND to_status = 'made_safe'",
+        (ticket_id,),
+    )
+    assert made_safe_events == 1
+    other = client.call(
+        "crewlead",
+        "POST",
+        f"/tickets/{ticket_id}/site/readings",
+        headers=key,
+        json={"lel_percent": 1.0},
+    )
+    assert (other.status_code, other.json["field"]) == (409, "Idempotency-Key")
+
+
+def test_a_household_mark_and_a_valve_report_replayed_with_their_keys_are_applied_once(client):
+    ticket_id = _on_site(client)
+    site = client.call("crewlead", "GET", f"/tickets/{ticket_id}/site").json
+    meter = site["households"][0]["meter_id"]
+    path = f"/tickets/{ticket_id}/households/{meter}"
+    for _ in range(2):
+        client.call(
+            "crewlead",
+            "POST",
+            path,
+            json={"mark": "not_at_home"},
+            headers={"Idempotency-Key": "mark-1"},
+        )
+    client.call("crewlead", "POST", path, json={"mark": "valves_closed"})
+    replay = client.call(
+        "crewlead",
+        "POST",
+        path,
+        json={"mark": "not_at_home"},
+        headers={"Idempotency-Key": "mark-1"},
+    )
+    assert replay.json["replayed"] is True
+    marks = fetch_all(
+        client.api.dsn,
+        "SELECT data->>'mark' FROM ticket_events WHERE ticket_id = %s"
+        " AND event_type = 'household_marked' ORDER BY id",
+        (ticket_id,),
+    )
+    assert [m[0] for m in marks] == ["not_at_home", "valves_closed"]
+    assert (
+        fetch_value(
+            client.api.dsn,
+            "SELECT mark FROM household_marks WHERE ticket_id = %s AND meter_id = %s",
+            (ticket_id, meter),
+        )
+        == "valves_closed"
+    )
+
+
+def test_a_job_reopened_after_it_was_finished_starts_its_site_record_afresh(client):
+    """A second visit: the checklist, readings and household marks of the first are kept and
+    readable, the new visit's start empty, and made_safe needs its own zone and reading."""
+    ticket_id = _on_site(client)
+    make_safe_records(client, "crewlead", ticket_id, lel_percent=45.0)
+    _go(client, ticket_id, "made_safe", expect=200)
+    _go(client, ticket_id, "repaired", expect=200)
+    meters = mark_every_household(client, "crewlead", ticket_id)
+    _go(client, ticket_id, "gas_restored", expect=200)
+    finish_records(client, "crewlead", ticket_id, lel_percent=4.0)
+    _go(client, ticket_id, "closed", expect=200)
+
+    _go(client, ticket_id, "new", user="dispatcher", expect=200)  # the customer called back
+
+    site = client.call("dispatcher", "GET", f"/tickets/{ticket_id}/site").json
+    assert (site["visit"], site["checklist"], site["readings"]) == (2, [], [])
+    assert {h["mark"] for h in site["households"]} == {None}
+    assert site["missing"]["made_safe"] == [
+        "checklist item warning_zone_set (warning zone set)",
+        "a gas concentration reading",
+    ]
+    [first] = site["earlier_visits"]
+    assert first["visit"] == 1
+    assert sorted(c["item"] for c in first["checklist"]) == sorted(
+        ["warning_zone_set", *POST_REPAIR]
+    )
+    assert [r["lel_percent"] for r in first["readings"]] == [45.0, 4.0]
+
+    crew_id = fetch_value(client.api.dsn, "SELECT crew_id FROM users WHERE username = 'crewlead'")
+    client.call("dispatcher", "POST", f"/tickets/{ticket_id}/assign", json={"crew_id": crew_id})
+    again = client.call(
+        "crewlead", "POST", f"/tickets/{ticket_id}/site/checks", json={"item": "warning_zone_set"}
+    )
+    assert again.status_code == 201
+    assert [c["item"] for c in again.json["site"]["checklist"]] == ["warning_zone_set"]
+    visits = fetch_all(
+        client.api.dsn,
+        "SELECT visit FROM site_checks WHERE ticket_id = %s AND item = 'warning_zone_set'"
+        " ORDER BY visit",
+        (ticket_id,),
+    )
+    assert visits == [(1,), (2,)]
+    marks = fetch_value(
+        client.api.dsn,
+        "SELECT count(*) FROM household_marks WHERE ticket_id = %s AND visit = 1",
+        (ticket_id,),
+    )
+    assert marks == len(meters)

@@ -295,7 +295,10 @@ class FakeSite:
         self.images: list[dict] = []
         self.keys: dict[tuple[str, str], dict] = {}
 
-    def checks(self, ticket_id: int) -> list[dict]:
+    def visit(self, ticket_id: int) -> int:  # re-opened jobs' visits: the PostGIS tests
+        return 1
+
+    def checks(self, ticket_id: int, visit: int | None = None) -> list[dict]:
         return copy.deepcopy(list(self.checks_of.get(ticket_id, {}).values()))
 
     def add_check(self, ticket_id: int, item: str, *, at, by, data) -> bool:
@@ -305,7 +308,7 @@ class FakeSite:
         done[item] = {"item": item, "done_at": at, "done_by": by, "data": dict(data)}
         return True
 
-    def readings(self, ticket_id: int) -> list[dict]:
+    def readings(self, ticket_id: int, visit: int | None = None) -> list[dict]:
         rows = self.readings_of.get(ticket_id, [])
         return copy.deepcopy(sorted(rows, key=lambda r: (r["measured_at"], r["id"])))
 

@@ -3,12 +3,13 @@ a redraw and a tap return, in both languages. No database and no browser."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from dash import no_update
 
-from dashboards import crew_callbacks, crew_position, ids
+from dashboards import crew_callbacks, crew_position
 from dashboards.components import crew_parts
 from dispatch import ticket_service
 from dispatch.actor import Actor
@@ -98,7 +99,7 @@ def test_the_board_draws_the_crews_job_and_remembers_what_it_drew(api):
 
     out = crew_callbacks.refresh_board(api, "zh-CN", None, LEAD)
 
-    card, way, valves, _steps, others, route, site, viewport, job, signature = out
+    card, way, valves, _steps, others, site_work, route, site, viewport, job, signature = out
     assert "T20261129-000001" in _text(card) and "Kaisaniemenkatu 5" in _text(card)
     tel = _find(card, lambda c: getattr(c, "className", "") == "crew-tel")
     assert [a.href for a in tel] == ["tel:13812345678"]
@@ -117,6 +118,7 @@ def test_the_board_draws_the_crews_job_and_remembers_what_it_drew(api):
     assert job == {"ticket_id": ticket_id, "crew_id": 1, "open": True}
     assert "阀门 7" in _text(valves) and "距漏点 111 米" in _text(valves)
     assert "待办任务" in _text(others)
+    assert "已设置警戒区" in _text(site_work) and "作业前 (0/5)" in _text(site_work)
     assert signature is not None
 
 
@@ -127,7 +129,7 @@ def test_a_redraw_with_nothing_new_sends_nothing_and_logs_no_read(api):
 
     out = crew_callbacks.refresh_board(api, "en", signature, LEAD)
 
-    assert out == (no_update,) * 10
+    assert out == (no_update,) * 11
     assert len(api.unit.events.reads) == reads
 
 
@@ -146,71 +148,54 @@ def test_a_user_leading_no_crew_is_told_so(api):
     assert _text(card) == "Your user leads no crew"
 
 
-def test_a_status_tap_moves_the_job_and_says_so_in_the_language(api):
+def _buttons(component) -> list:
+    return _find(component, lambda c: "crew-act" in (getattr(c, "className", None) or ""))
+
+
+def test_each_status_button_stands_for_its_api_request_and_says_so_in_the_language(api):
     ticket_id = _assigned_leak(api)
-    job = {"ticket_id": ticket_id, "crew_id": 1, "open": True}
-    tapped = {"type": ids.CREW_STEP_BUTTON, "index": "accepted"}
 
-    notice, redraw = crew_callbacks.tap_step(api, tapped, 1, job, "en", LEAD)
+    steps = crew_callbacks.refresh_board(api, "en", None, LEAD)[3]
 
-    assert (notice, redraw) == ("Status now: Accept", True)
-    assert api.unit.tickets.row(ticket_id)["status"] == "accepted"
+    accept = next(b for b in _buttons(steps) if b.__dict__["data-status"] == "accepted")
+    assert accept.__dict__["data-url"] == f"/api/v1/tickets/{ticket_id}/transition"
+    assert json.loads(accept.__dict__["data-body"]) == {"status": "accepted"}
+    assert accept.__dict__["data-ok"] == "Status now: Accept"
 
 
-def test_a_crew_lead_tapping_finished_too_early_is_refused_by_the_service_and_told_why(api):
+def test_the_steps_gated_by_the_site_rules_say_what_they_still_need(api):
     ticket_id = _assigned_leak(api)
     lead = Actor("crewlead", "crew_lead", 1)
-    for step in ("accepted", "en_route", "on_site", "repaired"):
+    for step in ("accepted", "en_route", "on_site"):
         ticket_service.transition_ticket(api.unit, ticket_id, step, lead, NOW)
-    job = {"ticket_id": ticket_id, "crew_id": 1, "open": True}
-    tapped = {"type": ids.CREW_STEP_BUTTON, "index": "closed"}
 
-    notice, _ = crew_callbacks.tap_step(api, tapped, 1, job, "en", LEAD)
+    steps = crew_callbacks.refresh_board(api, "en", None, LEAD)[3]
 
-    # A leak that cut gas: gas restored and the post-repair checks come first (site rules).
-    assert notice.startswith("Not done: cannot go to `closed`; missing: gas_restored first")
-    assert api.unit.tickets.row(ticket_id)["status"] == "repaired"
+    made_safe = next(b for b in _buttons(steps) if b.__dict__["data-status"] == "made_safe")
+    assert made_safe.__dict__["data-needs"] == "Warning zone set; a gas reading"
+    assert "Still needed: Warning zone set; a gas reading" in _text(steps)
 
 
-def test_a_button_redrawn_with_no_click_does_nothing(api):
-    tapped = {"type": ids.CREW_STEP_BUTTON, "index": "accepted"}
-
-    assert crew_callbacks.tap_step(api, tapped, 0, {"ticket_id": 1}, "en", LEAD) == (
-        no_update,
-        False,
-    )
-
-
-def test_a_stuck_valve_tap_widens_the_plan_and_says_dispatch_is_alerted(api):
+def test_a_valve_button_stands_for_its_report(api):
     ticket_id = _assigned_leak(api)
-    job = {"ticket_id": ticket_id, "crew_id": 1, "open": True}
-    tapped = {"type": ids.CREW_VALVE_BUTTON, "index": "7:stuck"}
 
-    notice, redraw = crew_callbacks.tap_valve(api, tapped, 1, job, "zh-CN", LEAD)
+    valves = crew_callbacks.refresh_board(api, "zh-CN", None, LEAD)[2]
 
-    assert notice == "阀门 7 卡死：关阀方案已扩大，调度已收到告警" and redraw
-    assert [v["id"] for v in api.unit.tickets.isolation_plan(ticket_id)["valves"]] == [9, 8]
-
-
-def test_another_crews_lead_cannot_report_a_valve_from_the_page(api):
-    ticket_id = _assigned_leak(api, crew_id=1)
-    job = {"ticket_id": ticket_id, "crew_id": 1, "open": True}
-    tapped = {"type": ids.CREW_VALVE_BUTTON, "index": "7:stuck"}
-
-    notice, _ = crew_callbacks.tap_valve(api, tapped, 1, job, "en", OTHER_LEAD)
-
-    assert notice.startswith("Not done: a crew lead reports only on its own crew's jobs")
-    assert [v["id"] for v in api.unit.tickets.isolation_plan(ticket_id)["valves"]] == [7, 8]
+    stuck = next(b for b in _buttons(valves) if "crew-valve-stuck" in b.className)
+    assert stuck.__dict__["data-url"] == f"/api/v1/tickets/{ticket_id}/valves/7"
+    assert json.loads(stuck.__dict__["data-body"]) == {"state": "stuck"}
+    assert stuck.__dict__["data-ok"] == "阀门 7 卡死：关阀方案已扩大，调度已收到告警"
 
 
 def test_status_buttons_show_the_reason_a_step_is_not_possible_now():
     job = {
+        "ticket": {"id": 5},
         "steps": [
             {"status": "accepted", "enabled": False, "done": True, "reason": "done"},
             {"status": "en_route", "enabled": True, "done": False, "reason": None},
             {"status": "on_site", "enabled": False, "done": False, "reason": "not_next"},
             {"status": "closed", "enabled": False, "done": False, "reason": "dispatcher_only"},
-        ]
+        ],
     }
 
     rows = crew_parts.status_buttons(job, "en")
