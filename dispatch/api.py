@@ -23,6 +23,7 @@ from dispatch import (
     complaint_service,
     crew_job_service,
     crew_service,
+    customer_service,
     json_shapes,
     kpi_repository,
     report_service,
@@ -503,6 +504,25 @@ ROUTES = [
         {200: schemas.PhotoWithImage},
         errors=(403, 404),
     ),
+    # the hotline's customer search and file (dispatch.customer_service)
+    Route(
+        "GET",
+        "/customers",
+        "customers.search",
+        "Find a customer by phone, account or meter number (or a part), or address (fuzzy)",
+        "search_customers",
+        {200: schemas.CustomerSearchResult},
+        query=schemas.CustomerSearchQuery,
+    ),
+    Route(
+        "GET",
+        "/customers/<int:customer_id>",
+        "customers.get",
+        "The customer's file: account, meters, past tickets, complaints, call-backs, hazards",
+        "get_customer",
+        {200: schemas.CustomerFile},
+        errors=(404,),
+    ),
 ]
 
 
@@ -808,6 +828,14 @@ class Api:
 
     def get_photo(self, uow, actor, body, ticket_id, photo_id):
         return site_service.get_photo(uow, ticket_id, photo_id, actor), 200
+
+    # --- the hotline's customer search ---
+
+    def search_customers(self, uow, actor, query):
+        return customer_service.search_customers(uow, query["q"], actor), 200
+
+    def get_customer(self, uow, actor, body, customer_id):
+        return customer_service.customer_file(uow, customer_id, actor), 200
 
 
 def create_blueprint(api: Api) -> Blueprint:

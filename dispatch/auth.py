@@ -64,6 +64,9 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "site.record": frozenset({"dispatcher", "crew_lead", "admin"}),
     "hazards.list": frozenset({"dispatcher", "manager", "admin"}),
     "price_list": _ALL,
+    # The hotline's customer search and customer file (dispatch.customer_service).
+    "customers.search": frozenset({"hotline_agent", "dispatcher", "admin"}),
+    "customers.get": frozenset({"hotline_agent", "dispatcher", "admin"}),
 }
 #: Roles that see customers' and callers' names and phones unmasked (a crew lead only on its
 #: own jobs); everyone else sees them masked.
