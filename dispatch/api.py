@@ -26,6 +26,7 @@ from dispatch import (
     customer_service,
     json_shapes,
     kpi_repository,
+    reply_service,
     report_service,
     site_service,
     ticket_service,
@@ -523,6 +524,15 @@ ROUTES = [
         {200: schemas.CustomerFile},
         errors=(404,),
     ),
+    Route(
+        "POST",
+        "/tickets/<int:ticket_id>/reply",
+        "tickets.reply",
+        "Record that the reply promised to the caller (promised_reply_at) was given",
+        "record_reply",
+        {200: schemas.ReplyRecorded},
+        errors=(404, 409),
+    ),
 ]
 
 
@@ -836,6 +846,9 @@ class Api:
 
     def get_customer(self, uow, actor, body, customer_id):
         return customer_service.customer_file(uow, customer_id, actor), 200
+
+    def record_reply(self, uow, actor, body, ticket_id):
+        return reply_service.record_reply(uow, ticket_id, actor, self.clock()), 200
 
 
 def create_blueprint(api: Api) -> Blueprint:

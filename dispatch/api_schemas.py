@@ -367,6 +367,14 @@ class TicketView(BaseModel):
     duplicate_of: int | None
     version: int
     steps: TicketSteps
+    customer_name: str | None = Field(
+        description="The customer's name (the account's holder when found), masked like callers"
+    )
+    customer_phone: str | None
+    promised_reply_at: Time | None = Field(
+        description="The reply promised to a call that could not be answered at once"
+    )
+    replied_at: Time | None = Field(description="When that reply was given")
 
 
 class Caller(BaseModel):
@@ -1179,3 +1187,13 @@ class CustomerFile(BaseModel):
         description="Meter readings, newest first (empty until meter readings are stored)"
     )
     personal_data_masked: bool
+
+
+class ReplyRecorded(BaseModel):
+    """The promised reply recorded (dispatch.reply_service)."""
+
+    id: int
+    promised_reply_at: Time
+    replied_at: Time
+    replied_by: str
+    late: bool = Field(description="Given at or after the promised time")

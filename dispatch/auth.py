@@ -67,6 +67,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     # The hotline's customer search and customer file (dispatch.customer_service).
     "customers.search": frozenset({"hotline_agent", "dispatcher", "admin"}),
     "customers.get": frozenset({"hotline_agent", "dispatcher", "admin"}),
+    "tickets.reply": frozenset({"hotline_agent", "dispatcher", "admin"}),
 }
 #: Roles that see customers' and callers' names and phones unmasked (a crew lead only on its
 #: own jobs); everyone else sees them masked.

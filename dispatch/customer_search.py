@@ -126,8 +126,19 @@ def rank(rows: list[dict], query: CustomerQuery, limit: int = 10) -> list[dict]:
     return ordered[:limit]
 
 
+def street_of(address: str) -> str:
+    """The street of an address: its text up to the first digit (as the database's
+    ``customer_street`` function reads it): "Mannerheimintie 12, apt 3" → "Mannerheimintie",
+    "建国路88号" → "建国路"."""
+    return re.sub(r"[0-9].*$", "", address, flags=re.S).strip(" ,")
+
+
+def house_number(address: str) -> str | None:
+    found = re.search(r"\d+", address)
+    return found[0] if found else None
+
+
 def _same_house_number(asked: str, address: str | None) -> bool:
     """Whether the first number asked for is the address's house number (its first number)."""
-    want = re.search(r"\d+", asked)
-    have = re.search(r"\d+", address or "")
-    return want is not None and have is not None and want[0] == have[0]
+    want = house_number(asked)
+    return want is not None and want == house_number(address or "")

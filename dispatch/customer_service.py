@@ -28,7 +28,7 @@ def search_customers(uow, q: str, actor: Actor, *, limit: int = RESULT_LIMIT) ->
     """``{"query", "kind", "customers": [...], "personal_data_masked"}``: the best ``limit``
     customers for the box's text, best first, each with ``score`` and ``matched``."""
     query = parse_query(q)
-    found = rank(repo.search_candidates(uow.cur, query), query, limit)
+    found = rank(repo.search_candidates(uow.cur, query, limit), query, limit)
     unmasked = sees_personal_data(actor, None)
     if unmasked and found:
         ids = ",".join(str(r["id"]) for r in found)

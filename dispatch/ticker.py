@@ -1,6 +1,7 @@
 """The control room's heartbeat: every few seconds, raise due deadline events, route again the
 stale recommendations of waiting tickets, auto-dispatch waiting P1 tickets (when configured)
-and raise the alarm of a leak log left unreviewed past its due time; every minute, re-read
+raise the alarm of a leak log left unreviewed past its due time and of a reply promised to
+a caller and not given in time; every minute, re-read
 the gas network for isolation plans. Runs in a daemon thread started by ``dispatch serve``."""
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from dispatch import report_service, ticket_service
+from dispatch import reply_service, report_service, ticket_service
 from dispatch.actor import Actor
 from dispatch.errors import DispatchError
 from dispatch.ports import Ports
@@ -54,12 +55,15 @@ class Ticker:
             dispatched = ticket_service.auto_dispatch(uow, now, self.settings, self.ports)
         with UnitOfWork(self.dsn) as uow:
             unreviewed = report_service.check_reviews(uow, now)
+        with UnitOfWork(self.dsn) as uow:
+            late_replies = reply_service.check_promised_replies(uow, now, SYSTEM)
         self._refresh_network()
         return {
             "raised": raised,
             "refreshed": refreshed,
             "auto_dispatched": dispatched,
             "unreviewed_leak_logs": unreviewed,
+            "promised_replies_missed": late_replies,
         }
 
     def _refresh_network(self) -> None:

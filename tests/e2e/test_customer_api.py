@@ -76,3 +76,24 @@ def test_roles_without_the_customer_search_are_refused(client, user):
     for path in ("/customers?q=991000001", "/customers/9100001"):
         r = client.call(user, "GET", path)
         assert r.status_code == 403 and r.json["error"] == "forbidden"
+
+
+def test_a_promised_reply_is_shown_on_the_ticket_and_recorded_once(client):
+    made = client.call(
+        "hotline",
+        "POST",
+        "/tickets",
+        json={"type": "consultation", "promised_reply_at": "2099-01-01T10:00:00+08:00"},
+    )
+    assert made.status_code == 201
+    ticket_id = made.json["ticket"]["id"]
+    shown = client.call("dispatcher", "GET", f"/tickets/{ticket_id}").json
+    assert shown["promised_reply_at"] == "2099-01-01T02:00:00+00:00"
+    assert shown["replied_at"] is None
+    assert client.call("crewlead", "POST", f"/tickets/{ticket_id}/reply").status_code == 403
+    done = client.call("hotline", "POST", f"/tickets/{ticket_id}/reply")
+    assert done.status_code == 200 and done.json["late"] is False
+    assert done.json["replied_by"] == "hotline"
+    again = client.call("hotline", "POST", f"/tickets/{ticket_id}/reply")
+    assert again.status_code == 409 and again.json["field"] == "id"
+    assert client.call("hotline", "POST", "/tickets/99999999/reply").status_code == 404
