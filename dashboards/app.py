@@ -18,6 +18,7 @@ from dash import html
 from dashboards.crew_callbacks import register_crew_callbacks
 from dashboards.crew_position import register_position_route
 from dashboards.event_stream import register_event_stream
+from dashboards.hotline_callbacks import register_hotline_callbacks
 from dashboards.i18n import DEFAULT_LANGUAGE, t
 from dashboards.layers import LayerSource, register_routes
 from dashboards.login import install_login
@@ -113,6 +114,7 @@ def create_app(
     register_crew_callbacks(app, api)
     register_position_route(app.server, api)
     register_manager_callbacks(app, api)
+    register_hotline_callbacks(app, api)
     return app
 
 

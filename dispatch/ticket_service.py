@@ -114,6 +114,9 @@ def open_ticket(
         ticket.ticket_type, ticket.category, ticket.priority, jurisdiction, now, settings.policy
     )
     caller_name, caller_phone = text_field(data, "caller_name"), phone_field(data)
+    # The customer: the meter that located the call, else the account or meter named with a
+    # point or an address given (a hotline agent who found the customer and clicked the map).
+    customer = meter or _customer(uow, data)
     uow.tickets.add(
         ticket,
         {
@@ -121,14 +124,14 @@ def open_ticket(
             "lat": lat,
             "address": _address(uow, data, meter, lon, lat),
             "description": text_field(data, "description") or "",
-            "account_no": meter["account_no"] if meter else text_field(data, "account_no"),
-            "meter_id": meter["id"] if meter else None,
+            "account_no": customer["account_no"] if customer else text_field(data, "account_no"),
+            "meter_id": customer["id"] if customer else None,
             "caller_name": caller_name,
             "caller_phone": caller_phone,
             # The work order's customer is the account's holder when found, not whoever
             # called (a neighbour, a passer-by); the caller stays the caller.
-            "customer_name": meter["customer_name"] if meter else caller_name,
-            "customer_phone": meter["phone"] if meter else caller_phone,
+            "customer_name": customer["customer_name"] if customer else caller_name,
+            "customer_phone": customer["phone"] if customer else caller_phone,
             "receiving_department": text_field(data, "receiving_department"),
             "taken_by": actor.username,
             "appointment_at": time_field(data, "appointment_at"),
@@ -603,6 +606,13 @@ def _free_crew_if_idle(uow, crew_id: int) -> None:
         crew = uow.crews.get(crew_id, lock=True)
         if crew is not None and crew["status"] == "busy":
             uow.crews.set_status(crew_id, "available")
+
+
+def _customer(uow, data: dict) -> dict | None:
+    account, meter_no = text_field(data, "account_no"), text_field(data, "meter_no")
+    if not (account or meter_no):
+        return None
+    return uow.places.find_meter(account_no=account, meter_no=meter_no)
 
 
 def _address(uow, data: dict, meter: dict | None, lon: float | None, lat: float | None):
