@@ -271,6 +271,15 @@ def _actor(user: dict | None, action: str) -> Actor:
     return actor
 
 
+def _clicked():
+    """The id of the button clicked, or None when the callback fired because the buttons were
+    drawn again (no clicks)."""
+    for entry in ctx.triggered:
+        if entry["value"]:
+            return ctx.triggered_prop_ids[entry["prop_id"]]
+    return None
+
+
 # Focus moves on by itself along the keyboard path (see dashboards.pages.hotline).
 _FOCUS_JS = """
 function (value) {
@@ -296,41 +305,58 @@ def register_hotline_callbacks(app, api) -> None:
     def _search(q, lang):
         return search(api, q, lang, user())
 
+    # Enter and clicks are separate callbacks: typing redraws the buttons, which fires a click
+    # callback with no click; in one callback that later call would supersede the Enter.
     @app.callback(
-        Output(ids.HL_CUSTOMER, "data"),
+        Output(ids.HL_CUSTOMER, "data", allow_duplicate=True),
         Input(ids.HL_SEARCH, "n_submit"),
-        Input({"type": ids.HL_RESULT, "index": ALL}, "n_clicks"),
         State(ids.HL_SEARCH, "value"),
         prevent_initial_call=True,
     )
-    def _pick(_submit, clicks, q):
-        if isinstance(ctx.triggered_id, dict) and not (ctx.triggered and ctx.triggered[0]["value"]):
-            return no_update
-        return pick_customer(api, ctx.triggered_id, q, user())
+    def _pick_enter(_submit, q):
+        return pick_customer(api, ids.HL_SEARCH, q, user())
+
+    @app.callback(
+        Output(ids.HL_CUSTOMER, "data", allow_duplicate=True),
+        Input({"type": ids.HL_RESULT, "index": ALL}, "n_clicks"),
+        prevent_initial_call=True,
+    )
+    def _pick_click(_clicks):
+        return pick_customer(api, _clicked(), None, user())
 
     @app.callback(
         Output(ids.HL_FILE, "children"),
         Output(ids.HL_LOCATION, "data", allow_duplicate=True),
         Input(ids.HL_CUSTOMER, "data"),
+        Input(ids.HL_SAVED_STORE, "data"),
         State(ids.HL_LANG, "data"),
         prevent_initial_call=True,
     )
-    def _file(customer_id, lang):
-        return show_customer(api, customer_id, lang, user())
+    def _file(customer_id, _saved, lang):
+        file, place = show_customer(api, customer_id, lang, user())
+        # After a save the file shows the new ticket; the place stays where the agent set it.
+        return file, place if ctx.triggered_id == ids.HL_CUSTOMER else no_update
 
     @app.callback(
-        Output(ids.HL_TYPE, "data"),
-        Output(ids.HL_DEPARTMENT, "value"),
+        Output(ids.HL_TYPE, "data", allow_duplicate=True),
+        Output(ids.HL_DEPARTMENT, "value", allow_duplicate=True),
         Input(ids.HL_TYPE_INPUT, "n_submit"),
-        Input({"type": ids.HL_TYPE_BUTTON, "index": ALL}, "n_clicks"),
         State(ids.HL_TYPE_INPUT, "value"),
         State(ids.HL_LANG, "data"),
         prevent_initial_call=True,
     )
-    def _type(_submit, _clicks, typed, lang):
-        if isinstance(ctx.triggered_id, dict) and not (ctx.triggered and ctx.triggered[0]["value"]):
-            return no_update, no_update
-        return choose_type(ctx.triggered_id, typed, lang)
+    def _type_enter(_submit, typed, lang):
+        return choose_type(ids.HL_TYPE_INPUT, typed, lang)
+
+    @app.callback(
+        Output(ids.HL_TYPE, "data", allow_duplicate=True),
+        Output(ids.HL_DEPARTMENT, "value", allow_duplicate=True),
+        Input({"type": ids.HL_TYPE_BUTTON, "index": ALL}, "n_clicks"),
+        State(ids.HL_LANG, "data"),
+        prevent_initial_call=True,
+    )
+    def _type_click(_clicks, lang):
+        return choose_type(_clicked(), None, lang)
 
     @app.callback(
         Output(ids.HL_TYPES, "children"),
@@ -380,13 +406,14 @@ def register_hotline_callbacks(app, api) -> None:
         Output(ids.HL_MAP, "viewport"),
         Input(ids.HL_LOCATION, "data"),
         Input(ids.HL_REPEAT_OF, "data"),
+        Input(ids.HL_SAVED_STORE, "data"),
         State(ids.HL_LANG, "data"),
     )
-    def _place(place, repeat_of, lang):
+    def _place(place, repeat_of, _saved, lang):
         return show_place(api, place, repeat_of, lang, user())
 
     @app.callback(
-        Output(ids.HL_REPEAT_OF, "data"),
+        Output(ids.HL_REPEAT_OF, "data", allow_duplicate=True),
         Input({"type": ids.HL_REPEAT_BUTTON, "index": ALL}, "n_clicks"),
         State(ids.HL_REPEAT_OF, "data"),
         prevent_initial_call=True,
@@ -399,6 +426,7 @@ def register_hotline_callbacks(app, api) -> None:
         Output(ids.HL_SAVED, "children"),
         Output(ids.HL_NOTICE, "children"),
         Output(ids.HL_SAVED_STORE, "data"),
+        Output(ids.HL_REPEAT_OF, "data", allow_duplicate=True),
         Input(ids.HL_SAVE, "n_clicks"),
         State(ids.HL_TYPE, "data"),
         State(ids.HL_LOCATION, "data"),
@@ -415,7 +443,7 @@ def register_hotline_callbacks(app, api) -> None:
     )
     def _save(clicks, type_, place, repeat_of, name, phone, text, dept, appt, reply, n, lang):
         if not clicks:
-            return no_update, no_update, no_update
+            return no_update, no_update, no_update, no_update
         form = {
             "type": type_,
             "place": place,
@@ -428,7 +456,9 @@ def register_hotline_callbacks(app, api) -> None:
             "promised_reply": reply,
         }
         answer, notice, saved = save(api, form, lang, user())
-        return answer, notice, (n or 0) + 1 if saved else no_update
+        if not saved:
+            return answer, notice, no_update, no_update
+        return answer, notice, (n or 0) + 1, None  # the next call links nothing by itself
 
     @app.callback(
         Output(ids.HL_REPLIES, "children"),
@@ -454,6 +484,12 @@ def register_hotline_callbacks(app, api) -> None:
         _FOCUS_JS % ids.HL_TYPE_INPUT,
         Output(ids.HL_FOCUS, "data", allow_duplicate=True),
         Input(ids.HL_CUSTOMER, "data"),
+        prevent_initial_call=True,
+    )
+    app.clientside_callback(  # the next call starts in the search box, its text selected
+        _FOCUS_JS.replace("el.focus();", "el.focus(); el.select();") % ids.HL_SEARCH,
+        Output(ids.HL_FOCUS, "data", allow_duplicate=True),
+        Input(ids.HL_SAVED_STORE, "data"),
         prevent_initial_call=True,
     )
     app.clientside_callback(
