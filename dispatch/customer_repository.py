@@ -26,6 +26,11 @@ _COLUMNS = (
     "m.id, m.meter_no, m.account_no, m.customer_name, m.phone, m.address, m.category,"
     " ST_X(m.geom) AS lon, ST_Y(m.geom) AS lat"
 )
+#: Puts cpu_operator_cost back to its usual value (a statement, to prefix another with).
+_USUAL_PRICE = (
+    "SELECT set_config('cpu_operator_cost', reset_val, true) FROM pg_settings"
+    " WHERE name = 'cpu_operator_cost';"
+)
 _PHONE_DIGITS = "regexp_replace(m.phone, '[^0-9]', '', 'g')"
 _METER_DIGITS = "regexp_replace(m.meter_no, '[^0-9]', '', 'g')"
 
@@ -40,30 +45,42 @@ def search_candidates(cur, query: CustomerQuery, limit: int = 10) -> list[dict]:
     rows: list[dict] = []
     if query.digits:
         d = query.digits
-        rows += _branch(cur, f"{_PHONE_DIGITS} LIKE %(p)s", f"{_PHONE_DIGITS} = %(d)s", d)
-        rows += _branch(cur, f"reverse({_PHONE_DIGITS}) LIKE reverse(%(d)s) || '%%'", None, d)
-        rows += _branch(cur, "m.account_no LIKE %(p)s", "m.account_no = %(d)s", d)
-        rows += _branch(cur, f"{_METER_DIGITS} LIKE %(p)s", f"{_METER_DIGITS} = %(d)s", d)
+        rows += _branches(
+            cur,
+            [
+                (f"{_PHONE_DIGITS} LIKE %(p)s", f"{_PHONE_DIGITS} = %(d)s"),
+                (f"reverse({_PHONE_DIGITS}) LIKE reverse(%(d)s) || '%%'", None),
+                ("m.account_no LIKE %(p)s", "m.account_no = %(d)s"),
+                (f"{_METER_DIGITS} LIKE %(p)s", f"{_METER_DIGITS} = %(d)s"),
+            ],
+            d,
+        )
         if len({r["id"] for r in rows}) < limit:
-            for column in (_PHONE_DIGITS, "m.account_no", "m.meter_no"):
-                rows += _branch(cur, f"{column} LIKE %(inside)s", None, d)
+            inside = [(f"{c} LIKE %(inside)s", None) for c in (_PHONE_DIGITS, "m.account_no")]
+            rows += _branches(cur, [*inside, ("m.meter_no LIKE %(inside)s", None)], d)
     if query.meter:
         m = query.meter
-        rows += _branch(cur, "upper(m.meter_no) LIKE %(p)s", "upper(m.meter_no) = %(d)s", m)
+        rows += _branches(cur, [("upper(m.meter_no) LIKE %(p)s", "upper(m.meter_no) = %(d)s")], m)
         if len({r["id"] for r in rows}) < limit:
-            rows += _branch(cur, "m.meter_no ILIKE %(inside)s", None, m)
+            rows += _branches(cur, [("m.meter_no ILIKE %(inside)s", None)], m)
     if query.address:
         rows.extend(_address_candidates(cur, query.address))
     return [dict(r) for r in rows]
 
 
-def _branch(cur, where: str, exact: str | None, text: str) -> list[dict]:
-    """Up to BRANCH_LIMIT rows matching ``where``, exact matches first, then by id (the
-    ranking's tie order, so a branch never cuts off a better row than it keeps)."""
-    order = f"({exact}) DESC, m.id" if exact else "m.id"
+def _branches(cur, branches: list[tuple[str, str | None]], text: str) -> list[dict]:
+    """Up to BRANCH_LIMIT rows matching each ``(where, exact)`` branch, exact matches first,
+    then by id (the ranking's tie order, so a branch never cuts off a better row than it
+    keeps); all branches in one statement, one round trip."""
+    parts = []
+    for where, exact in branches:
+        order = f"({exact}) DESC, m.id" if exact else "m.id"
+        parts.append(
+            f"(SELECT {_COLUMNS}, NULL::real AS similarity FROM customer_meters m"
+            f" WHERE {where} ORDER BY {order} LIMIT %(n)s)"
+        )
     cur.execute(
-        f"SELECT {_COLUMNS}, NULL::real AS similarity FROM customer_meters m"
-        f" WHERE {where} ORDER BY {order} LIMIT %(n)s",
+        " UNION ALL ".join(parts),
         {
             "d": text,
             "p": _escape_like(text) + "%",
@@ -84,48 +101,44 @@ def _address_candidates(cur, address: str) -> list[dict]:
         # street name (tens of ms); priced closer to what it costs, it uses the trigram
         # index (under 1 ms). Only for this statement: the previous price is put back.
         cur.execute(
-            "SELECT current_setting('cpu_operator_cost') AS price,"
-            " set_config('cpu_operator_cost', %s, true),"
-            " set_config('pg_trgm.similarity_threshold', %s, true)",
-            (str(SIMILARITY_OPERATOR_COST), str(STREET_MIN_SIMILARITY)),
-        )
-        price = cur.fetchone()["price"]
-        cur.execute(
-            "SELECT street, similarity(street, %(s)s) AS sim FROM customer_streets"
-            " WHERE street %% %(s)s ORDER BY sim DESC, street LIMIT %(n)s",
-            {"s": street, "n": STREETS_TRIED},
-        )
-        found = cur.fetchall()
-        cur.execute("SELECT set_config('cpu_operator_cost', %s, true)", (price,))
-        streets = [r["street"] for r in found if r["sim"] >= found[0]["sim"] - STREET_MARGIN]
-    rows = []
-    for name in streets:
-        cur.execute(
-            f"SELECT {_COLUMNS}, word_similarity(%(q)s, m.address) AS similarity"
-            " FROM customer_meters m WHERE m.address LIKE %(prefix)s"
-            " AND customer_street(m.address) = %(street)s"
-            " ORDER BY substring(m.address FROM '[0-9]+') IS NOT DISTINCT FROM %(num)s DESC,"
-            " m.address, m.id LIMIT %(n)s",
+            "SELECT set_config('cpu_operator_cost', %(price)s, true),"
+            " set_config('pg_trgm.similarity_threshold', %(min)s, true);"
+            " SELECT street, similarity(street, %(s)s) AS sim FROM customer_streets"
+            " WHERE street %% %(s)s ORDER BY sim DESC, street LIMIT %(n)s;",
             {
-                "q": address,
-                "prefix": _escape_like(name) + "%",
-                "street": name,
-                "num": number,
-                "n": BRANCH_LIMIT,
+                "price": str(SIMILARITY_OPERATOR_COST),
+                "min": str(STREET_MIN_SIMILARITY),
+                "s": street,
+                "n": STREETS_TRIED,
             },
         )
-        rows.extend(cur.fetchall())
+        found = cur.fetchall()
+        streets = [r["street"] for r in found if r["sim"] >= found[0]["sim"] - STREET_MARGIN]
+    rows = []
+    if streets:
+        # Back to the usual price (RESET LOCAL is not a thing), then every street's customers
+        # in one statement: each branch an indexed prefix, the house number asked for first.
+        params: dict = {"q": address, "num": number, "n": BRANCH_LIMIT}
+        parts = []
+        for i, name in enumerate(streets):
+            params[f"prefix{i}"], params[f"street{i}"] = _escape_like(name) + "%", name
+            parts.append(
+                f"(SELECT {_COLUMNS}, word_similarity(%(q)s, m.address) AS similarity"
+                f" FROM customer_meters m WHERE m.address LIKE %(prefix{i})s"
+                f" AND customer_street(m.address) = %(street{i})s"
+                " ORDER BY substring(m.address FROM '[0-9]+') IS NOT DISTINCT FROM %(num)s DESC,"
+                " m.address, m.id LIMIT %(n)s)"
+            )
+        cur.execute(_USUAL_PRICE + " UNION ALL ".join(parts), params)
+        rows = list(cur.fetchall())
     if rows:
         return rows
     cur.execute(
-        "SELECT set_config('pg_trgm.word_similarity_threshold', %s, true)",
-        (str(ADDRESS_MIN_SIMILARITY),),
-    )
-    cur.execute(
-        f"SELECT {_COLUMNS}, word_similarity(%(q)s, m.address) AS similarity"
+        f"{_USUAL_PRICE} SELECT set_config('pg_trgm.word_similarity_threshold', %(min)s, true);"
+        f" SELECT {_COLUMNS}, word_similarity(%(q)s, m.address) AS similarity"
         " FROM customer_meters m WHERE %(q)s <%% m.address"
         " ORDER BY similarity DESC, m.id LIMIT %(n)s",
-        {"q": address, "n": BRANCH_LIMIT},
+        {"q": address, "n": BRANCH_LIMIT, "min": str(ADDRESS_MIN_SIMILARITY)},
     )
     return list(cur.fetchall())
 
