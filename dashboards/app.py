@@ -27,6 +27,7 @@ from dashboards.crew_callbacks import register_crew_callbacks
 from dashboards.crew_offline import register_offline_routes
 from dashboards.crew_position import register_position_route
 from dashboards.event_stream import register_event_stream
+from dashboards.hotline_callbacks import register_hotline_callbacks
 from dashboards.i18n import DEFAULT_LANGUAGE, t
 from dashboards.layers import LayerSource, register_routes
 from dashboards.login import install_login
@@ -143,6 +144,7 @@ def create_app(
     register_manager_callbacks(app, api)
     register_callback_desk_callbacks(app, api)
     register_complaint_desk_callbacks(app, api)
+    register_hotline_callbacks(app, api)
     return app
 
 

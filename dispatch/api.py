@@ -23,11 +23,13 @@ from dispatch import (
     complaint_service,
     crew_job_service,
     crew_service,
+    customer_service,
     desk_schemas,
     json_shapes,
     kpi_repository,
     meter_schemas,
     meter_service,
+    reply_service,
     report_service,
     site_service,
     ticket_service,
@@ -609,6 +611,34 @@ ROUTES = [
         query=desk_schemas.StatisticsQuery,
         csv=True,
     ),
+    # the hotline's customer search and file (dispatch.customer_service)
+    Route(
+        "GET",
+        "/customers",
+        "customers.search",
+        "Find a customer by phone, account or meter number (or a part), or address (fuzzy)",
+        "search_customers",
+        {200: schemas.CustomerSearchResult},
+        query=schemas.CustomerSearchQuery,
+    ),
+    Route(
+        "GET",
+        "/customers/<int:customer_id>",
+        "customers.get",
+        "The customer's file: account, meters, past tickets, complaints, call-backs, hazards",
+        "get_customer",
+        {200: schemas.CustomerFile},
+        errors=(404,),
+    ),
+    Route(
+        "POST",
+        "/tickets/<int:ticket_id>/reply",
+        "tickets.reply",
+        "Record that the reply promised to the caller (promised_reply_at) was given",
+        "record_reply",
+        {200: schemas.ReplyRecorded},
+        errors=(404, 409),
+    ),
 ]
 
 
@@ -971,6 +1001,17 @@ class Api(DeskHandlers):
 
     def decide_adjustment(self, uow, actor, body, adjustment_id):
         return meter_service.decide_adjustment(uow, adjustment_id, body, actor, self.clock()), 201
+
+    # --- the hotline's customer search ---
+
+    def search_customers(self, uow, actor, query):
+        return customer_service.search_customers(uow, query["q"], actor), 200
+
+    def get_customer(self, uow, actor, body, customer_id):
+        return customer_service.customer_file(uow, customer_id, actor), 200
+
+    def record_reply(self, uow, actor, body, ticket_id):
+        return reply_service.record_reply(uow, ticket_id, actor, self.clock()), 200
 
 
 def _session_actor() -> Actor | None:

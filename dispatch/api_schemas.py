@@ -380,6 +380,14 @@ class TicketView(BaseModel):
     duplicate_of: int | None
     version: int
     steps: TicketSteps
+    customer_name: str | None = Field(
+        description="The customer's name (the account's holder when found), masked like callers"
+    )
+    customer_phone: str | None
+    promised_reply_at: Time | None = Field(
+        description="The reply promised to a call that could not be answered at once"
+    )
+    replied_at: Time | None = Field(description="When that reply was given")
 
 
 class Caller(BaseModel):
@@ -1120,3 +1128,128 @@ class PriceList(BaseModel):
 
 
 HazardRecorded.model_rebuild()
+
+
+# --- the hotline's customer search and customer file (dispatch.customer_service) -------------
+
+
+class CustomerSearchQuery(Query):
+    q: Annotated[
+        str,
+        Field(
+            min_length=1,
+            max_length=200,
+            pattern=NOT_BLANK,
+            description="A phone number or its last digits, an account or meter number (or a"
+            " part of it), or an address (typos allowed); at least 3 letters or digits",
+        ),
+    ]
+
+
+class CustomerView(BaseModel):
+    """A customer (one meter of customer_meters); name and phone masked unless the role
+    needs them."""
+
+    id: int
+    meter_no: str
+    account_no: str
+    name: str | None
+    phone: str | None
+    address: str
+    category: str
+    lon: Longitude
+    lat: Latitude
+
+
+class CustomerMatch(CustomerView):
+    score: float = Field(description="Higher is better: exact number 100, prefix 80, phone"
+                         " ending 75, inside 60, address up to 55")  # fmt: skip
+    matched: Literal["phone", "account", "meter", "address"]
+
+
+class CustomerSearchResult(BaseModel):
+    query: str
+    kind: Literal["number", "meter", "address"] = Field(
+        description="How the box was read: digits (phone, account or meter number), a meter"
+        " number with letters, or an address"
+    )
+    customers: list[CustomerMatch] = Field(description="The best 10 at most, best first")
+    personal_data_masked: bool
+
+
+class CustomerMeter(BaseModel):
+    id: int
+    meter_no: str
+    address: str
+
+
+class CustomerTicket(BaseModel):
+    id: int
+    number: str
+    type: TicketType
+    category: TicketCategory
+    priority: Priority
+    status: TicketStatus
+    address: str | None
+    description: str
+    receiving_department: str | None
+    taken_by: str
+    duplicate_of: int | None
+    received_at: Time
+    closed_at: Time | None
+    cancelled_at: Time | None
+    appointment_at: Time | None
+    promised_reply_at: Time | None
+
+
+class CustomerComplaint(BaseModel):
+    id: int
+    channel: ComplaintChannel
+    level: ComplaintLevel
+    status: ComplaintStatus
+    department: str | None
+    ticket_id: int | None
+    description: str
+    received_at: Time
+    reply_due_at: Time
+    replied_at: Time | None
+    closed_at: Time | None
+
+
+class CustomerCallback(BaseModel):
+    id: int
+    ticket_id: int
+    sampled_on: dt.date
+    status: str
+    attitude: Score | None
+    skill: Score | None
+    attire: str | None
+    punctuality: str | None
+    issues: str
+    called_at: Time | None
+
+
+class CustomerFile(BaseModel):
+    """The customer's file (客户档案): the customer, the account's meters and its history,
+    newest first."""
+
+    customer: CustomerView
+    meters: list[CustomerMeter]
+    tickets: list[CustomerTicket]
+    complaints: list[CustomerComplaint]
+    callbacks: list[CustomerCallback]
+    hazards: list[HazardView]
+    readings: list[dict[str, Any]] = Field(
+        description="Meter readings of the customer's meters, newest first (the last 12 of each)"
+    )
+    personal_data_masked: bool
+
+
+class ReplyRecorded(BaseModel):
+    """The promised reply recorded (dispatch.reply_service)."""
+
+    id: int
+    promised_reply_at: Time
+    replied_at: Time
+    replied_by: str
+    late: bool = Field(description="Given at or after the promised time")

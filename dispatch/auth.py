@@ -91,6 +91,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "meters.approve": frozenset(
         {"meter_team_lead", "manager", "finance_manager", "vice_president", "admin"}
     ),
+    # The hotline's customer search and customer file (dispatch.customer_service).
+    "customers.search": frozenset({"hotline_agent", "dispatcher", "admin"}),
+    "customers.get": frozenset({"hotline_agent", "dispatcher", "admin"}),
+    "tickets.reply": frozenset({"hotline_agent", "dispatcher", "admin"}),
 }
 #: The call-back and complaint desks (issue 11): their pages and actions, and the desks'
 #: roles added to the actions they share with others. The supervisor who confirms a

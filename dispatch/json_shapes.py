@@ -46,6 +46,16 @@ def ticket_view(row: dict, actor: Actor, *, callers: list[dict] | None = None) -
         "duplicate_of": row["parent_ticket_id"],
         "version": row["version"],
         "steps": {c.removesuffix("_at"): iso_time(row[c]) for c in STEP_COLUMNS},
+        # The customer of the work order (found by account or meter, else the caller), and
+        # the reply promised to a call that could not be answered at once.
+        "customer_name": row.get("customer_name")
+        if unmasked
+        else mask_name(row.get("customer_name")),
+        "customer_phone": row.get("customer_phone")
+        if unmasked
+        else mask_phone(row.get("customer_phone")),
+        "promised_reply_at": iso_time(row.get("promised_reply_at")),
+        "replied_at": iso_time(row.get("replied_at")),
     }
     if callers is not None:
         view["caller_list"] = [

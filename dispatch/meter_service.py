@@ -113,6 +113,17 @@ def readings_of(
     }
 
 
+def recent_readings(uow: UnitOfWork, meter_ids: list[int], *, per_meter: int = 12) -> list[dict]:
+    """The last ``per_meter`` readings of each of a customer's meters, newest first, for the
+    customer's file (whoever may open the file may see them: no check of its own here)."""
+    found = [
+        {"meter_id": meter_id, **_reading_view(row)}
+        for meter_id in meter_ids
+        for row in repo.readings(uow.cur, meter_id, since=None, limit=per_meter)
+    ]
+    return sorted(found, key=lambda r: r["read_on"], reverse=True)
+
+
 def list_tasks(
     uow: UnitOfWork,
     actor: Actor,

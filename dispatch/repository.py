@@ -15,7 +15,8 @@ TICKET_COLUMNS = (
     " meter_id, caller_name, caller_phone, receiving_department, taken_by, received_at,"
     " appointment_at, promised_reply_at, parent_ticket_id, version, jurisdiction,"
     " arrival_due_at, make_safe_due_at, reply_due_at, depart_due_at, crew_id, callers,"
-    " ST_X(geom) AS lon, ST_Y(geom) AS lat, " + ", ".join(STEP_COLUMNS)
+    " ST_X(geom) AS lon, ST_Y(geom) AS lat, " + ", ".join(STEP_COLUMNS) + ","
+    " customer_name, customer_phone, replied_at, replied_by"
 )
 
 
@@ -70,7 +71,7 @@ def insert_ticket(cur, row: dict) -> tuple[int, str]:
         INSERT INTO tickets (id, number, ticket_type, priority, status, address, description,
             account_no, meter_id, caller_name, caller_phone, receiving_department, taken_by,
             received_at, appointment_at, promised_reply_at, jurisdiction, arrival_due_at,
-            make_safe_due_at, reply_due_at, depart_due_at, geom)
+            make_safe_due_at, reply_due_at, depart_due_at, geom, customer_name, customer_phone)
         SELECT n.id, 'T' || to_char(%(received_at)s::timestamptz AT TIME ZONE 'UTC', 'YYYYMMDD')
                 || '-' || lpad(n.id::text, 6, '0'),
             %(ticket_type)s, %(priority)s, 'new', %(address)s, %(description)s, %(account_no)s,
@@ -79,11 +80,13 @@ def insert_ticket(cur, row: dict) -> tuple[int, str]:
             %(jurisdiction)s, %(arrival_due_at)s, %(make_safe_due_at)s, %(reply_due_at)s,
             %(depart_due_at)s,
             CASE WHEN %(lon)s::float8 IS NULL THEN NULL
-                 ELSE ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326) END
+                 ELSE ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326) END,
+            %(customer_name)s, %(customer_phone)s
         FROM (SELECT nextval('tickets_id_seq') AS id) n
         RETURNING id, number
         """,
-        {"depart_due_at": None, **row},  # only policies with a departure clock set it
+        # only policies with a departure clock set depart_due_at; the customer is optional
+        {"depart_due_at": None, "customer_name": None, "customer_phone": None, **row},
     )
     result = cur.fetchone()
     return int(result["id"]), result["number"]

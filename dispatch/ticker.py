@@ -1,7 +1,8 @@
 """The control room's heartbeat: every few seconds, raise due deadline events, route again the
 stale recommendations of waiting tickets, auto-dispatch waiting P1 tickets (when configured)
-and raise the alarm of a leak log left unreviewed past its due time and of a complaint left
-unanswered past its reply deadline; every minute, re-read
+and raise the alarm of a leak log left unreviewed past its due time, of a complaint left
+unanswered past its reply deadline and of a reply promised to a caller and not given in time;
+every minute, re-read
 the gas network for isolation plans. Runs in a daemon thread started by ``dispatch serve``."""
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from dispatch import complaint_service, report_service, ticket_service
+from dispatch import complaint_service, reply_service, report_service, ticket_service
 from dispatch.actor import Actor
 from dispatch.errors import DispatchError
 from dispatch.ports import Ports
@@ -57,6 +58,7 @@ class Ticker:
             unreviewed = report_service.check_reviews(uow, now)
         with UnitOfWork(self.dsn) as uow:
             overdue_complaints = complaint_service.check_overdue_complaints(uow, now)
+            late_replies = reply_service.check_promised_replies(uow, now, SYSTEM)
         self._refresh_network()
         # Cameras (issue 15): station cameras' signal and emergency stills, in a worker of
         # the running heartbeat (a direct call, as in a test, starts none).
@@ -68,6 +70,7 @@ class Ticker:
             "auto_dispatched": dispatched,
             "unreviewed_leak_logs": unreviewed,
             "overdue_complaints": overdue_complaints,
+            "promised_replies_missed": late_replies,
         }
 
     def _refresh_network(self) -> None:

@@ -14,7 +14,7 @@ from datetime import datetime
 
 from dispatch import repository as repo
 from dispatch.ticket_model import StatusChanged, Ticket
-from gis.geocode import search_addresses
+from gis.geocode import nearest_address, search_addresses
 
 
 class TicketRepository:
@@ -251,3 +251,6 @@ class PlaceRepository:
 
     def search_addresses(self, query: str, *, limit: int = 5) -> list[dict]:
         return search_addresses(self.cur, query, limit=limit)
+
+    def nearest_address(self, lon: float, lat: float) -> str | None:
+        return nearest_address(self.cur, lon, lat)

@@ -113,17 +113,25 @@ def open_ticket(
     due = deadlines(
         ticket.ticket_type, ticket.category, ticket.priority, jurisdiction, now, settings.policy
     )
+    caller_name, caller_phone = text_field(data, "caller_name"), phone_field(data)
+    # The customer: the meter that located the call, else the account or meter named with a
+    # point or an address given (a hotline agent who found the customer and clicked the map).
+    customer = meter or _customer(uow, data)
     uow.tickets.add(
         ticket,
         {
             "lon": lon,
             "lat": lat,
-            "address": text_field(data, "address") or (meter["address"] if meter else None),
+            "address": _address(uow, data, meter, lon, lat),
             "description": text_field(data, "description") or "",
-            "account_no": meter["account_no"] if meter else text_field(data, "account_no"),
-            "meter_id": meter["id"] if meter else None,
-            "caller_name": text_field(data, "caller_name"),
-            "caller_phone": phone_field(data),
+            "account_no": customer["account_no"] if customer else text_field(data, "account_no"),
+            "meter_id": customer["id"] if customer else None,
+            "caller_name": caller_name,
+            "caller_phone": caller_phone,
+            # The work order's customer is the account's holder when found, not whoever
+            # called (a neighbour, a passer-by); the caller stays the caller.
+            "customer_name": customer["customer_name"] if customer else caller_name,
+            "customer_phone": customer["phone"] if customer else caller_phone,
             "receiving_department": text_field(data, "receiving_department"),
             "taken_by": actor.username,
             "appointment_at": time_field(data, "appointment_at"),
@@ -144,9 +152,7 @@ def open_ticket(
         to_status="new",
         data={"type": ticket.ticket_type, "priority": ticket.priority},
     )
-    uow.tickets.add_caller(
-        ticket.id, name=text_field(data, "caller_name"), phone=phone_field(data), at=now
-    )
+    uow.tickets.add_caller(ticket.id, name=caller_name, phone=caller_phone, at=now)
     if idempotency_key is not None:
         uow.tickets.remember_idempotency(actor.username, idempotency_key, ticket.id)
     if uow.cur is not None:  # the desks' part of intake (not with in-memory fakes)
@@ -617,6 +623,24 @@ def _free_crew_if_idle(uow, crew_id: int) -> None:
         crew = uow.crews.get(crew_id, lock=True)
         if crew is not None and crew["status"] == "busy":
             uow.crews.set_status(crew_id, "available")
+
+
+def _customer(uow, data: dict) -> dict | None:
+    account, meter_no = text_field(data, "account_no"), text_field(data, "meter_no")
+    if not (account or meter_no):
+        return None
+    return uow.places.find_meter(account_no=account, meter_no=meter_no)
+
+
+def _address(uow, data: dict, meter: dict | None, lon: float | None, lat: float | None):
+    """The address as given, else the customer's, else the nearest one to the point (reverse
+    geocoding), so that no ticket shows only its number where the address should be."""
+    given = text_field(data, "address")
+    if given:
+        return given
+    if meter is not None:
+        return meter["address"]
+    return uow.places.nearest_address(lon, lat) if lon is not None else None
 
 
 def _locate(uow, data: dict, *, required: bool):

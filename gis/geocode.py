@@ -63,3 +63,36 @@ def best_match(candidates: list[dict], *, min_score: float = 0.75,
     if len(candidates) > 1 and candidates[0]["score"] - candidates[1]["score"] < margin:
         return None
     return candidates[0]
+
+
+#: How far the reverse geocoder looks for a building's address, then for a street (metres).
+NEAREST_BUILDING_M = 100.0
+NEAREST_STREET_M = 250.0
+
+
+def nearest_address(cur, lon: float, lat: float) -> str | None:
+    """The address nearest to a point (reverse geocoding): the closest building's address
+    within :data:`NEAREST_BUILDING_M`, else the name of the closest named street
+    within :data:`NEAREST_STREET_M`, else None. Offline, like :func:`search_addresses`."""
+    point = "ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326)"
+    for sql, radius, label in (
+        (
+            f"SELECT address AS name FROM buildings WHERE address IS NOT NULL"
+            f" AND ST_DWithin(geom::geography, {point}::geography, %(r)s)"
+            f" ORDER BY geom <-> {point} LIMIT 1",
+            NEAREST_BUILDING_M,
+            "{}",
+        ),
+        (
+            f"SELECT name FROM streets WHERE name IS NOT NULL"
+            f" AND ST_DWithin(geom::geography, {point}::geography, %(r)s)"
+            f" ORDER BY geom <-> {point} LIMIT 1",
+            NEAREST_STREET_M,
+            "{}",
+        ),
+    ):
+        cur.execute(sql, {"lon": lon, "lat": lat, "r": radius})
+        row = cur.fetchone()
+        if row is not None:
+            return label.format(row["name"])
+    return None

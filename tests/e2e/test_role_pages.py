@@ -135,7 +135,7 @@ def test_a_page_the_role_may_not_open_answers_403_and_says_so_in_the_language(
     expect(page.locator(".refusal")).to_contain_text(ROLE_NAMES[user])
     expect(page.locator(".refusal-home")).to_have_attribute("href", lands)
     expect(page.locator(".site-nav a")).to_have_count(len(nav))
-    expect(page.locator(".wall, .coming-list")).to_have_count(0)  # not the page itself
+    expect(page.locator(".wall, .coming-list, .hl-columns")).to_have_count(0)  # not the page
 
     page.locator(".site-lang").click()  # and in English, back on the same path
 

@@ -279,6 +279,9 @@ class FakePlaces:
     def search_addresses(self, query: str, *, limit: int = 5) -> list[dict]:
         return []
 
+    def nearest_address(self, lon: float, lat: float) -> str | None:
+        return None
+
 
 class FakeSite:
     """The crew's site record in memory (:class:`dispatch.site_repository.SiteRepository`).

@@ -14,7 +14,6 @@ from dashboards.i18n import TEXTS, t
 from dashboards.page_guard import page_status
 from dashboards.pages import site_map
 from dashboards.pages.crew import crew_page
-from dashboards.pages.hotline import COMING as HOTLINE_COMING
 from dashboards.pages.hotline import hotline_page
 from dashboards.pages.manager import manager_page
 from dashboards.pages.router import page_for
@@ -157,7 +156,6 @@ def test_the_status_of_a_page_path(path, role, status):
 def test_every_page_role_and_announced_item_has_words_in_both_languages(lang):
     keys = [page.title for page in site_map.PAGES]
     keys += [f"role.{role}" for role in ROLES]
-    keys += HOTLINE_COMING
 
     assert [key for key in keys if key not in TEXTS] == []
     assert len({t(key, lang) for key in keys}) == len(keys)  # no two read the same
@@ -235,16 +233,15 @@ def test_the_managers_page_holds_the_response_map_the_compliance_and_the_leak_lo
     assert (period.start_date, period.end_date) == ("2026-02-08", "2026-03-09")
 
 
-def test_a_dispatcher_on_the_hotline_page_is_offered_the_wall_to_work_on():
+def test_the_hotline_page_has_the_search_box_focused_and_the_types_in_the_manuals_groups():
     page = hotline_page("zh-CN", user("dispatcher"))
-    (available,) = find_all(page, lambda c: getattr(c, "className", None) == "coming-available")
-
-    assert [(a.href, a.children) for a in links(available)] == [
-        ("/wall", "调度大屏"),
-        ("/callbacks", "回访工作台"),
-        ("/api/v1/openapi.json", "系统接口说明（供系统对接）"),
-    ]
-    assert "按电话、户号、表号或地址查找客户" in text_of(page)
+    (box,) = find_all(page, lambda c: getattr(c, "id", None) == ids.HL_SEARCH)
+    assert box.autoFocus is True
+    text = text_of(page)
+    for words in ("查找客户", "客户档案", "抢险", "维修", "计划服务", "非现场", "附近未完成工单"):
+        assert words in text
+    assert "⚠ 漏气/闻到燃气味" in text and "⚠ 咨询" not in text
+    assert "© OpenStreetMap contributors" in text
 
 
 # --- the router --------------------------------------------------------------------------------
