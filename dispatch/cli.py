@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from dispatch import route_command
+from dispatch import report_command, route_command
 from dispatch.errors import InvalidInput
 from gis.errors import GisError, OsmDataError
 from gis.importer import ImportRefused
@@ -53,6 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     route_command.add_parser(commands)
+    report_command.add_parser(commands)
 
     settings = commands.add_parser("settings", help="the effective settings").add_subparsers(
         dest="settings_command", required=True
@@ -189,6 +190,8 @@ def _run(args: argparse.Namespace) -> int:
         return _import(database.dsn, args)
     if args.command == "network":
         return _validate_network(database.dsn)
+    if args.command == "report":
+        return report_command.run(database.dsn, args)
     return _serve(database.dsn, args, settings)
 
 
