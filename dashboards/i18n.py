@@ -416,6 +416,7 @@ _MESSAGES: dict[str, tuple[str, str]] = {
     "mgr.export_pdf": ("月度报告（PDF）", "Monthly report (PDF)"),
     "mgr.export_log_pdf": ("当日漏气记录（PDF）", "Day's leak log (PDF)"),
     "mgr.export_buckets_pdf": ("月度分档汇总（PDF）", "Monthly buckets (PDF)"),
+    "alarm.leak_log_unreviewed": ("漏气记录未按时审核", "Leak log not reviewed in time"),
 }
 
 

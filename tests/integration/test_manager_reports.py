@@ -270,3 +270,39 @@ def test_the_cli_writes_the_monthly_pdf_and_the_map_and_refuses_a_bad_month(
     assert _cell(P1) in page.read_text("utf-8")
     assert main(["report", "pdf", "--month", "March", "--out", str(out)]) == 2
     assert "month" in capsys.readouterr().err
+
+
+def test_the_wall_shows_a_day_left_unreviewed_until_a_supervisor_reviews_it(history):
+    from dispatch import repository as repo
+    from dispatch import wall_read_model
+    from dispatch.wall_live_state import WallLiveState
+
+    live = WallLiveState(lambda: UnitOfWork(history))
+    # Monday 9 March's log is due by 10:00 on Tuesday the 10th; at 10:00 the ticker raises it.
+    # (The 3rd, the 10th and the 12th have leak reports too: their alarms are raised as well.)
+    tuesday = at(10, 10)
+    live.snapshot(tuesday)
+    with UnitOfWork(history) as uow:
+        raised = report_service.check_reviews(uow, tuesday)
+    assert {"date": "2026-03-09", "due_at": at(10, 10).isoformat()} in raised
+    with UnitOfWork(history) as uow:
+        live.apply(repo.outbox_since(uow.cur, live.version))
+    shown = [
+        a for a in wall_read_model.alarms(live.snapshot(tuesday), set()) if a["ticket_id"] is None
+    ]
+    assert {
+        "key": "leak_log_unreviewed:2026-03-09",
+        "kind": "leak_log_unreviewed",
+        "ticket_id": None,
+        "text": "2026-03-09",
+    } in shown
+    with UnitOfWork(history) as uow:
+        report_service.review_leak_log(uow, MANAGER, date(2026, 3, 9), at(10, 11))
+    with UnitOfWork(history) as uow:
+        live.apply(repo.outbox_since(uow.cur, live.version))
+    keys = {a["key"] for a in wall_read_model.alarms(live.snapshot(at(10, 11)), set())}
+    assert "leak_log_unreviewed:2026-03-09" not in keys
+    # a fresh read of the wall agrees
+    with UnitOfWork(history) as uow:
+        fresh = wall_read_model.wall_snapshot(uow.cur, at(10, 11))
+    assert "2026-03-09" not in [d["date"] for d in fresh["review_alarms"]]
