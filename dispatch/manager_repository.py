@@ -7,6 +7,8 @@ Functions take a cursor in the caller's transaction and return plain dicts. Perc
 from __future__ import annotations
 
 import io
+import json
+from datetime import datetime
 
 from gis.hexagons import cell_ints
 
@@ -94,6 +96,8 @@ def response_cells(cur, start, end, now, resolution, *, types=None, priorities=N
             FROM tickets t
             WHERE {_FIELD_FILTER} AND t.parent_ticket_id IS NULL AND t.arrived_at <= %(now)s
         ) j JOIN ticket_h3_cells c ON c.ticket_id = j.id
+        -- the same range on the cells' covering index: both sides are index-only scans
+        WHERE c.received_at >= %(start)s AND c.received_at < %(end)s
         GROUP BY 1 ORDER BY 1
         """,
         _params(start, end, types, priorities, now=now),
@@ -236,3 +240,32 @@ def base_layers(cur, tolerance_deg: float = 0.0002) -> dict:
         "districts": {"type": "FeatureCollection", "features": districts},
         "streets": {"type": "FeatureCollection", "features": streets},
     }
+
+
+# --- coverage -----------------------------------------------------------------------------------
+
+
+def depots(cur) -> list[dict]:
+    cur.execute("SELECT id, name, ST_X(geom) AS lon, ST_Y(geom) AS lat FROM depots ORDER BY id")
+    return [dict(r) for r in cur.fetchall()]
+
+
+def record_crew_move(cur, move: dict, *, by: str, at: datetime) -> int:
+    """Store a move a dispatcher applied and announce it (the crew's topic, so every wall
+    re-reads the crew). Returns the move's id."""
+    cur.execute(
+        "INSERT INTO crew_moves (crew_id, from_geom, to_geom, to_depot_id, uncovered_before_km,"
+        " uncovered_after_km, moved_by, moved_at) VALUES (%(crew_id)s,"
+        " CASE WHEN %(from_lon)s::float8 IS NULL THEN NULL"
+        "   ELSE ST_SetSRID(ST_MakePoint(%(from_lon)s, %(from_lat)s), 4326) END,"
+        " ST_SetSRID(ST_MakePoint(%(to_lon)s, %(to_lat)s), 4326), %(to_depot_id)s,"
+        " %(before_km)s, %(after_km)s, %(by)s, %(at)s) RETURNING id",
+        {**move, "by": by, "at": at},
+    )
+    move_id = int(cur.fetchone()["id"])
+    cur.execute(
+        "INSERT INTO outbox (at, topic, kind, crew_id, data) VALUES (%s, 'crew', 'crew_move', %s,"
+        " %s)",
+        (at, move["crew_id"], json.dumps({"move_id": move_id, "by": by})),
+    )
+    return move_id
