@@ -64,6 +64,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "site.record": frozenset({"dispatcher", "crew_lead", "admin"}),
     "hazards.list": frozenset({"dispatcher", "manager", "admin"}),
     "price_list": _ALL,
+    # Coverage: a dispatcher (or admin) applies a suggested move of an idle crew.
+    "coverage.move": frozenset({"dispatcher", "admin"}),
 }
 #: Roles that see customers' and callers' names and phones unmasked (a crew lead only on its
 #: own jobs); everyone else sees them masked.
