@@ -67,3 +67,7 @@ CREATE TABLE crew_moves (
     moved_at             timestamptz NOT NULL
 );
 CREATE INDEX crew_moves_crew_idx ON crew_moves (crew_id, moved_at);
+
+-- The daily leak log finds each report's first dispatch and crew among all its assignments
+-- (released ones included); without this a log day scans every assignment ever made.
+CREATE INDEX assignments_ticket_idx ON assignments (ticket_id, assigned_at);
