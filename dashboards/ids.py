@@ -135,3 +135,17 @@ HL_REPLIES = "hl-replies"
 HL_REPLY_BUTTON = "hl-reply"  # {"type": HL_REPLY_BUTTON, "index": ticket id}
 HL_TICK = "hl-tick"
 HL_FOCUS = "hl-focus"  # dcc.Store: a dummy output of the focus-moving clientside callbacks
+# the manager's page, issue 12's remainder: a cell's jobs, the trend, breakdowns, measures, exports
+MGR_CELL_JOBS = "mgr-cell-jobs"  # the jobs of the clicked hexagon
+MGR_TREND = "mgr-trend"  # dcc.Graph: median and p90 per week
+MGR_BY = "mgr-by"  # dcc.RadioItems: compliance per week, month, district or crew
+MGR_BREAKDOWN = "mgr-breakdown"
+MGR_BREAKDOWN_CSV = "mgr-breakdown-csv"
+MGR_MEASURES = "mgr-measures"
+MGR_MEASURE_CSV = "mgr-measure-csv"  # {"type": MGR_MEASURE_CSV, "index": measure}
+MGR_EXPORT_MONTH = "mgr-export-month"  # dcc.Dropdown: the month of the PDF report and buckets
+MGR_EXPORT_MAP = "mgr-export-map"  # the standalone HTML map
+MGR_EXPORT_PDF = "mgr-export-pdf"  # the monthly PDF report
+MGR_EXPORT_LOG_PDF = "mgr-export-log-pdf"  # the day's leak log as PDF
+MGR_EXPORT_BUCKETS_PDF = "mgr-export-buckets-pdf"  # the month's buckets as PDF
+MGR_DOWNLOAD = "mgr-download"  # dcc.Download of the tables and exports

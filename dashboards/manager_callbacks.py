@@ -6,13 +6,18 @@ from __future__ import annotations
 import logging
 from datetime import date
 
-from dash import Input, Output, State, ctx, html, no_update
+from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 from flask import session
 
 from dashboards import ids
 from dashboards.i18n import MISSING, t, ticket_type_label
-from dashboards.pages.manager import manager_page
-from dispatch import auth, report_service
+from dashboards.manager_views import (
+    breakdown_table,
+    cell_jobs_view,
+    measures_view,
+)
+from dashboards.pages.manager import manager_page, trend_figure
+from dispatch import auth, kpis, manager_service, report_exports, report_service
 from dispatch.actor import Actor
 from dispatch.errors import Conflict, DispatchError, InvalidInput, Unauthenticated
 from dispatch.settings import current
@@ -55,22 +60,22 @@ def _actor(user: dict | None, action: str) -> Actor:
     return actor
 
 
-def period_view(api, user, lang, start, end, types, priorities, resolution) -> tuple:
-    """The map's hexagons, the summary line and the compliance table."""
-    actor = _actor(user, "reports.read")
+def _period(uow, start, end, types, priorities) -> manager_service.Period:
     first, last = date.fromisoformat(start[:10]), date.fromisoformat(end[:10])
+    return manager_service.Period(uow, first, last, types, priorities)
+
+
+def period_view(api, user, lang, start, end, types, priorities, resolution) -> tuple:
+    """The map's hexagons (grouped by the database), the summary line, the compliance table
+    and the weekly trend."""
+    _actor(user, "reports.read")
+    now = api.clock()
     with api.uow() as uow:
-        report = report_service.period_report(
-            uow,
-            actor,
-            first,
-            last,
-            api.clock(),
-            types=list(types or []) or None,
-            priorities=[int(p) for p in priorities or []] or None,
-            resolution=int(resolution),
-        )
-    summary = report["summary"]
+        period = _period(uow, start, end, types, priorities)
+        hexes = manager_service.hexagon_map(uow, period, now, int(resolution))
+        rows = report_service.period_rows(uow, period.first, period.last, **period.filters)
+        trend = manager_service.weekly_trend(uow, period, now)
+    summary = kpis.response_summary(rows, now)
     line = (
         t("mgr.no_jobs", lang)
         if summary["jobs"] == 0
@@ -82,7 +87,8 @@ def period_view(api, user, lang, start, end, types, priorities, resolution) -> t
             p90=summary["p90_min"],
         )
     )
-    return report["map"], line, compliance_table(report["compliance"], lang)
+    compliance = report_service.compliance_table(rows, now)
+    return hexes, line, compliance_table(compliance, lang), trend_figure(trend, lang)
 
 
 def compliance_table(rows: list[dict], lang: str) -> html.Table:
@@ -206,6 +212,7 @@ def register_manager_callbacks(app, api) -> None:
         Output(ids.MGR_HEXES, "data"),
         Output(ids.MGR_SUMMARY, "children"),
         Output(ids.MGR_COMPLIANCE, "children"),
+        Output(ids.MGR_TREND, "figure"),
         Input(ids.MGR_RANGE, "start_date"),
         Input(ids.MGR_RANGE, "end_date"),
         Input(ids.MGR_TYPES, "value"),
@@ -215,13 +222,13 @@ def register_manager_callbacks(app, api) -> None:
     )
     def _period(start, end, types, priorities, resolution, lang):
         if not start or not end:
-            return no_update, no_update, no_update
+            return no_update, no_update, no_update, no_update
         try:
             return period_view(
                 api, session.get("user"), lang, start, end, types, priorities, resolution
             )
         except DispatchError as exc:
-            return no_update, html.Span(exc.detail, role="alert"), no_update
+            return no_update, html.Span(exc.detail, role="alert"), no_update, no_update
 
     @app.callback(
         Output(ids.MGR_LOG, "children"),
@@ -269,3 +276,147 @@ def register_manager_callbacks(app, api) -> None:
             "filename": f"leak-log-{log_['date']}.csv",
             "type": "text/csv",
         }
+
+    register_report_callbacks(app, api)
+
+
+_FILTERS = (
+    State(ids.MGR_RANGE, "start_date"),
+    State(ids.MGR_RANGE, "end_date"),
+    State(ids.MGR_TYPES, "value"),
+    State(ids.MGR_PRIORITIES, "value"),
+)
+
+
+def cell_view(api, user, lang, feature, start, end, types, priorities, resolution):
+    """The jobs of the clicked hexagon."""
+    _actor(user, "reports.read")
+    cell = ((feature or {}).get("properties") or {}).get("cell")
+    if not cell:
+        return no_update
+    with api.uow() as uow:
+        period = _period(uow, start, end, types, priorities)
+        found = manager_service.cell_jobs(uow, period, api.clock(), int(resolution), cell)
+    return cell_jobs_view(found, lang)
+
+
+def download(api, user, which: str, start, end, types, priorities, resolution, month, day, by):
+    """The file behind a download button: a table's CSV or an export."""
+    actor = _actor(user, "reports.read")
+    now = api.clock()
+    with api.uow() as uow:
+        period = _period(uow, start, end, types, priorities)
+        if which == ids.MGR_BREAKDOWN_CSV:
+            rows = manager_service.compliance_breakdown(uow, period, now, by)
+            text = manager_service.compliance_csv(rows, by)
+            return _text(text, f"compliance-by-{by}-{period.first}-{period.last}.csv")
+        if which.startswith("measure:"):
+            measure = which.split(":", 1)[1]
+            text = manager_service.measures_csv(manager_service.measures(uow, period, now), measure)
+            return _text(text, f"{measure}-{period.first}-{period.last}.csv")
+        if which == ids.MGR_EXPORT_MAP:
+            html_text = report_exports.map_html(uow, period, now, int(resolution))
+            return {
+                "content": html_text,
+                "filename": f"response-map-{period.first}-{period.last}.html",
+                "type": "text/html",
+            }
+        if which == ids.MGR_EXPORT_PDF:
+            pdf = report_exports.monthly_pdf(uow, report_service.parse_month(month), now)
+            return dcc.send_bytes(pdf, f"monthly-report-{month}.pdf")
+        if which == ids.MGR_EXPORT_BUCKETS_PDF:
+            summary = report_service.leak_buckets(
+                uow, actor, report_service.parse_month(month), now
+            )
+            return dcc.send_bytes(report_exports.buckets_pdf(summary), f"leak-buckets-{month}.pdf")
+        if which == ids.MGR_EXPORT_LOG_PDF:
+            log_ = report_service.leak_log(uow, actor, date.fromisoformat(day[:10]), now)
+            return dcc.send_bytes(report_exports.leak_log_pdf(log_), f"leak-log-{log_['date']}.pdf")
+    return no_update
+
+
+def _text(text: str, filename: str) -> dict:
+    return {"content": "\ufeff" + text, "filename": filename, "type": "text/csv"}
+
+
+def register_report_callbacks(app, api) -> None:
+    @app.callback(
+        Output(ids.MGR_CELL_JOBS, "children"),
+        Input(ids.MGR_HEXES, "clickData"),
+        *_FILTERS,
+        State(ids.MGR_RESOLUTION, "value"),
+        State(ids.MGR_LANG, "data"),
+        prevent_initial_call=True,
+    )
+    def _cell(feature, start, end, types, priorities, resolution, lang):
+        try:
+            return cell_view(
+                api, session.get("user"), lang, feature, start, end, types, priorities, resolution
+            )
+        except DispatchError as exc:
+            return html.Span(exc.detail, role="alert")
+
+    @app.callback(
+        Output(ids.MGR_BREAKDOWN, "children"),
+        Output(ids.MGR_MEASURES, "children"),
+        Input(ids.MGR_RANGE, "start_date"),
+        Input(ids.MGR_RANGE, "end_date"),
+        Input(ids.MGR_TYPES, "value"),
+        Input(ids.MGR_PRIORITIES, "value"),
+        Input(ids.MGR_BY, "value"),
+        State(ids.MGR_LANG, "data"),
+    )
+    def _tables(start, end, types, priorities, by, lang):
+        if not start or not end:
+            return no_update, no_update
+        try:
+            _actor(session.get("user"), "reports.read")
+            now = api.clock()
+            with api.uow() as uow:
+                period = _period(uow, start, end, types, priorities)
+                rows = manager_service.compliance_breakdown(uow, period, now, by or "week")
+                figures = manager_service.measures(uow, period, now)
+            return breakdown_table(rows, by or "week", lang), measures_view(figures, lang)
+        except DispatchError as exc:
+            return html.Span(exc.detail, role="alert"), no_update
+
+    @app.callback(
+        Output(ids.MGR_DOWNLOAD, "data"),
+        Input(ids.MGR_BREAKDOWN_CSV, "n_clicks"),
+        Input({"type": ids.MGR_MEASURE_CSV, "index": ALL}, "n_clicks"),
+        Input(ids.MGR_EXPORT_MAP, "n_clicks"),
+        Input(ids.MGR_EXPORT_PDF, "n_clicks"),
+        Input(ids.MGR_EXPORT_BUCKETS_PDF, "n_clicks"),
+        Input(ids.MGR_EXPORT_LOG_PDF, "n_clicks"),
+        *_FILTERS,
+        State(ids.MGR_RESOLUTION, "value"),
+        State(ids.MGR_EXPORT_MONTH, "value"),
+        State(ids.MGR_LOG_DATE, "date"),
+        State(ids.MGR_BY, "value"),
+        prevent_initial_call=True,
+    )
+    def _download(*args):
+        start, end, types, priorities, resolution, month, day, by = args[6:]
+        trigger = ctx.triggered_id
+        if trigger is None or not any(
+            (t_["value"] or 0) > 0 for t_ in ctx.triggered if t_["value"] is not None
+        ):
+            return no_update
+        which = f"measure:{trigger['index']}" if isinstance(trigger, dict) else trigger
+        try:
+            return download(
+                api,
+                session.get("user"),
+                which,
+                start,
+                end,
+                types,
+                priorities,
+                resolution,
+                month,
+                day,
+                by or "week",
+            )
+        except DispatchError:
+            log.warning("download %s refused", which, exc_info=True)
+            return no_update

@@ -21,6 +21,7 @@ from dispatch import (
     auth,
     callback_service,
     complaint_service,
+    coverage_service,
     crew_job_service,
     crew_service,
     customer_service,
@@ -639,6 +640,26 @@ ROUTES = [
         {200: schemas.ReplyRecorded},
         errors=(404, 409),
     ),
+    Route(
+        "GET",
+        "/coverage",
+        "reports.read",
+        "Reach within the response target from the depots and the available crews, the street"
+        " km left uncovered, and suggested moves of idle crews with the km before and after",
+        "get_coverage",
+        {200: schemas.Coverage},
+        query=schemas.CoverageQuery,
+    ),
+    Route(
+        "POST",
+        "/coverage/moves",
+        "coverage.move",
+        "A dispatcher applies a suggested move of an available crew (recorded and announced)",
+        "apply_coverage_move",
+        {201: schemas.CoverageMoveRecorded},
+        body=schemas.CoverageMoveRequest,
+        errors=(404,),
+    ),
 ]
 
 
@@ -919,6 +940,17 @@ class Api(DeskHandlers):
         except ValueError:
             raise InvalidInput("`date` must be a date YYYY-MM-DD", "date") from None
         return report_service.review_leak_log(uow, actor, when, self.clock()), 201
+
+    # --- coverage ---
+
+    def get_coverage(self, uow, actor, query):
+        router = self.ports.router
+        return coverage_service.coverage(
+            uow, router, self.clock(), target_min=query["target_min"]
+        ), 200
+
+    def apply_coverage_move(self, uow, actor, body):
+        return coverage_service.apply_move(uow, actor, body, self.clock()), 201
 
     # --- the crew's work on site ---
 

@@ -1253,3 +1253,68 @@ class ReplyRecorded(BaseModel):
     replied_at: Time
     replied_by: str
     late: bool = Field(description="Given at or after the promised time")
+
+
+# --- coverage: reach within the target and moves of idle crews (dispatch.coverage_service) ---
+
+
+class CoverageQuery(Query):
+    target_min: float = Field(30.0, gt=0, le=240, description="The response target in minutes")
+
+
+class CoveragePlace(BaseModel):
+    lon: Longitude
+    lat: Latitude
+    depot_id: int | None = None
+    label: str | None = None
+
+
+class CoverageMove(BaseModel):
+    crew_id: int
+    crew_code: str
+    from_: CoveragePlace = Field(alias="from")
+    to: CoveragePlace
+    uncovered_before_km: float = Field(ge=0)
+    uncovered_after_km: float = Field(ge=0)
+
+
+class CoverageSuggestion(BaseModel):
+    uncovered_before_km: float = Field(ge=0)
+    uncovered_after_km: float = Field(ge=0)
+    moves: list[CoverageMove]
+
+
+class Coverage(BaseModel):
+    target_min: float
+    crews_available: int = Field(ge=0)
+    reach_from_depots: dict = Field(description="GeoJSON MultiPolygon (EPSG:4326)")
+    reach_from_available_crews: dict = Field(description="GeoJSON MultiPolygon (EPSG:4326)")
+    uncovered_km_available: float | None = Field(
+        description="Street km no available crew reaches in time (None: no crew available)"
+    )
+    suggestion: CoverageSuggestion
+
+
+class CoverageMoveTarget(Body):
+    lon: Longitude
+    lat: Latitude
+    depot_id: int | None = None
+    label: str | None = Field(None, max_length=200)
+
+
+class CoverageMoveRequest(Body):
+    crew_id: int
+    to: CoverageMoveTarget
+    uncovered_before_km: Annotated[float, Field(ge=0, allow_inf_nan=False)]
+    uncovered_after_km: Annotated[float, Field(ge=0, allow_inf_nan=False)]
+
+
+class CoverageMoveRecorded(BaseModel):
+    id: int
+    crew_id: int
+    crew_code: str
+    to: CoveragePlace
+    uncovered_before_km: float
+    uncovered_after_km: float
+    moved_by: str
+    moved_at: Time

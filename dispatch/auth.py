@@ -95,6 +95,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "customers.search": frozenset({"hotline_agent", "dispatcher", "admin"}),
     "customers.get": frozenset({"hotline_agent", "dispatcher", "admin"}),
     "tickets.reply": frozenset({"hotline_agent", "dispatcher", "admin"}),
+    # Coverage: a dispatcher (or admin) applies a suggested move of an idle crew.
+    "coverage.move": frozenset({"dispatcher", "admin"}),
 }
 #: The call-back and complaint desks (issue 11): their pages and actions, and the desks'
 #: roles added to the actions they share with others. The supervisor who confirms a

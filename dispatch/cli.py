@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from dispatch import camera_command, meter_command, route_command
+from dispatch import camera_command, meter_command, report_command, route_command
 from dispatch.errors import InvalidInput
 from gis.errors import GisError, OsmDataError
 from gis.importer import ImportRefused
@@ -54,6 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     route_command.add_parser(commands)
     camera_command.add_parser(commands)
+    report_command.add_parser(commands)
 
     settings = commands.add_parser("settings", help="the effective settings").add_subparsers(
         dest="settings_command", required=True
@@ -234,6 +235,8 @@ def _run(args: argparse.Namespace) -> int:
         return _worker(database.dsn, args, settings)
     if args.command == "cameras":
         return camera_command.run(database.dsn, args, _say)
+    if args.command == "report":
+        return report_command.run(database.dsn, args)
     return _serve(database.dsn, args, settings)
 
 

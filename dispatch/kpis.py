@@ -333,3 +333,176 @@ def leak_buckets(rows: Iterable[dict], now: datetime) -> dict[str, int]:
         reached = _as_of(row["arrived_at"], now) is not None
         counts[leak_bucket(response_minutes(row) if reached else None)] += 1
     return counts
+
+
+# --- the manager's breakdowns and the other measures -------------------------------------------
+#
+# Compliance per week, month, district or crew, and the measures the manuals name besides
+# timeliness. Rows are plain dicts read by dispatch.manager_repository; "as of now" as above.
+
+
+def compliance_by(rows: Iterable[dict], policies: dict, now: datetime, key) -> list[dict]:
+    """:func:`compliance` per group, ``key(row)`` naming the group (None: not counted), in
+    the groups' sorted order: one dict per group and policy, with ``group`` added. A ticket
+    past its deadline and not reached is missed (:func:`policy_outcome`)."""
+    groups: dict = {}
+    for row in rows:
+        name = key(row)
+        if name is not None:
+            groups.setdefault(name, []).append(row)
+    return [
+        {"group": name, **figures}
+        for name in sorted(groups, key=str)
+        for figures in compliance(groups[name], policies, now)
+    ]
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return None if whole == 0 else round(part / whole, 3)
+
+
+def resolution_rate(rows: Iterable[dict], now: datetime) -> dict:
+    """Resolution rate (解决率): of the unlinked jobs received in the period and not
+    cancelled by ``now``, the share closed by ``now``. Rows: ``status, parent_ticket_id,
+    closed_at, cancelled_at``."""
+    jobs = [
+        r
+        for r in rows
+        if r.get("parent_ticket_id") is None and _as_of(r.get("cancelled_at"), now) is None
+    ]
+    resolved = sum(1 for r in jobs if r["status"] == "closed" and _as_of(r["closed_at"], now))
+    return {"jobs": len(jobs), "resolved": resolved, "rate": _rate(resolved, len(jobs))}
+
+
+def first_time_pass_rate(rows: Iterable[dict], now: datetime) -> dict:
+    """Repair first-time pass rate (一次修复合格率): of the jobs closed by ``now`` (as
+    :func:`resolution_rate` counts them), the share never re-opened (``reopened``: how many
+    times the job was re-opened, e.g. after an unsatisfied callback, by ``now``)."""
+    closed = [
+        r
+        for r in rows
+        if r.get("parent_ticket_id") is None
+        and r["status"] == "closed"
+        and _as_of(r["closed_at"], now)
+    ]
+    passed = sum(1 for r in closed if not r.get("reopened"))
+    return {"closed": len(closed), "passed": passed, "rate": _rate(passed, len(closed))}
+
+
+def complaint_handling_rate(complaints: Iterable[dict], now: datetime) -> dict:
+    """Complaint handling rate (投诉处理率): of the complaints received in the period, the
+    share handled to a closed loop (closed) by ``now``; also how many were replied to by
+    their reply deadline. Rows: ``status, closed_at, replied_at, reply_due_at``."""
+    rows = list(complaints)
+    handled = sum(1 for r in rows if r["status"] == "closed" and _as_of(r["closed_at"], now))
+    on_time = sum(
+        1
+        for r in rows
+        if (replied := _as_of(r["replied_at"], now)) is not None and replied <= r["reply_due_at"]
+    )
+    return {
+        "received": len(rows),
+        "handled": handled,
+        "rate": _rate(handled, len(rows)),
+        "replied_on_time": on_time,
+        "on_time_rate": _rate(on_time, len(rows)),
+    }
+
+
+def satisfaction_table(answers: Iterable[dict], key) -> list[dict]:
+    """Customer satisfaction per group (``key(row)``: the worker, crew or team) by the
+    manual's formula (:func:`dispatch.callback_sampling.satisfaction`: the mean attitude
+    score, the mean skill score, and the mean of the two), sorted by group; scores rounded
+    to 0.01. Rows: answered callbacks with ``attitude`` and ``skill`` (1 to 10)."""
+    from dispatch.callback_sampling import CallbackAnswer, satisfaction
+
+    groups: dict = {}
+    for i, row in enumerate(answers):
+        answer = CallbackAnswer(i, str(row.get("worker") or "-"), row["attitude"], row["skill"])
+        groups.setdefault(key(row), []).append(answer)
+    out = []
+    for name in sorted(groups, key=str):
+        s = satisfaction(groups[name])
+        out.append(
+            {
+                "group": name,
+                "answers": s.count,
+                "attitude": round(s.attitude_mean, 2),
+                "skill": round(s.skill_mean, 2),
+                "overall": round(s.overall, 2),
+            }
+        )
+    return out
+
+
+#: Hours a crew is on duty per day by its shift (day 08-20, night 20-08, or both).
+SHIFT_HOURS = {"day": 12.0, "night": 12.0, "round_the_clock": 24.0}
+
+
+def crew_workload(
+    crews: Iterable[dict],
+    assignments: Iterable[dict],
+    start: datetime,
+    end: datetime,
+    now: datetime,
+) -> list[dict]:
+    """Each crew's workload from ``start`` to ``end``: the jobs it was sent to in the period,
+    the hours it was busy on them (each assignment from its ``assigned_at`` to its
+    ``released_at``, or ``now`` while it runs, clipped to the period and to ``now``; an
+    overlap of two assignments of one crew counted once), its hours on duty (the shift's
+    hours a day × the period's days, up to ``now``) and the utilisation, busy / on duty.
+    Crews: ``code, shift``; assignments: ``crew, ticket_id, assigned_at, released_at``."""
+    stop = min(end, now)
+    duty_days = max((stop - start).total_seconds(), 0) / 86400
+    spans: dict[str, list[tuple[datetime, datetime]]] = {}
+    jobs: dict[str, set] = {}
+    for a in assignments:
+        if start <= a["assigned_at"] < stop:
+            jobs.setdefault(a["crew"], set()).add(a["ticket_id"])
+        lo = max(a["assigned_at"], start)
+        hi = min(a["released_at"] or stop, stop)
+        if hi > lo:
+            spans.setdefault(a["crew"], []).append((lo, hi))
+    out = []
+    for crew in sorted(crews, key=lambda c: c["code"]):
+        busy = _union_hours(spans.get(crew["code"], []))
+        duty = SHIFT_HOURS.get(crew["shift"], 24.0) * duty_days
+        out.append(
+            {
+                "crew": crew["code"],
+                "shift": crew["shift"],
+                "jobs": len(jobs.get(crew["code"], ())),
+                "busy_h": round(busy, 1),
+                "duty_h": round(duty, 1),
+                "utilisation": None if duty == 0 else round(busy / duty, 3),
+            }
+        )
+    return out
+
+
+def _union_hours(spans: list[tuple[datetime, datetime]]) -> float:
+    """Hours covered by the union of the spans."""
+    total, reach = 0.0, None
+    for lo, hi in sorted(spans):
+        if reach is not None and lo < reach:
+            lo = reach
+        if hi > lo:
+            total += (hi - lo).total_seconds()
+            reach = hi
+    return total / 3600
+
+
+def weekly_trend(rows: Iterable[dict], now: datetime, timezone: str) -> list[dict]:
+    """Response minutes per local week of the call (weeks start on Monday): the week's
+    Monday, the jobs reached, the median and the 90th percentile (:func:`response_summary`)."""
+    zone = ZoneInfo(timezone)
+
+    def monday(row):
+        day = row["received_at"].astimezone(zone).date()
+        return (day - timedelta(days=day.weekday())).isoformat()
+
+    return [
+        {"week": week, **summary}
+        for week, summary in sorted(response_by(rows, monday, now).items())
+        if summary["jobs"]
+    ]

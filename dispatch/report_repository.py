@@ -105,7 +105,14 @@ def insert_review(cur, day: date, *, by: str, role: str, at: datetime) -> bool:
         " VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING",
         (day, by, role, at),
     )
-    return cur.rowcount == 1
+    if cur.rowcount != 1:
+        return False
+    # Every open screen hears of it (the wall clears the day's unreviewed alarm).
+    cur.execute(
+        "INSERT INTO outbox (at, topic, kind, data) VALUES (%s, 'report', 'leak_log_reviewed', %s)",
+        (at, json.dumps({"day": day.isoformat(), "by": by})),
+    )
+    return True
 
 
 def reviewed_days(cur, days: list[date]) -> set[date]:

@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable
 from datetime import date, datetime
 
-from dispatch import kpi_repository
+from dispatch import kpi_repository, report_repository
 from dispatch import repository as repo
 from dispatch.kpis import day_window
 from dispatch.unit_of_work import UnitOfWork
@@ -73,7 +73,10 @@ class WallLiveState:
             crew_ids |= {
                 c["id"] for c in self._crews.values() if c["active_ticket_id"] in ticket_ids
             }
+            reports = any(e.get("topic") == "report" for e in events)
             with self._open_uow() as uow:
+                if reports:  # a leak-log day left unreviewed, or reviewed at last
+                    self._rows["review_alarms"] = report_repository.open_alarms(uow.cur)
                 if ticket_ids:
                     fresh = {r["id"]: r for r in repo.wall_tickets(uow.cur, ids=ticket_ids)}
                     for ticket_id in ticket_ids:

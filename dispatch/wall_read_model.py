@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta
 
-from dispatch import kpi_repository
+from dispatch import kpi_repository, report_repository
 from dispatch import repository as repo
 from dispatch.json_shapes import crew_view, event_view, recommendation_view
 from dispatch.kpis import key_figures
@@ -36,6 +36,7 @@ def read_wall_rows(cur, now: datetime) -> dict:
         "kpi": kpi_repository.kpi_rows(cur, now),
         "timezone": repo.territory_timezone(cur),
         "camera_alarms": camera_alarm_rows(cur),
+        "review_alarms": report_repository.open_alarms(cur),
     }
 
 
@@ -63,6 +64,8 @@ def snapshot_from(
         "crews": [crew_view(row, now, stale_after_s) for row in rows["crews"]],
         "routes": routes_geojson(rows["tickets"]),
         "timezone": rows["timezone"],
+        # Days whose leak log was not reviewed in time (dispatch.report_service.check_reviews).
+        "review_alarms": [{"date": a["day"].isoformat()} for a in rows.get("review_alarms") or []],
         "kpis": key_figures(
             rows["kpi"], now, stale_after_s=stale_after_s, at_risk_share=at_risk_share
         ),
@@ -170,6 +173,15 @@ def alarms(snapshot: dict, acknowledged: set[str]) -> list[dict]:
                 "kind": "camera_no_signal",
                 "ticket_id": None,
                 "text": a["name"],
+            }
+        )
+    for day in snapshot.get("review_alarms") or []:
+        out.append(
+            {
+                "key": f"leak_log_unreviewed:{day['date']}",
+                "kind": "leak_log_unreviewed",
+                "ticket_id": None,
+                "text": day["date"],
             }
         )
     return [a for a in out if a["key"] not in acknowledged]
@@ -323,7 +335,8 @@ def crews_geojson(crews: list[dict]) -> dict:
 def acknowledge(cur, alarms: list[dict], username: str, now: datetime) -> None:
     """Record on each ticket that its alarm was seen: who and when (audit)."""
     for alarm in alarms:
-        if alarm["ticket_id"] is None:  # a camera's alarm: no ticket to note it on
+        # a camera's alarm or a day's unreviewed leak log (reviewing clears it): no ticket
+        if alarm["ticket_id"] is None:
             continue
         repo.append_event(
             cur,

@@ -19,3 +19,14 @@ def cell_polygon(cell: str) -> dict:
     """The cell's outline as a GeoJSON Polygon (lon, lat; closed ring)."""
     ring = [[round(lng, 7), round(lat, 7)] for lat, lng in h3.cell_to_boundary(cell)]
     return {"type": "Polygon", "coordinates": [[*ring, ring[0]]]}
+
+
+def cell_ints(lon: float, lat: float, resolutions) -> list[int]:
+    """The point's cells at each of ``resolutions``, as the h3 index's 64-bit integer (what
+    the database stores and groups by)."""
+    return [h3.str_to_int(cell_of(lon, lat, r)) for r in resolutions]
+
+
+def cell_name(value: int) -> str:
+    """The hexadecimal name of a cell stored as an integer."""
+    return h3.int_to_str(int(value))

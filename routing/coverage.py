@@ -117,13 +117,23 @@ def uncovered_streets(
     """Edges whose midpoint no position reaches within ``target_s`` seconds (either way
     along a two-way street)."""
     dist = arrival_times(graph, positions, limit_s=target_s)
+    late = _late_edges(graph, dist, target_s)
+    return Uncovered(late, float(graph.edge_length_m[late].sum()))
+
+
+def uncovered_length_m(graph: RoadGraph, dist: np.ndarray, target_s: float) -> float:
+    """Metres of street whose midpoint lies beyond ``target_s`` given the arrival times
+    ``dist`` at the nodes (as :func:`uncovered_streets` counts them)."""
+    return float(graph.edge_length_m[_late_edges(graph, dist, target_s)].sum())
+
+
+def _late_edges(graph: RoadGraph, dist: np.ndarray, target_s: float) -> np.ndarray:
     mid = dist[graph.edge_u] + 0.5 * graph.edge_time_s
     twin = graph.edge_twin
     via_twin = np.where(twin >= 0, dist[graph.edge_v] + 0.5 * graph.edge_time_s[twin], np.inf)
     late = np.flatnonzero(np.minimum(mid, via_twin) > target_s)
     # Each two-way street once: keep the lower id of an edge and its twin.
-    late = late[(twin[late] < 0) | (twin[late] > late) | ~np.isin(twin[late], late)]
-    return Uncovered(late, float(graph.edge_length_m[late].sum()))
+    return late[(twin[late] < 0) | (twin[late] > late) | ~np.isin(twin[late], late)]
 
 
 def _to_lonlat(index: EdgeIndex, geom) -> shapely.MultiPolygon:

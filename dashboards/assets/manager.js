@@ -2,11 +2,48 @@
  * The manager's response-time map: style and tooltip of the H3 hexagons (dash-leaflet).
  * Python refers to them as {"variable": "managerMap.<name>"}; `context.hideout` carries the
  * colour bins ({bins: [15, 30, 45, 60], colors: [5 colours], sparse: "#8b949e"}).
- * A hexagon with too few jobs for its median to mean anything is drawn grey and hatched
- * (dashed outline, faint fill), never coloured.
+ * A hexagon with too few jobs for its median to mean anything is drawn HATCHED, never
+ * coloured: its fill is the SVG pattern #mgr-hatch, added once to the page (Leaflet's SVG
+ * paths may use any pattern of the document as their fill).
  */
 (function () {
     "use strict";
+
+    var HATCH_ID = "mgr-hatch";
+
+    function ensureHatch(color) {
+        if (document.getElementById(HATCH_ID)) { return; }
+        var ns = "http://www.w3.org/2000/svg";
+        var svg = document.createElementNS(ns, "svg");
+        svg.setAttribute("width", "0");
+        svg.setAttribute("height", "0");
+        svg.setAttribute("aria-hidden", "true");
+        svg.style.position = "absolute";
+        var pattern = document.createElementNS(ns, "pattern");
+        pattern.setAttribute("id", HATCH_ID);
+        pattern.setAttribute("patternUnits", "userSpaceOnUse");
+        pattern.setAttribute("width", "8");
+        pattern.setAttribute("height", "8");
+        pattern.setAttribute("patternTransform", "rotate(45)");
+        var back = document.createElementNS(ns, "rect");
+        back.setAttribute("width", "8");
+        back.setAttribute("height", "8");
+        back.setAttribute("fill", color);
+        back.setAttribute("fill-opacity", "0.15");
+        var line = document.createElementNS(ns, "line");
+        line.setAttribute("x1", "0");
+        line.setAttribute("y1", "0");
+        line.setAttribute("x2", "0");
+        line.setAttribute("y2", "8");
+        line.setAttribute("stroke", color);
+        line.setAttribute("stroke-width", "3");
+        pattern.appendChild(back);
+        pattern.appendChild(line);
+        var defs = document.createElementNS(ns, "defs");
+        defs.appendChild(pattern);
+        svg.appendChild(defs);
+        document.body.appendChild(svg);
+    }
 
     function colourOf(minutes, hideout) {
         var bins = hideout.bins || [];
@@ -22,8 +59,10 @@
             var hideout = (context && context.hideout) || {};
             var p = feature.properties;
             if (p.sparse) {
-                return {color: "#6e7681", weight: 1, dashArray: "4 3", fillColor: hideout.sparse,
-                        fillOpacity: 0.18, className: "mgr-hex mgr-hex-sparse"};
+                ensureHatch(hideout.sparse || "#8b949e");
+                return {color: "#6e7681", weight: 1, dashArray: "4 3",
+                        fillColor: "url(#" + HATCH_ID + ")", fillOpacity: 1,
+                        className: "mgr-hex mgr-hex-sparse"};
             }
             return {color: "#1f2328", weight: 1, fillColor: colourOf(p.median_min, hideout),
                     fillOpacity: 0.62, className: "mgr-hex mgr-hex-coloured"};

@@ -18,6 +18,7 @@ from dashboards.components.network_map import OSM_ATTRIBUTION, build_offline_bas
 from dashboards.i18n import t, ticket_type_label
 from dashboards.pages.frame import framed_page
 from dashboards.pages.site_map import MANAGER
+from dispatch.manager_service import BREAKDOWNS
 from dispatch.ticket_model import TICKET_TYPES
 
 #: Median minutes: upper edges of the colour bins, and their colours (green to red).
@@ -149,15 +150,98 @@ def manager_page(
                     leaflet_map,
                     legend,
                     html.P(id=ids.MGR_SUMMARY, className="mgr-summary"),
+                    html.H4(t("mgr.cell_jobs_title", lang)),
+                    html.Div(
+                        html.P(t("mgr.cell_jobs_hint", lang), className="mgr-hint"),
+                        id=ids.MGR_CELL_JOBS,
+                        className="mgr-cell-jobs",
+                    ),
                 ],
                 className="site-card",
             ),
-            html.Section(
-                [html.H3(t("mgr.compliance_title", lang)), html.Div(id=ids.MGR_COMPLIANCE)],
-                className="site-card",
+            html.Div(
+                [
+                    html.Section(
+                        [
+                            html.H3(t("mgr.trend_title", lang)),
+                            dcc.Graph(
+                                id=ids.MGR_TREND,
+                                className="mgr-trend",
+                                config={"displayModeBar": False},
+                                style={"height": "260px"},
+                                figure=empty_trend(),
+                            ),
+                        ],
+                        className="site-card",
+                    ),
+                    html.Section(
+                        [
+                            html.H3(t("mgr.compliance_title", lang)),
+                            html.Div(id=ids.MGR_COMPLIANCE),
+                        ],
+                        className="site-card",
+                    ),
+                ],
+                className="mgr-side",
             ),
         ],
         className="mgr-grid",
+    )
+    breakdown = html.Section(
+        [
+            html.H3(t("mgr.breakdown_title", lang)),
+            html.Div(
+                [
+                    dcc.RadioItems(
+                        id=ids.MGR_BY,
+                        options=[{"label": t(f"mgr.by.{b}", lang), "value": b} for b in BREAKDOWNS],
+                        value="week",
+                        inline=True,
+                        inputStyle={"marginRight": "0.2rem", "marginLeft": "0.8rem"},
+                    ),
+                    html.Button(t("mgr.csv", lang), id=ids.MGR_BREAKDOWN_CSV, className="mgr-btn"),
+                ],
+                className="mgr-log-bar",
+            ),
+            html.Div(id=ids.MGR_BREAKDOWN, className="mgr-scroll"),
+        ],
+        className="site-card",
+    )
+    measures = html.Section(
+        [html.H3(t("mgr.measures_title", lang)), html.Div(id=ids.MGR_MEASURES)],
+        className="site-card",
+    )
+    months = _recent_months(today, 12)
+    exports = html.Section(
+        [
+            html.H3(t("mgr.exports_title", lang)),
+            html.Div(
+                [
+                    html.Label(t("mgr.export_month", lang)),
+                    dcc.Dropdown(
+                        id=ids.MGR_EXPORT_MONTH,
+                        options=[{"label": m, "value": m} for m in months],
+                        value=months[1] if len(months) > 1 else months[0],
+                        clearable=False,
+                        className="mgr-month",
+                    ),
+                    html.Button(
+                        t("mgr.export_map", lang), id=ids.MGR_EXPORT_MAP, className="mgr-btn"
+                    ),
+                    html.Button(
+                        t("mgr.export_pdf", lang), id=ids.MGR_EXPORT_PDF, className="mgr-btn"
+                    ),
+                    html.Button(
+                        t("mgr.export_buckets_pdf", lang),
+                        id=ids.MGR_EXPORT_BUCKETS_PDF,
+                        className="mgr-btn",
+                    ),
+                    dcc.Download(id=ids.MGR_DOWNLOAD),
+                ],
+                className="mgr-log-bar",
+            ),
+        ],
+        className="site-card",
     )
     leak_log = html.Section(
         [
@@ -173,6 +257,11 @@ def manager_page(
                         first_day_of_week=1,
                     ),
                     html.Button(t("mgr.log_csv", lang), id=ids.MGR_LOG_CSV, className="mgr-btn"),
+                    html.Button(
+                        t("mgr.export_log_pdf", lang),
+                        id=ids.MGR_EXPORT_LOG_PDF,
+                        className="mgr-btn",
+                    ),
                     html.Button(
                         t("mgr.log_review", lang), id=ids.MGR_LOG_REVIEW, className="mgr-btn"
                     ),
@@ -196,6 +285,9 @@ def manager_page(
             html.Div(id=ids.MGR_ALARMS),
             filters,
             figures,
+            breakdown,
+            measures,
+            exports,
             leak_log,
         ],
         name="page-manager",
@@ -212,3 +304,53 @@ def _bin_labels(lang: str) -> list[str]:
     labels = [f"≤ {edges[0]} {unit}"]
     labels += [f"{a + 1}–{b} {unit}" for a, b in pairwise(edges)]
     return [*labels, f"> {edges[-1]} {unit}"]
+
+
+def _recent_months(today: date, n: int) -> list[str]:
+    """This month and the ``n - 1`` before it, newest first, as YYYY-MM."""
+    year, month, out = today.year, today.month, []
+    for _ in range(n):
+        out.append(f"{year:04d}-{month:02d}")
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return out
+
+
+def empty_trend() -> dict:
+    """An empty chart, laid out as the filled one (no plotly toolbar, transparent)."""
+    return {
+        "data": [],
+        "layout": {
+            "height": 260,
+            "margin": {"l": 40, "r": 10, "t": 10, "b": 30},
+            "paper_bgcolor": "rgba(0,0,0,0)",
+            "plot_bgcolor": "rgba(0,0,0,0)",
+            "font": {"color": "#c9d1d9"},
+        },
+    }
+
+
+def trend_figure(trend: list[dict], lang: str) -> dict:
+    """Median and 90th percentile minutes per week, as a plotly figure."""
+    figure = empty_trend()
+    weeks = [w["week"] for w in trend]
+    figure["data"] = [
+        {
+            "type": "scatter",
+            "mode": "lines+markers",
+            "name": t("mgr.trend_median", lang),
+            "x": weeks,
+            "y": [w["median_min"] for w in trend],
+            "line": {"color": "#58a6ff"},
+        },
+        {
+            "type": "scatter",
+            "mode": "lines+markers",
+            "name": t("mgr.trend_p90", lang),
+            "x": weeks,
+            "y": [w["p90_min"] for w in trend],
+            "line": {"color": "#f0883e", "dash": "dot"},
+        },
+    ]
+    figure["layout"]["yaxis"] = {"title": {"text": t("unit.min", lang)}, "rangemode": "tozero"}
+    figure["layout"]["legend"] = {"orientation": "h", "y": 1.12}
+    return figure

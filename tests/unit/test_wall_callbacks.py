@@ -15,7 +15,7 @@ from dash import Output, no_update
 from dashboards import ids, wall_callbacks
 from dashboards.components import wall_parts
 from dashboards.i18n import t
-from dispatch import display_names, kpi_repository, wall_read_model
+from dispatch import display_names, kpi_repository, report_repository, wall_read_model
 from dispatch import repository as repo
 from dispatch.kpis import KpiRows, key_figures
 from dispatch.ports import Ports
@@ -422,6 +422,7 @@ def test_a_ticket_is_at_risk_from_80_percent_of_its_window_and_missed_from_100(m
     monkeypatch.setattr(repo, "territory_timezone", lambda cur: "UTC")
     monkeypatch.setattr(kpi_repository, "kpi_rows", lambda cur, now: KpiRows("UTC", [], [], []))
     monkeypatch.setattr(wall_read_model, "camera_alarm_rows", lambda cur: [])
+    monkeypatch.setattr(report_repository, "open_alarms", lambda cur: [])
 
     tickets = {x["id"]: x for x in wall_read_model.wall_snapshot(None, NOW)["tickets"]}
 

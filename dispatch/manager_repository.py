@@ -1,0 +1,271 @@
+"""The SQL of the manager's page beyond the regulators' records: the response-time map grouped
+by the database (H3 cells stored per ticket, ``ticket_h3_cells``), the weekly trend, the jobs
+of a cell, and the rows the breakdowns and the other measures of :mod:`dispatch.kpis` count.
+Functions take a cursor in the caller's transaction and return plain dicts. Percentiles are
+``percentile_cont`` (linear interpolation, the type 7 of :func:`dispatch.kpis.percentile`)."""
+
+from __future__ import annotations
+
+import io
+import json
+from datetime import datetime
+
+from gis.hexagons import cell_ints
+
+#: Resolutions stored per ticket (the columns r7, r8, r9 of ticket_h3_cells).
+STORED_RESOLUTIONS = (7, 8, 9)
+
+# The field tickets a report counts: located, not answered on the phone, with the filters.
+_FIELD_FILTER = """
+    t.received_at >= %(start)s AND t.received_at < %(end)s AND t.geom IS NOT NULL
+    AND t.category <> 'non_field'
+    AND (%(types)s::text[] IS NULL OR t.ticket_type = ANY(%(types)s))
+    AND (%(priorities)s::int[] IS NULL OR t.priority = ANY(%(priorities)s))
+"""
+
+
+def _params(start, end, types, priorities, **more) -> dict:
+    return {
+        "start": start,
+        "end": end,
+        "types": list(types) if types else None,
+        "priorities": list(priorities) if priorities else None,
+        **more,
+    }
+
+
+def _column(resolution: int) -> str:
+    if resolution not in STORED_RESOLUTIONS:
+        raise ValueError(f"resolution {resolution} is not stored")
+    return f"c.r{resolution}"
+
+
+def sync_cells(cur, batch: int = 100_000) -> int:
+    """Compute the cells of the tickets queued by the database's triggers (added or moved
+    since the last call) and store them; returns how many. Rows queued are locked while they
+    are done (SKIP LOCKED), so two processes at once share the work instead of repeating it."""
+    done = 0
+    while True:
+        cur.execute(
+            "SELECT p.ticket_id, ST_X(t.geom) AS lon, ST_Y(t.geom) AS lat, t.received_at"
+            " FROM ticket_cells_pending p JOIN tickets t ON t.id = p.ticket_id"
+            " WHERE t.geom IS NOT NULL ORDER BY p.ticket_id LIMIT %s FOR UPDATE OF p SKIP LOCKED",
+            (batch,),
+        )
+        rows = cur.fetchall()
+        if not rows:
+            cur.execute(
+                "DELETE FROM ticket_cells_pending p USING tickets t"
+                " WHERE t.id = p.ticket_id AND t.geom IS NULL"
+            )
+            return done
+        buffer = io.StringIO()
+        for r in rows:
+            cells = cell_ints(r["lon"], r["lat"], STORED_RESOLUTIONS)
+            buffer.write(f"{r['ticket_id']}\t{r['received_at'].isoformat()}\t")
+            buffer.write("\t".join(map(str, cells)) + "\n")
+        buffer.seek(0)
+        cur.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS cells_in (ticket_id bigint, received_at"
+            " timestamptz, r7 bigint, r8 bigint, r9 bigint) ON COMMIT DROP"
+        )
+        cur.execute("TRUNCATE cells_in")
+        cur.copy_expert("COPY cells_in FROM STDIN", buffer)
+        cur.execute(
+            "INSERT INTO ticket_h3_cells (ticket_id, received_at, r7, r8, r9)"
+            " SELECT * FROM cells_in ON CONFLICT (ticket_id) DO UPDATE SET"
+            " received_at = EXCLUDED.received_at, r7 = EXCLUDED.r7, r8 = EXCLUDED.r8,"
+            " r9 = EXCLUDED.r9"
+        )
+        cur.execute(
+            "DELETE FROM ticket_cells_pending WHERE ticket_id IN (SELECT ticket_id FROM cells_in)"
+        )
+        done += len(rows)
+
+
+def response_cells(cur, start, end, now, resolution, *, types=None, priorities=None) -> list:
+    """Per cell (its integer index): the unlinked jobs reached by ``now`` and the median and
+    90th percentile of their minutes from the call to the arrival."""
+    cur.execute(
+        f"""
+        SELECT {_column(resolution)} AS cell, count(*) AS jobs,
+            percentile_cont(0.5) WITHIN GROUP (ORDER BY m) AS median_min,
+            percentile_cont(0.9) WITHIN GROUP (ORDER BY m) AS p90_min
+        FROM (
+            SELECT t.id, extract(epoch FROM t.arrived_at - t.received_at) / 60 AS m
+            FROM tickets t
+            WHERE {_FIELD_FILTER} AND t.parent_ticket_id IS NULL AND t.arrived_at <= %(now)s
+        ) j JOIN ticket_h3_cells c ON c.ticket_id = j.id
+        -- the same range on the cells' covering index: both sides are index-only scans
+        WHERE c.received_at >= %(start)s AND c.received_at < %(end)s
+        GROUP BY 1 ORDER BY 1
+        """,
+        _params(start, end, types, priorities, now=now),
+    )
+    return [dict(r) for r in cur.fetchall()]
+
+
+def weekly_response(cur, start, end, now, timezone, *, types=None, priorities=None) -> list:
+    """Per local week of the call (its Monday): jobs reached, median and 90th percentile."""
+    cur.execute(
+        f"""
+        SELECT date_trunc('week', t.received_at AT TIME ZONE %(tz)s)::date AS week,
+            count(*) AS jobs,
+            percentile_cont(0.5) WITHIN GROUP (ORDER BY m) AS median_min,
+            percentile_cont(0.9) WITHIN GROUP (ORDER BY m) AS p90_min
+        FROM tickets t,
+            LATERAL (SELECT extract(epoch FROM t.arrived_at - t.received_at) / 60 AS m) x
+        WHERE {_FIELD_FILTER} AND t.parent_ticket_id IS NULL AND t.arrived_at <= %(now)s
+        GROUP BY 1 ORDER BY 1
+        """,
+        _params(start, end, types, priorities, now=now, tz=timezone),
+    )
+    return [dict(r) for r in cur.fetchall()]
+
+
+def cell_jobs(
+    cur, start, end, resolution, cell: int, *, types=None, priorities=None, limit=200
+) -> list:
+    """The first ``limit`` field jobs of one cell in the period, in the order received
+    (linked duplicates left out): number, type, priority, status, the call, the arrival, the
+    crew, and ``total``, how many there are in all."""
+    cur.execute(
+        f"""
+        SELECT t.id, t.number, t.ticket_type, t.priority, t.status, t.address, t.received_at,
+            t.arrived_at, cr.code AS crew, count(*) OVER () AS total
+        FROM ticket_h3_cells c JOIN tickets t ON t.id = c.ticket_id
+        LEFT JOIN crews cr ON cr.id = t.crew_id
+        WHERE {_column(resolution)} = %(cell)s AND {_FIELD_FILTER}
+          AND t.parent_ticket_id IS NULL
+        ORDER BY t.received_at, t.id LIMIT %(limit)s
+        """,
+        _params(start, end, types, priorities, cell=cell, limit=limit),
+    )
+    return [dict(r) for r in cur.fetchall()]
+
+
+def breakdown_rows(cur, start, end, *, types=None, priorities=None) -> list:
+    """The field tickets of the period with what compliance is counted by: the clock columns,
+    the district they lie in and the crew on the job."""
+    cur.execute(
+        f"""
+        SELECT t.id, t.ticket_type, t.priority, t.status, t.parent_ticket_id, t.received_at,
+            t.arrival_due_at, t.arrived_at, t.en_route_at, t.cancelled_at,
+            cr.code AS crew, d.name AS district
+        FROM tickets t
+        LEFT JOIN crews cr ON cr.id = t.crew_id
+        LEFT JOIN LATERAL (
+            SELECT name FROM districts WHERE ST_Contains(geom, t.geom) ORDER BY id LIMIT 1
+        ) d ON true
+        WHERE {_FIELD_FILTER}
+        """,
+        _params(start, end, types, priorities),
+    )
+    return [dict(r) for r in cur.fetchall()]
+
+
+def job_rows(cur, start, end, now, *, types=None, priorities=None) -> list:
+    """The field jobs of the period for the resolution and first-time pass rates: status,
+    closing, cancelling and how often each was re-opened by ``now``."""
+    cur.execute(
+        f"""
+        SELECT t.id, t.status, t.parent_ticket_id, t.closed_at, t.cancelled_at,
+            (SELECT count(*) FROM ticket_events e WHERE e.ticket_id = t.id
+                AND e.event_type = 'reopened' AND e.at <= %(now)s) AS reopened
+        FROM tickets t WHERE {_FIELD_FILTER}
+        """,
+        _params(start, end, types, priorities, now=now),
+    )
+    return [dict(r) for r in cur.fetchall()]
+
+
+def complaint_rows(cur, start, end) -> list:
+    cur.execute(
+        "SELECT id, status, closed_at, replied_at, reply_due_at FROM complaints"
+        " WHERE received_at >= %s AND received_at < %s",
+        (start, end),
+    )
+    return [dict(r) for r in cur.fetchall()]
+
+
+def callback_answers(cur, start, end) -> list:
+    """Answered callbacks made in the period: the worker (a crew's code), the crew's team
+    (its depot) and the two scores."""
+    cur.execute(
+        "SELECT cb.worker, cb.attitude, cb.skill, dp.name AS team FROM callbacks cb"
+        " LEFT JOIN crews cr ON cr.code = cb.worker LEFT JOIN depots dp ON dp.id = cr.depot_id"
+        " WHERE cb.status = 'done' AND cb.called_at >= %s AND cb.called_at < %s",
+        (start, end),
+    )
+    return [dict(r) for r in cur.fetchall()]
+
+
+def crews_and_assignments(cur, start, end) -> tuple[list, list]:
+    """Every crew (code, shift) and the assignments overlapping the period."""
+    cur.execute("SELECT code, shift FROM crews ORDER BY code")
+    crews = [dict(r) for r in cur.fetchall()]
+    cur.execute(
+        "SELECT cr.code AS crew, a.ticket_id, a.assigned_at, a.released_at FROM assignments a"
+        " JOIN crews cr ON cr.id = a.crew_id"
+        " WHERE a.assigned_at < %s AND (a.released_at IS NULL OR a.released_at > %s)",
+        (end, start),
+    )
+    return crews, [dict(r) for r in cur.fetchall()]
+
+
+def base_layers(cur, tolerance_deg: float = 0.0002) -> dict:
+    """The plain background of an exported map: the districts' outlines and the main
+    streets, simplified, as GeoJSON FeatureCollections (from OpenStreetMap data)."""
+    cur.execute(
+        "SELECT name, ST_AsGeoJSON(ST_SimplifyPreserveTopology(geom, %s), 6)::json AS g"
+        " FROM districts ORDER BY id",
+        (tolerance_deg,),
+    )
+    districts = [
+        {"type": "Feature", "properties": {"name": r["name"]}, "geometry": r["g"]}
+        for r in cur.fetchall()
+    ]
+    cur.execute(
+        "SELECT ST_AsGeoJSON(ST_Simplify(ST_Collect(geom), %s), 6)::json AS g FROM streets"
+        " WHERE highway IN ('motorway', 'trunk', 'primary', 'secondary', 'tertiary')",
+        (tolerance_deg,),
+    )
+    row = cur.fetchone()
+    streets = (
+        []
+        if row is None or row["g"] is None
+        else [{"type": "Feature", "properties": {}, "geometry": row["g"]}]
+    )
+    return {
+        "districts": {"type": "FeatureCollection", "features": districts},
+        "streets": {"type": "FeatureCollection", "features": streets},
+    }
+
+
+# --- coverage -----------------------------------------------------------------------------------
+
+
+def depots(cur) -> list[dict]:
+    cur.execute("SELECT id, name, ST_X(geom) AS lon, ST_Y(geom) AS lat FROM depots ORDER BY id")
+    return [dict(r) for r in cur.fetchall()]
+
+
+def record_crew_move(cur, move: dict, *, by: str, at: datetime) -> int:
+    """Store a move a dispatcher applied and announce it (the crew's topic, so every wall
+    re-reads the crew). Returns the move's id."""
+    cur.execute(
+        "INSERT INTO crew_moves (crew_id, from_geom, to_geom, to_depot_id, uncovered_before_km,"
+        " uncovered_after_km, moved_by, moved_at) VALUES (%(crew_id)s,"
+        " CASE WHEN %(from_lon)s::float8 IS NULL THEN NULL"
+        "   ELSE ST_SetSRID(ST_MakePoint(%(from_lon)s, %(from_lat)s), 4326) END,"
+        " ST_SetSRID(ST_MakePoint(%(to_lon)s, %(to_lat)s), 4326), %(to_depot_id)s,"
+        " %(before_km)s, %(after_km)s, %(by)s, %(at)s) RETURNING id",
+        {**move, "by": by, "at": at},
+    )
+    move_id = int(cur.fetchone()["id"])
+    cur.execute(
+        "INSERT INTO outbox (at, topic, kind, crew_id, data) VALUES (%s, 'crew', 'crew_move', %s,"
+        " %s)",
+        (at, move["crew_id"], json.dumps({"move_id": move_id, "by": by})),
+    )
+    return move_id
