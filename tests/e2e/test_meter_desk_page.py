@@ -280,3 +280,24 @@ def test_the_desk_fits_a_390px_phone_without_scrolling_sideways(
     assert widths[0] <= 390 and widths[1] <= 390 and widths[2] == 390, widths
     page.screenshot(path=str(artifacts_dir / "meter_desk_team_lead_390.png"), full_page=True)
     page.context.close()
+
+
+@pytest.mark.browser
+def test_the_vice_president_reads_the_desk_on_a_3840x2160_screen_without_buttons_yet(
+    served_meters, browser, artifacts_dir
+):
+    from playwright.sync_api import expect
+
+    s = served_meters
+    if not _chain(s["dsn"]):
+        pytest.skip("needs the top-up the team lead's test requests")
+    page = _page(browser, s["url"], "vp", width=3840, height=2160)
+    card = page.locator(".md-adj")
+    expect(card).to_have_count(1, timeout=10_000)
+    expect(card.locator('.md-step[data-role="vice_president"]')).to_have_attribute(
+        "data-state", "later"
+    )
+    assert card.locator("button").count() == 0
+    assert page.evaluate("document.documentElement.scrollWidth") <= 3840
+    page.screenshot(path=str(artifacts_dir / "meter_desk_vice_president_3840x2160.png"))
+    page.context.close()
