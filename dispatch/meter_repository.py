@@ -375,16 +375,12 @@ def approvals_of(cur, adjustment_ids: list[int]) -> dict[int, list[dict]]:
 
 
 def meter_by_number(cur, number: str) -> dict | None:
-    """The meter with this meter number, else the one meter of this account number."""
+    """The meter with this meter number, else the meter of this account (one an account)."""
     cur.execute(
         "SELECT id, meter_no, account_no, category FROM customer_meters"
         " WHERE meter_no = %(n)s OR account_no = %(n)s"
-        " ORDER BY meter_no = %(n)s DESC, id LIMIT 2",
+        " ORDER BY meter_no = %(n)s DESC, id LIMIT 1",
         {"n": number},
     )
-    rows = [dict(r) for r in cur.fetchall()]
-    if not rows:
-        return None
-    if rows[0]["meter_no"] == number or len(rows) == 1:
-        return rows[0]
-    return {"ambiguous": True, **rows[0]}
+    row = cur.fetchone()
+    return dict(row) if row else None

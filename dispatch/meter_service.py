@@ -251,8 +251,8 @@ def list_adjustments(
 
 
 def meter_numbered(uow: UnitOfWork, number: str, actor: Actor) -> dict:
-    """The meter a person names by its meter number (or its account's, when that account has
-    one meter), for the adjustment form."""
+    """The meter a person names by its meter number or its account number, for the
+    adjustment form."""
     auth.require(actor, "meters.adjust")
     number = (number or "").strip()
     if not number:
@@ -260,8 +260,4 @@ def meter_numbered(uow: UnitOfWork, number: str, actor: Actor) -> dict:
     found = repo.meter_by_number(uow.cur, number)
     if found is None:
         raise NotFound(f"no meter or account {number}", "meter_no")
-    if found.get("ambiguous"):
-        raise InvalidInput(
-            f"`meter_no`: account {number} has several meters; give the meter number", "meter_no"
-        )
     return found
