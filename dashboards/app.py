@@ -32,6 +32,7 @@ from dashboards.i18n import DEFAULT_LANGUAGE, t
 from dashboards.layers import LayerSource, register_routes
 from dashboards.login import install_login
 from dashboards.manager_callbacks import build_manager, register_manager_callbacks
+from dashboards.meter_desk_callbacks import build_meter_desk, register_meter_desk_callbacks
 from dashboards.page_guard import install_page_guard
 from dashboards.pages import site_map
 from dashboards.pages.crew import crew_page
@@ -134,6 +135,7 @@ def create_app(
             site_map.MANAGER.path: lambda lang, user: build_manager(api, dsn, lang, user),
             site_map.CALLBACKS.path: lambda lang, user: build_callback_desk(api, lang, user),
             site_map.COMPLAINTS.path: lambda lang, user: build_complaint_desk(api, lang, user),
+            site_map.METERS.path: lambda lang, user: build_meter_desk(api, lang, user),
         },
     )
     register_wall_callbacks(app, api, live)
@@ -145,6 +147,7 @@ def create_app(
     register_callback_desk_callbacks(app, api)
     register_complaint_desk_callbacks(app, api)
     register_hotline_callbacks(app, api)
+    register_meter_desk_callbacks(app, api)
     return app
 
 

@@ -97,6 +97,14 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "tickets.reply": frozenset({"hotline_agent", "dispatcher", "admin"}),
     # Coverage: a dispatcher (or admin) applies a suggested move of an idle crew.
     "coverage.move": frozenset({"dispatcher", "admin"}),
+    # The meter desk (/meters, dashboards/pages/meter_desk.py): the landing page of the
+    # adjustments' signers; the month's figures are read by everyone who may open it.
+    "pages.meters": frozenset(
+        {"meter_team_lead", "finance_manager", "vice_president", "manager", "admin"}
+    ),
+    "meters.figures": frozenset(
+        {"meter_team_lead", "finance_manager", "vice_president", "manager", "admin"}
+    ),
 }
 #: The call-back and complaint desks (issue 11): their pages and actions, and the desks'
 #: roles added to the actions they share with others. The supervisor who confirms a

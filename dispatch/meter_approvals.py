@@ -81,3 +81,28 @@ def status_after(required: tuple[str, ...] | list[str], decisions: list[str]) ->
     if "rejected" in decisions:
         return "rejected"
     return "applied" if len(decisions) == len(required) else "pending"
+
+
+def may_sign(
+    status: str,
+    required: tuple[str, ...] | list[str],
+    approvals: list[dict],
+    *,
+    role: str | None,
+    username: str | None,
+    requested_by: str,
+) -> bool:
+    """Whether this user may decide the adjustment's next step now (what the meter desk asks
+    before drawing the approve and reject buttons): the same rule as :func:`check_signer`."""
+    try:
+        check_signer(
+            status,
+            required,
+            approvals,
+            role=role or "",
+            username=username or "",
+            requested_by=requested_by,
+        )
+    except (Conflict, PermissionDenied):
+        return False
+    return True

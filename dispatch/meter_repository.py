@@ -310,3 +310,77 @@ def set_adjustment_status(cur, adjustment_id: int, status: str, at: datetime | N
         "UPDATE meter_adjustments SET status = %s, decided_at = %s WHERE id = %s",
         (status, at, adjustment_id),
     )
+
+
+# --- the meter desk's figures and lists (dashboards/pages/meter_desk.py) ----------------------
+
+
+def month_counts(cur, first: date, next_first: date) -> dict:
+    """The meters due (every meter) and those with a reading dated in [first, next_first)."""
+    cur.execute(
+        """
+        SELECT (SELECT count(*) FROM customer_meters) AS due,
+               (SELECT count(DISTINCT meter_id) FROM meter_readings
+                 WHERE read_on >= %(first)s AND read_on < %(next)s) AS read
+        """,
+        {"first": first, "next": next_first},
+    )
+    row = cur.fetchone()
+    return {"due": int(row["due"]), "read": int(row["read"])}
+
+
+def task_counts(cur, month: date) -> dict[str, dict[str, int]]:
+    """Per task kind: the tasks raised for ``month`` and those open (of any month)."""
+    cur.execute(
+        """
+        SELECT kind, count(*) FILTER (WHERE month = %(month)s) AS of_month,
+               count(*) FILTER (WHERE status = 'open') AS open
+          FROM meter_tasks GROUP BY kind
+        """,
+        {"month": month},
+    )
+    return {
+        r["kind"]: {"of_month": int(r["of_month"]), "open": int(r["open"])} for r in cur.fetchall()
+    }
+
+
+def adjustments_by_status(cur, status: str | None, limit: int) -> list[dict]:
+    """Adjustments (of ``status``, or all), oldest request first, with their meter's numbers."""
+    cur.execute(
+        """
+        SELECT a.id, a.meter_id, a.direction, a.volume_m3, a.reason, a.required_roles, a.status,
+               a.requested_by, a.requested_role, a.requested_at, a.decided_at,
+               m.meter_no, m.account_no
+          FROM meter_adjustments a JOIN customer_meters m ON m.id = a.meter_id
+         WHERE %(status)s::text IS NULL OR a.status = %(status)s
+         ORDER BY a.requested_at, a.id LIMIT %(limit)s
+        """,
+        {"status": status, "limit": limit},
+    )
+    return [dict(r) for r in cur.fetchall()]
+
+
+def approvals_of(cur, adjustment_ids: list[int]) -> dict[int, list[dict]]:
+    """The signed steps of each of these adjustments, in step order."""
+    cur.execute(
+        "SELECT adjustment_id, step, role, decision, decided_by, decided_at, note"
+        " FROM meter_adjustment_approvals WHERE adjustment_id = ANY(%s)"
+        " ORDER BY adjustment_id, step",
+        (adjustment_ids,),
+    )
+    found: dict[int, list[dict]] = {i: [] for i in adjustment_ids}
+    for r in cur.fetchall():
+        found[r["adjustment_id"]].append(dict(r))
+    return found
+
+
+def meter_by_number(cur, number: str) -> dict | None:
+    """The meter with this meter number, else the meter of this account (one an account)."""
+    cur.execute(
+        "SELECT id, meter_no, account_no, category FROM customer_meters"
+        " WHERE meter_no = %(n)s OR account_no = %(n)s"
+        " ORDER BY meter_no = %(n)s DESC, id LIMIT 1",
+        {"n": number},
+    )
+    row = cur.fetchone()
+    return dict(row) if row else None

@@ -13,10 +13,12 @@ from dispatch import meter_approvals as approvals_rules
 from dispatch import meter_repository as repo
 from dispatch.actor import Actor
 from dispatch.errors import InvalidInput, NotFound
-from dispatch.meter_rules import TASK_KINDS
+from dispatch.meter_figures import month_figures as figures_of
+from dispatch.meter_rules import TASK_KINDS, add_months
 from dispatch.unit_of_work import UnitOfWork
 
 TASK_STATUSES = ("open", "done", "cancelled")
+ADJUSTMENT_STATUSES = ("pending", "applied", "rejected")
 
 
 def _number(value) -> float | None:
@@ -218,3 +220,44 @@ def decide_adjustment(
     if status != "pending":
         repo.set_adjustment_status(uow.cur, adjustment_id, status, now)
     return get_adjustment(uow, adjustment_id, actor, _checked=True)
+
+
+# --- the meter desk (dashboards/pages/meter_desk.py) -----------------------------------------
+
+
+def month_figures(uow: UnitOfWork, actor: Actor, month: date) -> dict:
+    """A reading month's figures (:func:`dispatch.meter_figures.month_figures`)."""
+    auth.require(actor, "meters.figures")
+    first = date(month.year, month.month, 1)
+    counts = repo.month_counts(uow.cur, first, add_months(first, 1))
+    return figures_of(first, counts["due"], counts["read"], repo.task_counts(uow.cur, first))
+
+
+def list_adjustments(
+    uow: UnitOfWork, actor: Actor, *, status: str | None = "pending", limit: int = 50
+) -> list[dict]:
+    """Refunds and top-ups (waiting ones by default), oldest first, each with its chain of
+    approvals and its meter's numbers."""
+    auth.require(actor, "meters.adjustments")
+    if status is not None and status not in ADJUSTMENT_STATUSES:
+        raise InvalidInput(f"`status` must be one of {', '.join(ADJUSTMENT_STATUSES)}", "status")
+    rows = repo.adjustments_by_status(uow.cur, status, limit)
+    signed = repo.approvals_of(uow.cur, [r["id"] for r in rows])
+    return [
+        _adjustment_view(r, signed[r["id"]])
+        | {"meter_no": r["meter_no"], "account_no": r["account_no"]}
+        for r in rows
+    ]
+
+
+def meter_numbered(uow: UnitOfWork, number: str, actor: Actor) -> dict:
+    """The meter a person names by its meter number or its account number, for the
+    adjustment form."""
+    auth.require(actor, "meters.adjust")
+    number = (number or "").strip()
+    if not number:
+        raise InvalidInput("`meter_no`: the meter or account number is required", "meter_no")
+    found = repo.meter_by_number(uow.cur, number)
+    if found is None:
+        raise NotFound(f"no meter or account {number}", "meter_no")
+    return found

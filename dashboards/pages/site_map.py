@@ -27,8 +27,9 @@ CREW = Page("/crew", "pages.crew", "page.crew")
 MANAGER = Page("/manager", "pages.manager", "page.manager")
 CALLBACKS = Page("/callbacks", "pages.callbacks", "page.callbacks")
 COMPLAINTS = Page("/complaints", "pages.complaints", "page.complaints")
+METERS = Page("/meters", "pages.meters", "page.meters")
 #: In the order the header lists them.
-PAGES: tuple[Page, ...] = (WALL, HOTLINE, CREW, MANAGER, CALLBACKS, COMPLAINTS)
+PAGES: tuple[Page, ...] = (WALL, HOTLINE, CREW, MANAGER, CALLBACKS, COMPLAINTS, METERS)
 
 #: Role -> the path it lands on after logging in (and at ``/``).
 LANDING_PAGES: dict[str, str] = {
@@ -39,6 +40,9 @@ LANDING_PAGES: dict[str, str] = {
     "hotline_agent": HOTLINE.path,
     "callback_agent": CALLBACKS.path,
     "complaint_handler": COMPLAINTS.path,
+    "meter_team_lead": METERS.path,
+    "finance_manager": METERS.path,
+    "vice_president": METERS.path,
 }
 #: Where a role without a page of its own lands: the log-in form, never a page it may not open.
 NO_LANDING = "/login"

@@ -22,6 +22,7 @@ PAGES = [
     ("dispatcher", "/wall", (1920, 1080), ".leaflet-container path.leaflet-interactive"),
     ("crewlead", "/crew", (390, 844), ".site-nav a"),
     ("manager", "/manager", (1920, 1080), ".mgr-map.leaflet-container"),
+    ("meterlead", "/meters", (390, 844), "[data-figure='read_rate']"),
 ]
 
 

@@ -29,6 +29,7 @@ ROLES = {
             ("/manager", "管理看板"),
             ("/callbacks", "回访工作台"),
             ("/complaints", "投诉处理"),
+            ("/meters", "抄表稽核"),
         ],
         "/hotline",
     ),
@@ -41,11 +42,16 @@ ROLES = {
             ("/manager", "管理看板"),
             ("/callbacks", "回访工作台"),
             ("/complaints", "投诉处理"),
+            ("/meters", "抄表稽核"),
         ],
         None,
     ),
     "callbacks": ("/callbacks", [("/callbacks", "回访工作台")], "/complaints"),
     "complaints": ("/complaints", [("/complaints", "投诉处理")], "/callbacks"),
+    # the meter desk: the adjustments' signers land on it
+    "meterlead": ("/meters", [("/meters", "抄表稽核")], "/wall"),
+    "finance": ("/meters", [("/meters", "抄表稽核")], "/manager"),
+    "vp": ("/meters", [("/meters", "抄表稽核")], "/complaints"),
 }
 ROLE_NAMES = {
     "dispatcher": "调度员",
@@ -55,6 +61,9 @@ ROLE_NAMES = {
     "admin": "系统管理员",
     "callbacks": "回访员",
     "complaints": "投诉处理员",
+    "meterlead": "抄表班组长",
+    "finance": "财务经理",
+    "vp": "分管副总",
 }
 
 
