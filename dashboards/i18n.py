@@ -969,6 +969,26 @@ _MESSAGES: dict[str, tuple[str, str]] = {
     "mgr.export_log_pdf": ("当日漏气记录（PDF）", "Day's leak log (PDF)"),
     "mgr.export_buckets_pdf": ("月度分档汇总（PDF）", "Monthly buckets (PDF)"),
     "alarm.leak_log_unreviewed": ("漏气记录未按时审核", "Leak log not reviewed in time"),
+    # the manager's page, second round: coverage panel, replay (coverage_panel, replay_panel)
+    "cov.title": ("覆盖范围与建议调度", "Coverage and suggested moves"),
+    "cov.target": ("到场时限", "Response target"),
+    "cov.reach_depots": ("站点可达范围", "Reach from depots"),
+    "cov.reach_crews": ("空闲班组可达范围", "Reach from available crews"),
+    "cov.moves_layer": ("建议调动", "Suggested moves"),
+    "cov.crews_available": ("空闲班组：{n}", "Crews available: {n}"),
+    "cov.uncovered": ("未覆盖街道：{km} km", "Uncovered streets: {km} km"),
+    "cov.after_moves": (
+        "按建议调动：{before} km → {after} km",
+        "With the suggested moves: {before} km → {after} km",
+    ),
+    "cov.no_moves": ("无需调动班组", "No move would shrink the uncovered streets"),
+    "cov.col.crew": ("班组", "Crew"),
+    "cov.col.to": ("调往", "Move to"),
+    "cov.col.before": ("调动前未覆盖 (km)", "Uncovered before (km)"),
+    "cov.col.after": ("调动后未覆盖 (km)", "Uncovered after (km)"),
+    "cov.col.apply": ("操作", "Action"),
+    "cov.apply": ("执行调动", "Apply"),
+    "cov.applied": ("已调动班组 {crew} 至 {to}", "Crew {crew} moved to {to}"),
 }
 
 

@@ -10,6 +10,7 @@ from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 from flask import session
 
 from dashboards import ids
+from dashboards.coverage_callbacks import register_coverage_callbacks
 from dashboards.i18n import MISSING, t, ticket_type_label
 from dashboards.manager_views import (
     breakdown_table,
@@ -278,6 +279,7 @@ def register_manager_callbacks(app, api) -> None:
         }
 
     register_report_callbacks(app, api)
+    register_coverage_callbacks(app, api, ids.MGR_LANG)
 
 
 _FILTERS = (

@@ -15,6 +15,7 @@ from dash import dcc, html
 
 from dashboards import ids
 from dashboards.components.network_map import OSM_ATTRIBUTION, build_offline_base
+from dashboards.coverage_panel import coverage_overlays, coverage_section
 from dashboards.i18n import t, ticket_type_label
 from dashboards.pages.frame import framed_page
 from dashboards.pages.site_map import MANAGER
@@ -121,6 +122,7 @@ def manager_page(
                 hideout={"bins": MEDIAN_BINS, "colors": MEDIAN_COLORS, "sparse": SPARSE_COLOR},
                 attribution=OSM_ATTRIBUTION,
             ),
+            dl.LayersControl(coverage_overlays(lang), collapsed=False, position="topright"),
             dl.ScaleControl(imperial=False, position="bottomright"),
         ],
         maxZoom=19,
@@ -285,6 +287,7 @@ def manager_page(
             html.Div(id=ids.MGR_ALARMS),
             filters,
             figures,
+            coverage_section(lang, user),
             breakdown,
             measures,
             exports,
