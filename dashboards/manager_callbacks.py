@@ -76,6 +76,7 @@ def period_view(api, user, lang, start, end, types, priorities, resolution) -> t
         hexes = manager_service.hexagon_map(uow, period, now, int(resolution))
         rows = report_service.period_rows(uow, period.first, period.last, **period.filters)
         trend = manager_service.weekly_trend(uow, period, now)
+        compliance = manager_service.compliance_overall(uow, period, now)
     summary = kpis.response_summary(rows, now)
     line = (
         t("mgr.no_jobs", lang)
@@ -88,7 +89,6 @@ def period_view(api, user, lang, start, end, types, priorities, resolution) -> t
             p90=summary["p90_min"],
         )
     )
-    compliance = report_service.compliance_table(rows, now)
     return hexes, line, compliance_table(compliance, lang), trend_figure(trend, lang)
 
 
