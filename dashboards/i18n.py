@@ -989,6 +989,11 @@ _MESSAGES: dict[str, tuple[str, str]] = {
     "cov.col.apply": ("操作", "Action"),
     "cov.apply": ("执行调动", "Apply"),
     "cov.applied": ("已调动班组 {crew} 至 {to}", "Crew {crew} moved to {to}"),
+    "replay.title": ("回放", "Replay"),
+    "replay.date": ("日期", "Day"),
+    "replay.time": ("时刻", "Time"),
+    "replay.layer": ("回放：工单与班组", "Replay: tickets and crews"),
+    "replay.status": ("{time} 未完成事件 {n} 起", "{n} open incidents at {time}"),
 }
 
 

@@ -18,6 +18,7 @@ from dashboards.manager_views import (
     measures_view,
 )
 from dashboards.pages.manager import manager_page, trend_figure
+from dashboards.replay_panel import register_replay_callbacks
 from dispatch import auth, kpis, manager_service, report_exports, report_service
 from dispatch.actor import Actor
 from dispatch.errors import Conflict, DispatchError, InvalidInput, Unauthenticated
@@ -280,6 +281,7 @@ def register_manager_callbacks(app, api) -> None:
 
     register_report_callbacks(app, api)
     register_coverage_callbacks(app, api, ids.MGR_LANG)
+    register_replay_callbacks(app, api, ids.MGR_LANG)
 
 
 _FILTERS = (

@@ -375,3 +375,47 @@ def compliance_counts(
         _params(start, end, types, priorities, now=now, tz=timezone, **_policy_params(policies)),
     )
     return [dict(r) for r in cur.fetchall()]
+
+
+# --- replay of a past day ------------------------------------------------------------------------
+
+
+def replay_tickets(cur, start, end) -> list[dict]:
+    """The located, unlinked tickets open at some moment of [start, end): received before the
+    end and not closed or cancelled before the start; with the moment each stopped being open
+    (None: still open)."""
+    cur.execute(
+        "SELECT t.number, t.ticket_type, t.priority, ST_X(t.geom) AS lon, ST_Y(t.geom) AS lat,"
+        " t.received_at, coalesce(t.closed_at, t.cancelled_at) AS ended_at FROM tickets t"
+        " WHERE t.received_at < %(end)s AND t.geom IS NOT NULL AND t.parent_ticket_id IS NULL"
+        " AND coalesce(t.closed_at, t.cancelled_at, 'infinity') > %(start)s"
+        " ORDER BY t.received_at, t.id",
+        {"start": start, "end": end},
+    )
+    return [dict(r) for r in cur.fetchall()]
+
+
+def replay_positions(cur, start, end) -> list[dict]:
+    """The crews' GPS fixes of [start, end), one a minute per crew (the first of it), plus each
+    crew's last fix before the start (where it was when the day began)."""
+    cur.execute(
+        """
+        SELECT c.code AS crew, p.recorded_at, ST_X(p.geom) AS lon, ST_Y(p.geom) AS lat
+        FROM (
+            SELECT DISTINCT ON (crew_id, date_trunc('minute', recorded_at)) crew_id,
+                recorded_at, geom
+            FROM crew_positions WHERE recorded_at >= %(start)s AND recorded_at < %(end)s
+            ORDER BY crew_id, date_trunc('minute', recorded_at), recorded_at
+        ) p JOIN crews c ON c.id = p.crew_id
+        UNION ALL
+        SELECT c.code, b.recorded_at, ST_X(b.geom), ST_Y(b.geom) FROM crews c
+        CROSS JOIN LATERAL (
+            SELECT recorded_at, geom FROM crew_positions
+            WHERE crew_id = c.id AND recorded_at < %(start)s
+            ORDER BY recorded_at DESC LIMIT 1
+        ) b
+        ORDER BY 1, 2
+        """,
+        {"start": start, "end": end},
+    )
+    return [dict(r) for r in cur.fetchall()]

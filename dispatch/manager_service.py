@@ -270,3 +270,40 @@ def measures_csv(figures: dict, measure: str) -> str:
             [figures["since"], figures["until"], *("" if v is None else v for v in value.values())]
         )
     return out.getvalue()
+
+
+# --- replay of a past day ----------------------------------------------------------------------
+
+
+def replay_day(uow: UnitOfWork, day: date) -> dict:
+    """Everything the map needs to step through ``day`` (a local date) in the browser, read
+    at once: the day's start and end, the tickets open at some moment of it (``from`` /
+    ``to``: epoch seconds, ``to`` None while still open) and each crew's track
+    (``[[epoch s, lon, lat], ...]``, its fix before the day first)."""
+    timezone = repo.territory_timezone(uow.cur)
+    start, end = period_window(day, day, timezone)
+    tickets = [
+        {
+            "number": r["number"],
+            "type": r["ticket_type"],
+            "priority": r["priority"],
+            "lon": round(float(r["lon"]), 6),
+            "lat": round(float(r["lat"]), 6),
+            "from": r["received_at"].timestamp(),
+            "to": None if r["ended_at"] is None else r["ended_at"].timestamp(),
+        }
+        for r in mr.replay_tickets(uow.cur, start, end)
+    ]
+    tracks: dict[str, list] = {}
+    for r in mr.replay_positions(uow.cur, start, end):
+        tracks.setdefault(r["crew"], []).append(
+            [r["recorded_at"].timestamp(), round(float(r["lon"]), 6), round(float(r["lat"]), 6)]
+        )
+    return {
+        "date": day.isoformat(),
+        "start": start.timestamp(),
+        "end": end.timestamp(),
+        "timezone": timezone,
+        "tickets": tickets,
+        "crews": tracks,
+    }

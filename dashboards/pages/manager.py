@@ -19,6 +19,7 @@ from dashboards.coverage_panel import coverage_overlays, coverage_section
 from dashboards.i18n import t, ticket_type_label
 from dashboards.pages.frame import framed_page
 from dashboards.pages.site_map import MANAGER
+from dashboards.replay_panel import replay_overlay, replay_section
 from dispatch.manager_service import BREAKDOWNS
 from dispatch.ticket_model import TICKET_TYPES
 
@@ -122,7 +123,11 @@ def manager_page(
                 hideout={"bins": MEDIAN_BINS, "colors": MEDIAN_COLORS, "sparse": SPARSE_COLOR},
                 attribution=OSM_ATTRIBUTION,
             ),
-            dl.LayersControl(coverage_overlays(lang), collapsed=False, position="topright"),
+            dl.LayersControl(
+                [*coverage_overlays(lang), replay_overlay(lang)],
+                collapsed=False,
+                position="topright",
+            ),
             dl.ScaleControl(imperial=False, position="bottomright"),
         ],
         maxZoom=19,
@@ -287,6 +292,7 @@ def manager_page(
             html.Div(id=ids.MGR_ALARMS),
             filters,
             figures,
+            replay_section(lang, yesterday.isoformat(), today.isoformat()),
             coverage_section(lang, user),
             breakdown,
             measures,
