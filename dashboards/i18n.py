@@ -1033,6 +1033,31 @@ _MESSAGES: dict[str, tuple[str, str]] = {
     "md.decided.rejected": ("已驳回退补 #{id}", "Rejected #{id}"),
     "md.volume_m3": ("{v} 方", "{v} m³"),
     "md.zero_months": ("连续 {n} 个月零用气", "{n} months at zero"),
+    # the manager's page, second round: coverage panel, replay (coverage_panel, replay_panel)
+    "cov.title": ("覆盖范围与建议调度", "Coverage and suggested moves"),
+    "cov.target": ("到场时限", "Response target"),
+    "cov.reach_depots": ("站点可达范围", "Reach from depots"),
+    "cov.reach_crews": ("空闲班组可达范围", "Reach from available crews"),
+    "cov.moves_layer": ("建议调动", "Suggested moves"),
+    "cov.crews_available": ("空闲班组：{n}", "Crews available: {n}"),
+    "cov.uncovered": ("未覆盖街道：{km} km", "Uncovered streets: {km} km"),
+    "cov.after_moves": (
+        "按建议调动：{before} km → {after} km",
+        "With the suggested moves: {before} km → {after} km",
+    ),
+    "cov.no_moves": ("无需调动班组", "No move would shrink the uncovered streets"),
+    "cov.col.crew": ("班组", "Crew"),
+    "cov.col.to": ("调往", "Move to"),
+    "cov.col.before": ("调动前未覆盖 (km)", "Uncovered before (km)"),
+    "cov.col.after": ("调动后未覆盖 (km)", "Uncovered after (km)"),
+    "cov.col.apply": ("操作", "Action"),
+    "cov.apply": ("执行调动", "Apply"),
+    "cov.applied": ("已调动班组 {crew} 至 {to}", "Crew {crew} moved to {to}"),
+    "replay.title": ("回放", "Replay"),
+    "replay.date": ("日期", "Day"),
+    "replay.time": ("时刻", "Time"),
+    "replay.layer": ("回放：工单与班组", "Replay: tickets and crews"),
+    "replay.status": ("{time} 未完成事件 {n} 起", "{n} open incidents at {time}"),
 }
 
 

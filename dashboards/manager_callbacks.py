@@ -10,6 +10,7 @@ from dash import ALL, Input, Output, State, ctx, dcc, html, no_update
 from flask import session
 
 from dashboards import ids
+from dashboards.coverage_callbacks import register_coverage_callbacks
 from dashboards.i18n import MISSING, t, ticket_type_label
 from dashboards.manager_views import (
     breakdown_table,
@@ -17,6 +18,7 @@ from dashboards.manager_views import (
     measures_view,
 )
 from dashboards.pages.manager import manager_page, trend_figure
+from dashboards.replay_panel import register_replay_callbacks
 from dispatch import auth, kpis, manager_service, report_exports, report_service
 from dispatch.actor import Actor
 from dispatch.errors import Conflict, DispatchError, InvalidInput, Unauthenticated
@@ -75,6 +77,7 @@ def period_view(api, user, lang, start, end, types, priorities, resolution) -> t
         hexes = manager_service.hexagon_map(uow, period, now, int(resolution))
         rows = report_service.period_rows(uow, period.first, period.last, **period.filters)
         trend = manager_service.weekly_trend(uow, period, now)
+        compliance = manager_service.compliance_overall(uow, period, now)
     summary = kpis.response_summary(rows, now)
     line = (
         t("mgr.no_jobs", lang)
@@ -87,7 +90,6 @@ def period_view(api, user, lang, start, end, types, priorities, resolution) -> t
             p90=summary["p90_min"],
         )
     )
-    compliance = report_service.compliance_table(rows, now)
     return hexes, line, compliance_table(compliance, lang), trend_figure(trend, lang)
 
 
@@ -278,6 +280,8 @@ def register_manager_callbacks(app, api) -> None:
         }
 
     register_report_callbacks(app, api)
+    register_coverage_callbacks(app, api, ids.MGR_LANG)
+    register_replay_callbacks(app, api, ids.MGR_LANG)
 
 
 _FILTERS = (

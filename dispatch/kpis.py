@@ -297,20 +297,23 @@ def compliance(rows: Iterable[dict], policies: dict, now: datetime) -> list[dict
     for name, targets in policies.items():
         outcomes = [policy_outcome(row, targets, now) for row in rows]
         decided = [o for o in outcomes if o is not None]
-        met = sum(decided)
-        share = met / len(decided) if decided else None
-        out.append(
-            {
-                "policy": name,
-                "decided": len(decided),
-                "met": met,
-                "missed": len(decided) - met,
-                "share": None if share is None else round(share, 3),
-                "target_share": targets.target_share,
-                "meets_target": None if share is None else share >= targets.target_share,
-            }
-        )
+        out.append(compliance_figures(name, targets, len(decided), sum(decided)))
     return out
+
+
+def compliance_figures(name: str, targets, decided: int, met: int) -> dict:
+    """One policy's row of :func:`compliance` from its counts (the database counts them in
+    bulk: :func:`dispatch.manager_repository.compliance_counts`)."""
+    share = met / decided if decided else None
+    return {
+        "policy": name,
+        "decided": decided,
+        "met": met,
+        "missed": decided - met,
+        "share": None if share is None else round(share, 3),
+        "target_share": targets.target_share,
+        "meets_target": None if share is None else share >= targets.target_share,
+    }
 
 
 def leak_bucket(minutes: float | None) -> str:

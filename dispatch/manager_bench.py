@@ -9,8 +9,8 @@ for the last month and the last year:
 * ``map``: the response-time map of H3 hexagons (level 8), grouped by the database over the
   stored cells (:func:`dispatch.manager_service.hexagon_map`, cell outlines included);
 * ``trend``: the weekly median and 90th percentile (grouped by the database);
-* ``compliance``: the share within target against every clock policy (rows read, then
-  counted by :mod:`dispatch.kpis`);
+* ``compliance``: the share within target against every clock policy, counted by the
+  database (:func:`dispatch.manager_repository.compliance_counts`), overall and per week;
 * ``leak_log``: the daily leak log of yesterday (month only).
 
 Prints progress on stderr and one JSON object on its last line with p50 / p95 / max in ms per
@@ -135,8 +135,11 @@ def _measure(dsn: str, runs: int) -> list[dict]:
 
     def compliance(span):
         with UnitOfWork(dsn) as uow:
-            rows = report_service.period_rows(uow, spans[span], yesterday)
-        return report_service.compliance_table(rows, now)[0]["decided"]
+            return manager_service.compliance_overall(uow, period(uow, span), now)[0]["decided"]
+
+    def compliance_by_week(span):
+        with UnitOfWork(dsn) as uow:
+            return len(manager_service.compliance_breakdown(uow, period(uow, span), now, "week"))
 
     def leak_log(_span):
         with UnitOfWork(dsn) as uow:
@@ -146,7 +149,8 @@ def _measure(dsn: str, runs: int) -> list[dict]:
     for case, call, span_names, n in (
         ("map", the_map, ("month", "year"), runs),
         ("trend", trend, ("month", "year"), runs),
-        ("compliance", compliance, ("month", "year"), max(1, runs // 3)),
+        ("compliance", compliance, ("month", "year"), runs),
+        ("compliance_by_week", compliance_by_week, ("month", "year"), runs),
         ("leak_log", leak_log, ("day",), runs),
     ):
         for span in span_names:

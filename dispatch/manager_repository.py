@@ -269,3 +269,153 @@ def record_crew_move(cur, move: dict, *, by: str, at: datetime) -> int:
         (at, move["crew_id"], json.dumps({"move_id": move_id, "by": by})),
     )
     return move_id
+
+
+# --- compliance counted by the database -----------------------------------------------------------
+
+#: What compliance can be grouped by, as SQL over the tickets ``t`` (week: its local Monday,
+#: month: YYYY-MM, the district it lies in, the crew on the job; None: one group, ``all``).
+_COMPLIANCE_GROUPS = {
+    None: "'all'",
+    "week": "to_char(date_trunc('week', t.received_at AT TIME ZONE %(tz)s), 'YYYY-MM-DD')",
+    "month": "to_char(t.received_at AT TIME ZONE %(tz)s, 'YYYY-MM')",
+    "district": "coalesce(d.name, '-')",
+    "crew": "coalesce(cr.code, '-')",
+}
+
+
+def _policy_params(policies: dict) -> dict:
+    """Every policy's clocks as parallel arrays, unnested by the query: per priority the
+    arrival and departure minutes, per ticket type the arrival minutes that override them."""
+    names, order = list(policies), list(range(len(policies)))
+    prio = {k: [] for k in ("policy", "priority", "arrival", "depart")}
+    types = {k: [] for k in ("policy", "type", "minutes")}
+    for name, targets in policies.items():
+        for priority in sorted(set(targets.arrival) | set(targets.depart)):
+            prio["policy"].append(name)
+            prio["priority"].append(int(priority))
+            prio["arrival"].append(targets.arrival.get(priority))
+            prio["depart"].append(targets.depart.get(priority))
+        for kind, minutes in targets.by_type.items():
+            types["policy"].append(name)
+            types["type"].append(kind)
+            types["minutes"].append(float(minutes))
+    return {
+        "pol_names": names,
+        "pol_order": order,
+        **{f"pp_{k}": v for k, v in prio.items()},
+        **{f"pt_{k}": v for k, v in types.items()},
+    }
+
+
+def compliance_counts(
+    cur,
+    start,
+    end,
+    now,
+    policies: dict,
+    by: str | None,
+    timezone: str,
+    *,
+    types=None,
+    priorities=None,
+) -> list[dict]:
+    """Per group (``by``) and policy (``policies``: name → ClockTargets): how many tickets are
+    decided and how many met, as of ``now``, by the rules of
+    :func:`dispatch.kpis.policy_outcome` written in SQL (the arrival clock from the call, the
+    type's minutes over the priority's; met when reached by then and, where the policy has a
+    departure clock, on the way by then; cancelled before the deadline or still within it:
+    undecided; past it and not reached: missed; linked duplicates: undecided). Every group
+    holding a field ticket of the period appears, with every policy."""
+    group = _COMPLIANCE_GROUPS[by]
+    district_join = (
+        "LEFT JOIN LATERAL (SELECT name FROM districts WHERE ST_Contains(geom, t.geom)"
+        " ORDER BY id LIMIT 1) d ON true"
+        if by == "district"
+        else ""
+    )
+    crew_join = "LEFT JOIN crews cr ON cr.id = t.crew_id" if by == "crew" else ""
+    cur.execute(
+        f"""
+        WITH pol AS (
+            SELECT * FROM unnest(%(pol_names)s::text[], %(pol_order)s::int[]) AS p(policy, ord)
+        ), pp AS (
+            SELECT * FROM unnest(%(pp_policy)s::text[], %(pp_priority)s::int[],
+                %(pp_arrival)s::float8[], %(pp_depart)s::float8[])
+                AS x(policy, priority, arrival, depart)
+        ), pt AS (
+            SELECT * FROM unnest(%(pt_policy)s::text[], %(pt_type)s::text[],
+                %(pt_minutes)s::float8[]) AS x(policy, ticket_type, minutes)
+        ), tk AS (
+            SELECT {group} AS grp, t.ticket_type, t.priority, t.parent_ticket_id, t.received_at,
+                CASE WHEN t.arrived_at <= %(now)s THEN t.arrived_at END AS arrived,
+                CASE WHEN t.cancelled_at <= %(now)s THEN t.cancelled_at END AS cancelled,
+                CASE WHEN t.en_route_at <= %(now)s THEN t.en_route_at END AS en_route
+            FROM tickets t {district_join} {crew_join}
+            WHERE {_FIELD_FILTER}
+        ), judged AS (
+            SELECT tk.grp, pol.policy, pol.ord,
+                CASE
+                    WHEN tk.parent_ticket_id IS NOT NULL OR c.due IS NULL THEN NULL
+                    WHEN tk.arrived IS NOT NULL AND tk.arrived <= c.due THEN
+                        pp.depart IS NULL OR coalesce(tk.en_route, tk.arrived)
+                            <= tk.received_at + pp.depart * interval '1 minute'
+                    WHEN tk.arrived IS NULL AND tk.cancelled < c.due THEN NULL
+                    WHEN c.due <= %(now)s THEN false
+                END AS met
+            FROM tk CROSS JOIN pol
+            LEFT JOIN pp ON pp.policy = pol.policy AND pp.priority = tk.priority
+            LEFT JOIN pt ON pt.policy = pol.policy AND pt.ticket_type = tk.ticket_type
+            CROSS JOIN LATERAL (SELECT tk.received_at
+                + coalesce(pt.minutes, pp.arrival) * interval '1 minute' AS due) c
+        )
+        SELECT grp AS group, policy, count(met) AS decided, count(*) FILTER (WHERE met) AS met
+        FROM judged GROUP BY grp, policy, ord ORDER BY grp, ord
+        """,
+        _params(start, end, types, priorities, now=now, tz=timezone, **_policy_params(policies)),
+    )
+    return [dict(r) for r in cur.fetchall()]
+
+
+# --- replay of a past day ------------------------------------------------------------------------
+
+
+def replay_tickets(cur, start, end) -> list[dict]:
+    """The located, unlinked tickets open at some moment of [start, end): received before the
+    end and not closed or cancelled before the start; with the moment each stopped being open
+    (None: still open)."""
+    cur.execute(
+        "SELECT t.number, t.ticket_type, t.priority, ST_X(t.geom) AS lon, ST_Y(t.geom) AS lat,"
+        " t.received_at, coalesce(t.closed_at, t.cancelled_at) AS ended_at FROM tickets t"
+        " WHERE t.received_at < %(end)s AND t.geom IS NOT NULL AND t.parent_ticket_id IS NULL"
+        " AND coalesce(t.closed_at, t.cancelled_at, 'infinity') > %(start)s"
+        " ORDER BY t.received_at, t.id",
+        {"start": start, "end": end},
+    )
+    return [dict(r) for r in cur.fetchall()]
+
+
+def replay_positions(cur, start, end) -> list[dict]:
+    """The crews' GPS fixes of [start, end), one a minute per crew (the first of it), plus each
+    crew's last fix before the start (where it was when the day began)."""
+    cur.execute(
+        """
+        SELECT c.code AS crew, p.recorded_at, ST_X(p.geom) AS lon, ST_Y(p.geom) AS lat
+        FROM (
+            SELECT DISTINCT ON (crew_id, date_trunc('minute', recorded_at)) crew_id,
+                recorded_at, geom
+            FROM crew_positions WHERE recorded_at >= %(start)s AND recorded_at < %(end)s
+            ORDER BY crew_id, date_trunc('minute', recorded_at), recorded_at
+        ) p JOIN crews c ON c.id = p.crew_id
+        UNION ALL
+        SELECT c.code, b.recorded_at, ST_X(b.geom), ST_Y(b.geom) FROM crews c
+        CROSS JOIN LATERAL (
+            SELECT recorded_at, geom FROM crew_positions
+            WHERE crew_id = c.id AND recorded_at < %(start)s
+            ORDER BY recorded_at DESC LIMIT 1
+        ) b
+        ORDER BY 1, 2
+        """,
+        {"start": start, "end": end},
+    )
+    return [dict(r) for r in cur.fetchall()]

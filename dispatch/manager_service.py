@@ -157,23 +157,52 @@ def cell_jobs(
 def compliance_breakdown(uow: UnitOfWork, period: Period, now: datetime, by: str) -> list[dict]:
     """Compliance against every clock policy per week (its Monday), month (YYYY-MM),
     district or crew (field ``by``); tickets past their deadline and not reached count as
-    missed. Tickets outside every district or without a crew are grouped as ``-``."""
+    missed. Tickets outside every district or without a crew are grouped as ``-``. Counted
+    by the database (:func:`manager_repository.compliance_counts`), the figures as
+    :func:`dispatch.kpis.compliance_by` gives them from the same tickets."""
     if by not in BREAKDOWNS:
         raise InvalidInput(f"`by` must be one of {', '.join(BREAKDOWNS)}", "by")
-    from zoneinfo import ZoneInfo
+    return _compliance(uow, period, now, by)
 
-    zone = ZoneInfo(period.timezone)
-    rows = mr.breakdown_rows(uow.cur, period.start, period.end, **period.filters)
 
-    def key(row):
-        if by in ("district", "crew"):
-            return row[by] or "-"
-        day = row["received_at"].astimezone(zone).date()
-        if by == "month":
-            return f"{day:%Y-%m}"
-        return date.fromordinal(day.toordinal() - day.weekday()).isoformat()
+def compliance_overall(uow: UnitOfWork, period: Period, now: datetime) -> list[dict]:
+    """Compliance of the whole period against every clock policy (as
+    :func:`dispatch.kpis.compliance`), counted by the database."""
+    return [
+        {k: v for k, v in row.items() if k != "group"}
+        for row in _compliance(uow, period, now, None)
+    ] or [kpis.compliance_figures(name, t, 0, 0) for name, t in policy_targets().items()]
 
-    return kpis.compliance_by(rows, policy_targets(), now, key)
+
+def _compliance(uow: UnitOfWork, period: Period, now: datetime, by: str | None) -> list[dict]:
+    policies = policy_targets()
+    counts = {
+        (r["group"], r["policy"]): r
+        for r in mr.compliance_counts(
+            uow.cur,
+            period.start,
+            period.end,
+            now,
+            policies,
+            by,
+            period.timezone,
+            **period.filters,
+        )
+    }
+    groups = sorted({group for group, _ in counts}, key=str)
+    return [
+        {
+            "group": group,
+            **kpis.compliance_figures(
+                name,
+                targets,
+                int(counts[group, name]["decided"]),
+                int(counts[group, name]["met"]),
+            ),
+        }
+        for group in groups
+        for name, targets in policies.items()
+    ]
 
 
 def compliance_csv(rows: list[dict], by: str) -> str:
@@ -241,3 +270,40 @@ def measures_csv(figures: dict, measure: str) -> str:
             [figures["since"], figures["until"], *("" if v is None else v for v in value.values())]
         )
     return out.getvalue()
+
+
+# --- replay of a past day ----------------------------------------------------------------------
+
+
+def replay_day(uow: UnitOfWork, day: date) -> dict:
+    """Everything the map needs to step through ``day`` (a local date) in the browser, read
+    at once: the day's start and end, the tickets open at some moment of it (``from`` /
+    ``to``: epoch seconds, ``to`` None while still open) and each crew's track
+    (``[[epoch s, lon, lat], ...]``, its fix before the day first)."""
+    timezone = repo.territory_timezone(uow.cur)
+    start, end = period_window(day, day, timezone)
+    tickets = [
+        {
+            "number": r["number"],
+            "type": r["ticket_type"],
+            "priority": r["priority"],
+            "lon": round(float(r["lon"]), 6),
+            "lat": round(float(r["lat"]), 6),
+            "from": r["received_at"].timestamp(),
+            "to": None if r["ended_at"] is None else r["ended_at"].timestamp(),
+        }
+        for r in mr.replay_tickets(uow.cur, start, end)
+    ]
+    tracks: dict[str, list] = {}
+    for r in mr.replay_positions(uow.cur, start, end):
+        tracks.setdefault(r["crew"], []).append(
+            [r["recorded_at"].timestamp(), round(float(r["lon"]), 6), round(float(r["lat"]), 6)]
+        )
+    return {
+        "date": day.isoformat(),
+        "start": start.timestamp(),
+        "end": end.timestamp(),
+        "timezone": timezone,
+        "tickets": tickets,
+        "crews": tracks,
+    }

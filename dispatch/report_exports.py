@@ -19,7 +19,13 @@ from itertools import pairwise
 
 from dispatch import kpis, report_service
 from dispatch import manager_repository as mr
-from dispatch.manager_service import Period, compliance_breakdown, hexagon_map, weekly_trend
+from dispatch.manager_service import (
+    Period,
+    compliance_breakdown,
+    compliance_overall,
+    hexagon_map,
+    weekly_trend,
+)
 from dispatch.unit_of_work import UnitOfWork
 
 OSM_ATTRIBUTION = "© OpenStreetMap contributors"
@@ -403,7 +409,7 @@ def monthly_pdf(uow: UnitOfWork, month: date, now: datetime, *, resolution: int 
     layers = mr.base_layers(uow.cur)
     rows = report_service.period_rows(uow, period.first, period.last)
     summary = kpis.response_summary(rows, now)
-    overall = report_service.compliance_table(rows, now)
+    overall = compliance_overall(uow, period, now)
     trend = weekly_trend(uow, period, now)
     buckets = report_service.leak_buckets(uow, None, month, now)
     styles = _styles()

@@ -75,3 +75,55 @@
         }
     };
 }());
+
+/*
+ * The replay of a past day: the day's tickets and crew tracks are in a dcc.Store (read once);
+ * `frame` picks what was open at the slider's minute and where each crew last reported.
+ */
+(function () {
+    "use strict";
+
+    function pad(n) { return (n < 10 ? "0" : "") + n; }
+
+    function frame(day, minutes) {
+        var empty = {type: "FeatureCollection", features: []};
+        if (!day) { return [empty, ""]; }
+        var m = Number(minutes) || 0;
+        var at = day.start + m * 60;
+        var features = [];
+        var open = 0;
+        (day.tickets || []).forEach(function (tk) {
+            if (tk.from <= at && (tk.to === null || tk.to > at)) {
+                open += 1;
+                features.push({type: "Feature", geometry: {type: "Point",
+                    coordinates: [tk.lon, tk.lat]},
+                    properties: {kind: "ticket", label: tk.number, priority: tk.priority}});
+            }
+        });
+        Object.keys(day.crews || {}).forEach(function (code) {
+            var last = null;
+            day.crews[code].forEach(function (fix) { if (fix[0] <= at) { last = fix; } });
+            if (last) {
+                features.push({type: "Feature", geometry: {type: "Point",
+                    coordinates: [last[1], last[2]]}, properties: {kind: "crew", label: code}});
+            }
+        });
+        var clock = pad(Math.floor(m / 60)) + ":" + pad(m % 60);
+        var text = (day.text || "{n} @ {time}").replace("{n}", open).replace("{time}", clock);
+        return [{type: "FeatureCollection", features: features}, text];
+    }
+
+    window.dash_clientside = Object.assign({}, window.dash_clientside, {
+        managerReplay: {frame: frame}
+    });
+    window.managerReplay = {
+        point: function (feature, latlng) {
+            var crew = feature.properties.kind === "crew";
+            return L.circleMarker(latlng, {
+                radius: crew ? 6 : 7, weight: 2,
+                color: crew ? "#58a6ff" : "#ff7b72", fillOpacity: crew ? 0.9 : 0.6,
+                className: crew ? "replay-crew" : "replay-ticket"});
+        },
+        bind: function (feature, layer) { layer.bindTooltip(feature.properties.label); }
+    };
+}());

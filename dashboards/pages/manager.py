@@ -15,9 +15,11 @@ from dash import dcc, html
 
 from dashboards import ids
 from dashboards.components.network_map import OSM_ATTRIBUTION, build_offline_base
+from dashboards.coverage_panel import coverage_overlays, coverage_section
 from dashboards.i18n import t, ticket_type_label
 from dashboards.pages.frame import framed_page
 from dashboards.pages.site_map import MANAGER
+from dashboards.replay_panel import replay_overlay, replay_section
 from dispatch.manager_service import BREAKDOWNS
 from dispatch.ticket_model import TICKET_TYPES
 
@@ -120,6 +122,11 @@ def manager_page(
                 onEachFeature={"variable": "managerMap.bindHex"},
                 hideout={"bins": MEDIAN_BINS, "colors": MEDIAN_COLORS, "sparse": SPARSE_COLOR},
                 attribution=OSM_ATTRIBUTION,
+            ),
+            dl.LayersControl(
+                [*coverage_overlays(lang), replay_overlay(lang)],
+                collapsed=False,
+                position="topright",
             ),
             dl.ScaleControl(imperial=False, position="bottomright"),
         ],
@@ -285,6 +292,8 @@ def manager_page(
             html.Div(id=ids.MGR_ALARMS),
             filters,
             figures,
+            replay_section(lang, yesterday.isoformat(), today.isoformat()),
+            coverage_section(lang, user),
             breakdown,
             measures,
             exports,
