@@ -68,7 +68,8 @@ PressureClass = _enum("PressureClass", WARNING_RADIUS_M)
 NOT_BLANK = r"\S"
 PHONE = r"^[0-9+\- ]{6,20}$"
 
-Id = Annotated[int, Field(ge=1)]
+#: A row id: PostgreSQL `integer` (a larger number would be refused by the database with a 500).
+Id = Annotated[int, Field(ge=1, le=2**31 - 1)]
 Longitude = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)]
 Latitude = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)]
 #: [lon, lat] in EPSG:4326.
@@ -1303,7 +1304,7 @@ class CoverageMoveTarget(Body):
 
 
 class CoverageMoveRequest(Body):
-    crew_id: int
+    crew_id: Id
     to: CoverageMoveTarget
     uncovered_before_km: Annotated[float, Field(ge=0, allow_inf_nan=False)]
     uncovered_after_km: Annotated[float, Field(ge=0, allow_inf_nan=False)]

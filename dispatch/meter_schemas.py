@@ -18,7 +18,8 @@ MeterTaskStatus = _enum("MeterTaskStatus", TASK_STATUSES)
 AdjustmentDirection = _enum("AdjustmentDirection", DIRECTIONS)
 ApprovalDecision = _enum("ApprovalDecision", DECISIONS)
 SigningRole = _enum("SigningRole", SIGNING_ROLES)
-Volume = Annotated[float, Field(gt=0, le=999_999_999, allow_inf_nan=False, description="m³")]
+# Stored to the litre (numeric(12, 3)): less than a litre would be stored as zero.
+Volume = Annotated[float, Field(ge=0.001, le=999_999_999, allow_inf_nan=False, description="m³")]
 
 
 class MeterReadingsQuery(Query):

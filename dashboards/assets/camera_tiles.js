@@ -105,8 +105,10 @@
         if (!img.dataset.cameraRetry) {  // a stream cut (server restart): open it again
             img.dataset.cameraRetry = "1";
             img.addEventListener("error", function () {
-                if (img.dataset.hls) { return; }
-                window.setTimeout(function () { reopen(img, cam.id); }, 5000);
+                if (img.dataset.hls || !img.isConnected) { return; }  // gone from the page
+                window.setTimeout(function () {
+                    if (img.isConnected) { reopen(img, cam.id); }
+                }, 5000);
             });
         }
         var node = label(img);

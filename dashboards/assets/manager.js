@@ -113,9 +113,10 @@
         return [{type: "FeatureCollection", features: features}, text];
     }
 
-    window.dash_clientside = Object.assign({}, window.dash_clientside, {
-        managerReplay: {frame: frame}
-    });
+    // Added to Dash's own object, never replacing it: the renderer keeps its references
+    // (set_props, callback_context) on that object, and every page loads this file.
+    window.dash_clientside = window.dash_clientside || {};
+    window.dash_clientside.managerReplay = {frame: frame};
     window.managerReplay = {
         point: function (feature, latlng) {
             var crew = feature.properties.kind === "crew";
