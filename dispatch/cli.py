@@ -534,15 +534,17 @@ def _serve(dsn: str, args: argparse.Namespace, settings) -> int:
         ).run()
     finally:
         if worker is not None:
-            worker.terminate()
-            worker.wait(timeout=30)
+            worker.stop()
     return 0
 
 
 def _start_worker_process(args: argparse.Namespace):
-    """``dispatch worker`` with the same flags, as a child that ends with this process."""
+    """``dispatch worker`` with the same flags, as a child that ends with this process and
+    is started again when it dies (:mod:`dispatch.worker_supervisor`)."""
     import signal
     import subprocess
+
+    from dispatch.worker_supervisor import WorkerSupervisor
 
     command = worker_command(args)
 
@@ -552,7 +554,9 @@ def _start_worker_process(args: argparse.Namespace):
         ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
     _say("worker: " + " ".join(command[2:]))
-    return subprocess.Popen(command, preexec_fn=die_with_parent)
+    supervisor = WorkerSupervisor(lambda: subprocess.Popen(command, preexec_fn=die_with_parent))
+    supervisor.start()
+    return supervisor
 
 
 def worker_command(args: argparse.Namespace) -> list[str]:
