@@ -99,6 +99,7 @@ class PrivateBroker:
             raise SystemExit("the storm needs the mosquitto binary (apt-get install mosquitto)")
         self.exe, self.port = exe, _free_port()
         directory.mkdir(parents=True, exist_ok=True)
+        directory.chmod(0o777)  # started as root, mosquitto saves its queues as "mosquitto"
         self.config = directory / "mosquitto.conf"
         self.config.write_text(
             f"listener {self.port} 127.0.0.1\nallow_anonymous true\n"
