@@ -21,6 +21,7 @@ fixes acknowledged by the broker vs stored, and tickets with two active crews.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import random
@@ -165,6 +166,7 @@ class Phones:
             self.acked_mids.append(mid)  # list.append is atomic
 
     def run(self, until: float, faults_done: threading.Event) -> None:
+        self.started = datetime.now(UTC)
         """Publish until ``until`` and until the last fault is over (its recovery is timed by
         fixes published after it)."""
         where = {c["id"]: (c["lon"], c["lat"]) for c in self.crews if c.get("lon")}
@@ -374,7 +376,10 @@ def fault_storm(
     faults_done = threading.Event()
     phones = None
     if broker is not None:
+        if not _consumer_listening(broker.port, dsn, crews):
+            raise SystemExit("the worker's GPS consumer never stored a fix")
         phones = Phones(broker.port, crews, every_s=2.0, rng=random.Random(seed))
+        deadline = time.monotonic() + seconds
 
     def inject() -> None:
         step = seconds / (len(faults) + 1)
@@ -410,6 +415,8 @@ def fault_storm(
     took = time.monotonic() - started
     if phones is not None:
         phones.close()
+        # The last fixes acknowledged by the broker may still be on their way to the database.
+        _wait(lambda: _fixes_missing(dsn, phones.acknowledged) == 0, timeout=20, every=0.5)
     return _summary(dsn, record, created, given_up, recoveries, phones, took, clients)
 
 
@@ -442,6 +449,39 @@ def _restart_broker(broker: PrivateBroker, dsn: str, down_s: float = 2.0) -> dic
     restarted = datetime.now(UTC)
     took = _wait(lambda: _fix_stored_after(dsn, restarted), timeout=60, every=0.2)
     return {"down_s": down_s, "fixes_stored_again_s": None if took is None else round(took, 2)}
+
+
+def _fixes_missing(dsn: str, fixes: list[tuple[int, datetime]]) -> int:
+    if not fixes:
+        return 0
+    conn = connect(dsn)
+    try:
+        with conn, conn.cursor() as cur:
+            cur.execute(
+                "SELECT crew_id, recorded_at FROM crew_positions WHERE recorded_at >= %s",
+                (min(at for _, at in fixes),),
+            )
+            stored = set(cur.fetchall())
+    finally:
+        conn.close()
+    return sum(1 for fix in fixes if fix not in stored)
+
+
+def _consumer_listening(port: int, dsn: str, crews: list[dict], timeout: float = 60) -> bool:
+    """Wait until the worker's consumer stores a fix: one published before any subscription
+    exists is acknowledged by the broker and goes to nobody (not a loss the storm measures)."""
+    from dispatch.mqtt_consumer import publish_fix
+
+    crew = next(c for c in crews if c.get("lon"))
+    since = datetime.now(UTC)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        fix = {"lon": crew["lon"], "lat": crew["lat"], "time": datetime.now(UTC).isoformat()}
+        with contextlib.suppress(OSError):
+            publish_fix("127.0.0.1", port, crew["id"], fix)
+        if _wait(lambda: _fix_stored_after(dsn, since), timeout=1.0, every=0.2) is not None:
+            return True
+    return False
 
 
 def _fix_stored_after(dsn: str, at: datetime) -> bool:
@@ -493,6 +533,14 @@ def _summary(dsn, record, created, given_up, recoveries, phones, took, clients) 
                     "stored": sum(1 for fix in acked if fix in kept),
                     "lost": sum(1 for fix in acked if fix not in kept),
                     "stored_twice": sum(1 for fix in acked if kept.get(fix, 0) > 1),
+                    "lost_sent_at_s": sorted(
+                        Counter(
+                            round((at - phones.started).total_seconds())
+                            for fix in acked
+                            if fix not in kept
+                            for at in (fix[1],)
+                        ).items()
+                    ),
                     "unacknowledged": phones.sent - len(acked),
                 }
     finally:
