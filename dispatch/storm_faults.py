@@ -17,6 +17,11 @@ lock; for ``broker``: until a fix published after the restart is stored). The su
 503s with ``Retry-After`` apart from other 5xx, requests left without any answer, creates
 acknowledged vs stored (each exactly once, matched by the key written into the description),
 fixes acknowledged by the broker vs stored, and tickets with two active crews.
+
+Known loss: Mosquitto 2.0.11 (Debian 12) restores a persisted session's plain subscriptions
+after a restart but not its shared (``$share/...``) ones, so fixes published between the
+broker's restart and the consumer's new SUBSCRIBE are acknowledged and go to nobody
+(``gps.lost_sent_at_s`` shows when). The worker's kill and the database's faults lose none.
 """
 
 from __future__ import annotations
