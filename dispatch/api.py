@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from math import ceil
 
+import psycopg2
 from flask import Blueprint, Response, jsonify, request, session
 from pydantic import BaseModel
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
@@ -1108,6 +1109,13 @@ def _view(api: Api, route: Route):
         except DatabaseUnavailable as exc:
             # Busy or restarting: the client may try again in a moment.
             response = error_response(503, "database_unavailable", str(exc))
+            response.headers["Retry-After"] = str(RETRY_AFTER_S)
+            return response
+        except (psycopg2.OperationalError, psycopg2.InterfaceError) as exc:
+            # The connection was ended under the request (a restart, pg_terminate_backend):
+            # nothing was committed, or a retry with the same Idempotency-Key finds it.
+            first_line = (str(exc).strip().splitlines() or ["connection lost"])[0]
+            response = error_response(503, "database_unavailable", first_line)
             response.headers["Retry-After"] = str(RETRY_AFTER_S)
             return response
 

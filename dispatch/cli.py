@@ -534,15 +534,20 @@ def _serve(dsn: str, args: argparse.Namespace, settings) -> int:
         ).run()
     finally:
         if worker is not None:
-            worker.terminate()
-            worker.wait(timeout=30)
+            worker.stop()
     return 0
 
 
 def _start_worker_process(args: argparse.Namespace):
-    """``dispatch worker`` with the same flags, as a child that ends with this process."""
+    """``dispatch worker`` with the same flags, as a child that ends with this process and
+    is started again when it dies (:mod:`dispatch.worker_supervisor`)."""
+    import os
     import signal
+    import socket
     import subprocess
+
+    from dispatch.worker import MQTT_CLIENT_ID_VAR
+    from dispatch.worker_supervisor import WorkerSupervisor
 
     command = worker_command(args)
 
@@ -551,8 +556,16 @@ def _start_worker_process(args: argparse.Namespace):
 
         ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
+    # Every worker this serve starts is the same MQTT client: a restarted one resumes the
+    # session, and the broker delivers the fixes that came while it was down.
+    env = dict(os.environ)
+    env.setdefault(MQTT_CLIENT_ID_VAR, f"dispatch-positions-{socket.gethostname()}-{args.port}")
     _say("worker: " + " ".join(command[2:]))
-    return subprocess.Popen(command, preexec_fn=die_with_parent)
+    supervisor = WorkerSupervisor(
+        lambda: subprocess.Popen(command, env=env, preexec_fn=die_with_parent)
+    )
+    supervisor.start()
+    return supervisor
 
 
 def worker_command(args: argparse.Namespace) -> list[str]:

@@ -58,6 +58,8 @@ MQTT_ACTOR = Actor("mqtt", "dispatcher")
 RECONNECT_MIN_DELAY_S = 0.5
 RECONNECT_MAX_DELAY_S = 5.0
 QOS = 1
+#: How long the broker keeps a named consumer's session (and queues its fixes) while it is away.
+SESSION_EXPIRY_S = 3600
 #: A batch is written when it holds this many fixes, or when its first fix waited this long.
 BATCH_SIZE = 500
 FLUSH_S = 0.2
@@ -143,7 +145,9 @@ class PositionConsumer:
     Counters (read from any thread): ``stored``, ``rejected`` (refused by the rules, with
     ``last_rejection`` holding the reason), ``failed`` (not the fix's fault: the database is
     unreachable, or an unexpected error, logged with its traceback; ``last_failure`` says which;
-    the fix is dropped), ``connections`` (successful connects)."""
+    a fix the database did not take is counted here once and tried again until it is stored,
+    then counted as stored too; one that raised anything else is dropped), ``connections``
+    (successful connects)."""
 
     def __init__(
         self,
@@ -158,14 +162,21 @@ class PositionConsumer:
         queue_size: int = QUEUE_SIZE,
         username: str | None = None,
         password: str | None = None,
+        client_id: str | None = None,
+        session_expiry_s: int = SESSION_EXPIRY_S,
     ) -> None:
         self._source = dsn
+        # A fixed client id resumes its session (clean_start off): the broker keeps the
+        # subscription and queues the fixes while this consumer is away (a restart, kill -9)
+        # and delivers them, with those it never acknowledged, when it is back.
+        self.client_id, self.session_expiry_s = client_id, session_expiry_s
         self._credentials = (username, password) if username else None
         self.host, self.port, self.topic = host, port, topic
         self._clock = clock or (lambda: datetime.now(UTC))
         self.batch_size, self.flush_s = batch_size, flush_s
         self._queue: queue.Queue = queue.Queue(maxsize=queue_size)
         self._writer: threading.Thread | None = None
+        self._closing = threading.Event()
         self._own_pool: ThreadedConnectionPool | None = None
         self._client: mqtt.Client | None = None
         self._changed = threading.Condition()
@@ -185,9 +196,10 @@ class PositionConsumer:
         if self._client is not None:
             msg = "the consumer is already started"
             raise RuntimeError(msg)
+        self._closing.clear()
         client = mqtt.Client(
             callback_api_version=mqtt.CallbackAPIVersion.VERSION2,
-            client_id=f"dispatch-positions-{uuid.uuid4().hex[:12]}",
+            client_id=self.client_id or f"dispatch-positions-{uuid.uuid4().hex[:12]}",
             protocol=mqtt.MQTTv5,
             manual_ack=True,  # a fix is acknowledged once it is stored
         )
@@ -206,8 +218,14 @@ class PositionConsumer:
         # Fixes are acknowledged a batch at a time: let the broker send a few batches ahead.
         properties = Properties(PacketTypes.CONNECT)
         properties.ReceiveMaximum = min(65535, 4 * self.batch_size)
+        if self.client_id:
+            properties.SessionExpiryInterval = self.session_expiry_s
         client.connect_async(
-            self.host, self.port, keepalive=30, clean_start=True, properties=properties
+            self.host,
+            self.port,
+            keepalive=30,
+            clean_start=not self.client_id,
+            properties=properties,
         )
         self._client = client
         self._writer = threading.Thread(target=self._write, name="gps-writer", daemon=True)
@@ -220,6 +238,7 @@ class PositionConsumer:
         client, self._client = self._client, None
         if client is None:
             return
+        self._closing.set()  # a writer retrying a failed batch gives up (not acknowledged)
         self._queue.put(None)  # the writer stores what it holds, then ends
         if self._writer is not None:
             self._writer.join(timeout=10)
@@ -316,6 +335,13 @@ class PositionConsumer:
     def handle_batch(self, messages: list[tuple[str, bytes]]) -> list[dict | None]:
         """Store a batch of messages in one transaction; per message the service's answer, or
         None when it was rejected or failed (logged and counted, never raised)."""
+        return self._store(messages)[0]
+
+    def _store(
+        self, messages: list[tuple[str, bytes]], *, count_failure: bool = True
+    ) -> tuple[list[dict | None], bool]:
+        """:meth:`handle_batch`, and whether the database failed (the batch may be retried)."""
+        database_failed = False
         outcomes: list[dict | DispatchError | None] = []
         fixes, where = [], []
         for topic, payload in messages:
@@ -329,9 +355,11 @@ class PositionConsumer:
             try:
                 with UnitOfWork(self._connections()) as uow:
                     stored = crew_service.record_positions(uow, fixes, MQTT_ACTOR, self._clock())
-            except (DatabaseUnavailable, psycopg2.OperationalError) as err:
-                log.error("could not store %d GPS fixes: %s", len(fixes), err)
-                self._count_failure(str(err).strip().splitlines()[0], len(fixes))
+            except (DatabaseUnavailable, psycopg2.OperationalError, psycopg2.InterfaceError) as err:
+                database_failed = True
+                if count_failure:
+                    log.error("could not store %d GPS fixes: %s", len(fixes), err)
+                    self._count_failure(str(err).strip().splitlines()[0], len(fixes))
                 stored = [_FAILED] * len(fixes)
             except Exception as err:  # the edge: an exception would end the writer
                 log.exception("could not store %d GPS fixes", len(fixes))
@@ -339,7 +367,25 @@ class PositionConsumer:
                 stored = [_FAILED] * len(fixes)
             for i, outcome in zip(where, stored, strict=True):
                 outcomes[i] = outcome
-        return [self._count(messages[i][0], o) for i, o in enumerate(outcomes)]
+        if database_failed and not count_failure:
+            return [None] * len(messages), True  # a retry that failed again: counted once
+        return [self._count(messages[i][0], o) for i, o in enumerate(outcomes)], database_failed
+
+    def _store_until_done(self, messages: list[tuple[str, bytes]]) -> bool:
+        """Store the batch, trying again while the database fails (a restart, a connection
+        ended under it): a fix the broker counts as delivered is stored, not dropped. The
+        queue behind it fills and the broker holds the rest. False when the consumer stops
+        first (then nothing is acknowledged and the broker delivers the batch again)."""
+        delay = RECONNECT_MIN_DELAY_S
+        _, failed = self._store(messages)
+        while failed:
+            if self._closing.wait(delay):
+                return False
+            delay = min(RECONNECT_MAX_DELAY_S, delay * 2)
+            _, failed = self._store(messages, count_failure=False)
+            if not failed:
+                log.info("stored %d GPS fixes after the database came back", len(messages))
+        return True
 
     def _connections(self) -> ThreadedConnectionPool:
         """The pool the writer stores through: the app's, or one kept for the writer."""
@@ -381,7 +427,8 @@ class PositionConsumer:
                     stopping = True
                     break
                 batch.append(item)
-            self.handle_batch([(topic, payload) for topic, payload, _, _ in batch])
+            if not self._store_until_done([(topic, payload) for topic, payload, _, _ in batch]):
+                return
             client = self._client
             for _, _, mid, qos in batch:
                 if client is not None and qos > 0:

@@ -244,14 +244,16 @@ def _latencies(values: list[float]) -> dict:
 # The served app
 
 
-def serve(dsn: str, workers: int, log_path: Path) -> tuple[subprocess.Popen, str]:
-    """``dispatch serve --workers N`` on a free port (MQTT pointed at nothing); its URL once
-    it answers."""
+def serve(
+    dsn: str, workers: int, log_path: Path, mqtt_url: str = "mqtt://127.0.0.1:1"
+) -> tuple[subprocess.Popen, str]:
+    """``dispatch serve --workers N`` on a free port (MQTT pointed at nothing unless
+    ``mqtt_url``); its URL once it answers."""
     exe = shutil.which("dispatch") or str(Path(sys.executable).with_name("dispatch"))
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    env = {**os.environ, "DATABASE_URL": dsn, "MQTT_URL": "mqtt://127.0.0.1:1"}
+    env = {**os.environ, "DATABASE_URL": dsn, "MQTT_URL": mqtt_url}
     env.setdefault("DISPATCH_SECRET_KEY", uuid.uuid4().hex)
     with log_path.open("w") as log:
         process = subprocess.Popen(
@@ -288,9 +290,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=4, help="web processes (default 4)")
     parser.add_argument("--seconds", type=float, default=None, help="default 60 (10 quick)")
     parser.add_argument("--clients", type=int, default=None, help="default 48 (16 quick)")
+    parser.add_argument(
+        "--faults",
+        action="store_true",
+        help="end the database's connections, kill a web process and the worker, restart a "
+        "private Mosquitto during the run (dispatch.storm_faults)",
+    )
     args = parser.parse_args(argv)
-    seconds = args.seconds or (10.0 if args.quick else 60.0)
-    clients = args.clients or (16 if args.quick else 48)
+    if args.faults:  # fewer clients: the faults, not the load, are the point
+        seconds = args.seconds or (20.0 if args.quick else 60.0)
+        clients = args.clients or (8 if args.quick else 24)
+    else:
+        seconds = args.seconds or (10.0 if args.quick else 60.0)
+        clients = args.clients or (16 if args.quick else 48)
 
     from dispatch.simulation import bench_repository
     from dispatch.unit_of_work import UnitOfWork
@@ -300,7 +312,7 @@ def main(argv: list[str] | None = None) -> int:
     name = f"gd_storm_{uuid.uuid4().hex[:10]}"
     _say(f"server: {server.description}; database {name}")
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
-    process = None
+    process = broker = None
     log_path = Path(os.environ.get("TMPDIR", "/tmp")) / f"{name}-serve.log"
     try:
         dsn = ensure_database(server, name)
@@ -314,17 +326,49 @@ def main(argv: list[str] | None = None) -> int:
                 uow.cur, total=CREWS, now=datetime.now(UTC), rng=random.Random(1)
             )
             bench_repository.freshen_crew_fixes(uow.cur)
-        process, base = serve(dsn, args.workers, log_path)
+        if args.faults:
+            from dispatch.storm_faults import PrivateBroker
+
+            broker = PrivateBroker(log_path.with_suffix(".broker"))
+            broker.start()
+            process, base = serve(dsn, args.workers, log_path, broker.url)
+        else:
+            process, base = serve(dsn, args.workers, log_path)
         _say(f"serving {base} with {args.workers} web processes; {clients} clients, {seconds:g} s")
-        summary = {"workers": args.workers, **storm(base, dsn, seconds=seconds, clients=clients)}
+        if args.faults:
+            summary = {
+                "workers": args.workers,
+                **_fault_storm(base, dsn, process, broker, seconds, clients),
+            }
+        else:
+            summary = {
+                "workers": args.workers,
+                **storm(base, dsn, seconds=seconds, clients=clients),
+            }
         summary["load_average_1min"] = round(os.getloadavg()[0], 2)
     finally:
         if process is not None:
             stop(process)
+        if broker is not None:
+            broker.stop()
         drop_database(server, name)
         _say(f"dropped database {name}; server log {log_path}")
     print(json.dumps(summary))
+    if args.faults:
+        creates, gps = summary["creates"], summary["gps"] or {}
+        clean = creates["lost"] == 0 and creates["stored_twice_or_more"] == 0
+        clean = clean and gps.get("lost", 0) == 0 and summary["double_bookings"] == 0
+        return 0 if clean and summary["server_errors"] == 0 else 1
     return 0 if summary["server_errors"] == 0 and summary["lost"] == 0 else 1
+
+
+def _fault_storm(base, dsn, process, broker, seconds, clients) -> dict:
+    from dispatch.storm_faults import fault_storm
+
+    tokens = {user: token(base, user) for user in ("hotline", "dispatcher", "manager")}
+    return fault_storm(
+        base, dsn, process.pid, seconds=seconds, clients=clients, broker=broker, tokens=tokens
+    )
 
 
 def _say(line: str) -> None:

@@ -52,8 +52,8 @@ class UnitOfWork:
         try:
             if exc_type is None:
                 self.conn.commit()
-            else:
-                self.conn.rollback()
+            elif not self.conn.closed:  # a connection the server ended has nothing to undo,
+                self.conn.rollback()  # and the error that ended it is the one to report
         finally:
             self.cur.close()
             if isinstance(self._source, str):

@@ -11,6 +11,7 @@ Web processes (``dispatch serve``) run none of this, so any number of them can s
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -22,6 +23,8 @@ from dispatch.ticker import Ticker
 from dispatch.ticket_service import Settings
 
 log = logging.getLogger(__name__)
+#: The GPS consumer's MQTT client id (a persistent session); unset: a random id, no session.
+MQTT_CLIENT_ID_VAR = "DISPATCH_MQTT_CLIENT_ID"
 
 
 @dataclass
@@ -89,6 +92,9 @@ def build_worker(
             port=broker.port,
             username=broker.username or None,
             password=broker.password or None,
+            # Set by `dispatch serve` for its worker (and by an operator for each worker they
+            # run): a restarted worker resumes the broker session and loses no fix.
+            client_id=os.environ.get(MQTT_CLIENT_ID_VAR) or None,
         ),
         leadership=Leadership(dsn, lead, retry_s=retry_s),
         notes=notes,

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import select
 import shutil
 import subprocess
 import threading
@@ -82,7 +83,15 @@ class WaitingConnectionPool(psycopg2.pool.ThreadedConnectionPool):
             msg = f"all {self.maxconn} database connections stayed busy for {self.wait_s:g} s"
             raise DatabaseBusy(msg)
         try:
-            return super().getconn(key)
+            conn = super().getconn(key)
+            for _ in range(self.maxconn):
+                if not _ended_by_server(conn):
+                    break
+                # Ended while idle (pg_terminate_backend, a server restart): drop it and
+                # take another, so the request does not fail on a connection known dead.
+                super().putconn(conn, key, close=True)
+                conn = super().getconn(key)
+            return conn
         except psycopg2.OperationalError as exc:
             self._slots.release()
             first_line = (str(exc).strip().splitlines() or ["no answer"])[0]
@@ -97,6 +106,17 @@ class WaitingConnectionPool(psycopg2.pool.ThreadedConnectionPool):
             super().putconn(conn, key, close=close or bool(conn is not None and conn.closed))
         finally:
             self._slots.release()
+
+
+def _ended_by_server(conn) -> bool:
+    """An idle connection whose socket has something to read (the server's farewell or EOF)
+    or that is closed: the server ended it. Looks at the socket only, no round trip."""
+    if conn.closed:
+        return True
+    try:
+        return bool(select.select([conn], [], [], 0)[0])
+    except (OSError, ValueError):
+        return True
 
 
 @contextlib.contextmanager

@@ -221,18 +221,36 @@ def test_starting_while_the_broker_is_down_keeps_retrying_until_it_comes_up(
         late.stop()
 
 
-def test_an_unreachable_database_counts_the_fix_as_failed_and_the_consumer_carries_on(
-    pg_server, broker
-):
+def test_an_unreachable_database_counts_the_fix_as_failed_once_and_keeps_it(pg_server, broker):
     missing = psycopg2.extensions.make_dsn(pg_server.admin_dsn, dbname="gd_no_such_database")
     fix = {"lon": 24.9466, "lat": 60.1712, "time": datetime.now(UTC).isoformat()}
 
     with PositionConsumer(missing, port=broker.port) as consumer:
         assert consumer.wait_subscribed(WAIT_S)
-        for count in (1, 2):
-            publish_fix("127.0.0.1", broker.port, 1, fix)
-            assert consumer.wait_for(count, WAIT_S)
+        publish_fix("127.0.0.1", broker.port, 1, fix)
+        assert consumer.wait_for(1, WAIT_S)
+        time.sleep(2)  # tried again meanwhile (0.5 s, 1 s): counted once, not dropped
 
-        assert (consumer.stored, consumer.rejected, consumer.failed) == (0, 0, 2)
+        assert (consumer.stored, consumer.rejected, consumer.failed) == (0, 0, 1)
         assert "database unreachable" in consumer.last_failure
         assert consumer.is_subscribed
+
+
+def test_a_fix_whose_database_connection_was_ended_is_stored_on_the_next_try(
+    fresh_demo_dsn, broker, consumer, crew
+):
+    publish_fix("127.0.0.1", broker.port, crew["id"], _fix_near(crew))
+    assert consumer.wait_for(1, WAIT_S) and consumer.stored == 1
+    ended = fetch_all(
+        fresh_demo_dsn,
+        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+        " WHERE datname = current_database() AND pid <> pg_backend_pid()",
+    )[0][0]
+    fix = _fix_near(crew, metres_east=45)
+
+    publish_fix("127.0.0.1", broker.port, crew["id"], fix)
+
+    assert ended >= 1, "the writer's kept connection was ended"
+    assert _wait_until(lambda: consumer.stored == 2), (consumer.failed, consumer.last_failure)
+    assert consumer.failed == 1, "the first try met the ended connection"
+    assert _latest(fresh_demo_dsn, crew["id"])[0] == datetime.fromisoformat(fix["time"])
