@@ -44,6 +44,8 @@ def content_security_policy(
         "img-src": ["'self'", "data:", "blob:", *image_origins],
         "font-src": ["'self'", "data:"],
         "connect-src": ["'self'"],
+        # HLS cameras play through Media Source Extensions: the <video> reads a blob: URL.
+        "media-src": ["'self'", "blob:"],
         "worker-src": ["'self'", "blob:"],
         "object-src": ["'none'"],
         "base-uri": ["'self'"],

@@ -82,6 +82,7 @@ def test_the_policy_allows_only_this_origin_and_the_hashed_inline_scripts():
     assert policy == (
         "default-src 'self'; script-src 'self' 'sha256-abc='; "
         "style-src 'self' 'unsafe-inline'; img-src 'self' data: blob: https://tiles.example; "
-        "font-src 'self' data:; connect-src 'self'; worker-src 'self' blob:; "
+        "font-src 'self' data:; connect-src 'self'; media-src 'self' blob:; "
+        "worker-src 'self' blob:; "
         "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
     )
