@@ -18,6 +18,13 @@ from dispatch.cli import DEMO_PASSWORD
 
 ARTIFACTS_DIR = Path(__file__).resolve().parents[1] / "artifacts"
 
+# Assertions wait for an outcome, not for a speed: on a loaded CI machine a redraw can take
+# longer than Playwright's 5 s default, so they get room (a failing one only fails later).
+with contextlib.suppress(ImportError):
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=15_000)
+
 
 @contextlib.contextmanager
 def serving(dsn: str, api=None) -> Iterator[str]:

@@ -279,6 +279,14 @@ def test_taps_made_offline_are_kept_and_sent_once_each_in_order_when_the_connect
     page.wait_for_timeout(1_000)  # the first drawing's requests kept by the worker
 
     page.context.set_offline(True)
+    # The emulated cut can reach the browser's network a moment after the call returns (seen
+    # on a loaded machine: the first tap still went out): tap only once a POST like the taps'
+    # fails (a POST: the service worker answers GETs from its cache).
+    page.wait_for_function(
+        "() => fetch('/healthz', {method: 'POST'}).then(() => false, () => true)",
+        timeout=15_000,
+        polling=200,
+    )
     for step in ("accepted", "en_route", "on_site"):
         _tap_step(page, step)
     page.locator("#crew-reading-form [data-field=lel_percent] input").fill("12.5")
