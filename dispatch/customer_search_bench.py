@@ -21,37 +21,10 @@ import sys
 import time
 import uuid
 
+from dispatch.simulation import bench_repository
+
 #: Target of issue 11 for the best 10 (ms, p95).
 TARGET_P95_MS = 100.0
-
-_LOAD = """
-INSERT INTO customer_meters (id, meter_no, account_no, customer_name, phone, address,
-                             category, geom)
-SELECT g,
-       'GM' || lpad(g::text, 8, '0'),
-       lpad((60000000 + g)::text, 9, '0'),
-       (ARRAY['王','李','张','刘','陈','杨','赵','黄','周','吴'])[1 + g %% 10]
-           || (ARRAY['伟','芳','娜','敏','静','丽','强','磊','军','洋'])[1 + (g / 10) %% 10],
-       (ARRAY['139','138','137','136','135','150','151','186','187','188'])[1 + (g / 7) %% 10]
-           || lpad(((g::bigint * 2654435761) %% 100000000)::text, 8, '0'),
-       (ARRAY['Mannerheimin','Runebergin','Aleksanterin','Kalevan','Hämeen','Topeliuksen',
-              'Fredrikin','Albertin','Bulevardin','Eerikin','Lönnrotin','Yrjön','Annan',
-              'Uudenmaan','Tehtaan','Laivurin','Merimiehen','Punavuoren','Sepän','Kaartin',
-              'Museon','Temppelin','Cygnaeuksen','Töölön','Sibeliuksen','Linnan','Koivu',
-              'Vaahtera','Pihlaja','Kuusi','Mänty','Tammi','Lehmus','Haapa','Saarni','Leppä',
-              'Kataja','Paju','Raita','Tuomi'])[1 + (g / 37) %% 40]
-           || (ARRAY['','rannan','mäen','niityn','metsän','kallion','lahden','harjun','puiston',
-                     'kentän','sillan','portin','kaaren','kujan','polun','tornin','myllyn',
-                     'kartanon','koulun','kirkon','sataman','aseman','torin','puron','lammen'
-                    ])[1 + (g / 1481) %% 25]
-           || (ARRAY['tie','katu','kuja','polku','rinne'])[1 + (g / 7) %% 5]
-           || ' ' || (1 + (g::bigint * 7919) %% 150)
-           || CASE WHEN g %% 3 = 0 THEN '' ELSE ', apt ' || (1 + g %% 40) END,
-       'residential',
-       ST_SetSRID(ST_MakePoint(24.85 + (g %% 1000) * 0.0002, 60.15 + (g / 1000 %% 500) * 0.0001),
-                  4326)
-FROM generate_series(1, %(n)s) AS g
-"""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -106,10 +79,10 @@ def _load(dsn: str, n: int) -> float:
     conn = connect(dsn)
     try:
         with conn, conn.cursor() as cur:
-            cur.execute(_LOAD, {"n": n})
+            bench_repository.insert_synthetic_customers(cur, n)
         conn.autocommit = True
         with conn.cursor() as cur:
-            cur.execute("VACUUM ANALYZE customer_meters")
+            bench_repository.analyze_customers(cur)
     finally:
         conn.close()
     return time.perf_counter() - started
@@ -125,12 +98,9 @@ def _measure(dsn: str, n: int, per_kind: int, rng: random.Random) -> dict:
     pool = ThreadedConnectionPool(1, 1, dsn)
     actor = Actor("bench", "hotline_agent")
     with UnitOfWork(pool) as uow:
-        uow.cur.execute(
-            "SELECT id, meter_no, account_no, phone, address FROM customer_meters"
-            " WHERE id = ANY(%s)",
-            ([rng.randint(1, n) for _ in range(per_kind)],),
+        sample = bench_repository.customers_by_id(
+            uow.cur, [rng.randint(1, n) for _ in range(per_kind)]
         )
-        sample = list(uow.cur.fetchall())
     kinds = {
         "phone_last_4": lambda c: c["phone"][-4:],
         "phone_last_6": lambda c: c["phone"][-6:],

@@ -18,6 +18,7 @@ from collections.abc import Callable
 
 import psycopg2
 
+from dispatch import repository as repo
 from gis.database import connect
 from gis.errors import DatabaseUnavailable
 
@@ -93,12 +94,10 @@ class Leadership:
             with conn.cursor() as cur:
                 while not self._stop.is_set():
                     if self.leading:
-                        cur.execute("SELECT 1")  # raises when the connection is gone
-                    else:
-                        cur.execute("SELECT pg_try_advisory_lock(%s)", (self.key,))
-                        if cur.fetchone()[0]:
-                            log.info("leader: this process runs the background jobs")
-                            self._stop_jobs = self.lead()
+                        repo.ping(cur)  # raises when the connection is gone
+                    elif repo.try_advisory_lock(cur, self.key):
+                        log.info("leader: this process runs the background jobs")
+                        self._stop_jobs = self.lead()
                     self._stop.wait(self.retry_s)
         finally:
             conn.close()

@@ -869,3 +869,14 @@ def login_failures_since(cur, *, username: str, client: str, since: datetime) ->
         {"u": username, "c": client, "since": since},
     )
     return list(cur.fetchall())
+
+
+def ping(cur) -> None:
+    """A round trip: raises when the connection is gone."""
+    cur.execute("SELECT 1")
+
+
+def try_advisory_lock(cur, key: int) -> bool:
+    """Take the session-level advisory lock ``key`` if free (held until the connection ends)."""
+    cur.execute("SELECT pg_try_advisory_lock(%s)", (key,))
+    return bool(cur.fetchone()[0])

@@ -40,6 +40,8 @@ from collections import Counter, defaultdict
 from datetime import UTC, datetime
 from pathlib import Path
 
+from dispatch import storm_repository
+
 CREWS = 50
 DEMO_PASSWORD = "control-room"
 #: Leaks are opened around the centre of the Helsinki demo (inside its territory).
@@ -202,13 +204,8 @@ def _summary(dsn, calls, created, replays, took, clients) -> dict:
     conn = connect(dsn)
     try:
         with conn, conn.cursor() as cur:
-            cur.execute("SELECT count(*) FROM tickets WHERE id = ANY(%s)", (list(created),))
-            stored = cur.fetchone()[0]
-            cur.execute(
-                "SELECT count(*) FROM (SELECT ticket_id FROM assignments WHERE released_at IS NULL"
-                " GROUP BY ticket_id HAVING count(*) > 1) AS doubled"
-            )
-            double_bookings = cur.fetchone()[0]
+            stored = storm_repository.tickets_stored(cur, list(created))
+            double_bookings = storm_repository.double_bookings(cur)
     finally:
         conn.close()
     return {

@@ -43,6 +43,7 @@ from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
+from dispatch import storm_repository
 from gis.database import connect
 
 CENTRE = (24.9466, 60.1712)
@@ -208,11 +209,7 @@ def terminate_backends(dsn: str) -> int:
     try:
         conn.autocommit = True
         with conn.cursor() as cur:
-            cur.execute(
-                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
-                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
-            )
-            return cur.fetchone()[0]
+            return storm_repository.terminate_other_backends(cur)
     finally:
         conn.close()
 
@@ -252,15 +249,10 @@ def leader_pid(dsn: str) -> int | None:
         return None
     try:
         with conn, conn.cursor() as cur:
-            cur.execute(
-                """SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a USING (pid)
-                   WHERE l.locktype = 'advisory' AND l.granted AND a.datname = current_database()
-                     AND a.application_name LIKE 'dispatch-leader %'"""
-            )
-            row = cur.fetchone()
+            name = storm_repository.leader_application_name(cur)
     finally:
         conn.close()
-    return int(row[0].split()[-1]) if row else None
+    return int(name.split()[-1]) if name else None
 
 
 def _wait(predicate, timeout: float, every: float = 0.1) -> float | None:
@@ -465,11 +457,7 @@ def _fixes_missing(dsn: str, fixes: list[tuple[int, datetime]]) -> int:
     conn = connect(dsn)
     try:
         with conn, conn.cursor() as cur:
-            cur.execute(
-                "SELECT crew_id, recorded_at FROM crew_positions WHERE recorded_at >= %s",
-                (min(at for _, at in fixes),),
-            )
-            stored = set(cur.fetchall())
+            stored = set(storm_repository.fixes_since(cur, min(at for _, at in fixes)))
     finally:
         conn.close()
     return sum(1 for fix in fixes if fix not in stored)
@@ -499,10 +487,7 @@ def _fix_stored_after(dsn: str, at: datetime) -> bool:
         return False
     try:
         with conn, conn.cursor() as cur:
-            cur.execute(
-                "SELECT EXISTS (SELECT 1 FROM crew_positions WHERE recorded_at > %s)", (at,)
-            )
-            return cur.fetchone()[0]
+            return storm_repository.fix_stored_after(cur, at)
     finally:
         conn.close()
 
@@ -516,24 +501,14 @@ def _summary(dsn, record, created, given_up, recoveries, phones, took, clients) 
     conn = connect(dsn)
     try:
         with conn, conn.cursor() as cur:
-            cur.execute(
-                "SELECT substr(description, 7), count(*) FROM tickets"
-                " WHERE description LIKE 'storm %%' GROUP BY 1"
-            )
-            stored = dict(cur.fetchall())
-            cur.execute(
-                "SELECT count(*) FROM (SELECT ticket_id FROM assignments WHERE released_at IS NULL"
-                " GROUP BY ticket_id HAVING count(*) > 1) AS doubled"
-            )
-            double_bookings = cur.fetchone()[0]
+            stored = storm_repository.storm_tickets_per_key(cur)
+            double_bookings = storm_repository.double_bookings(cur)
             gps = None
             if phones is not None:
                 acked = set(phones.acknowledged)
-                cur.execute(
-                    "SELECT crew_id, recorded_at FROM crew_positions WHERE recorded_at >= %s",
-                    (min((at for _, at in acked), default=datetime.now(UTC)),),
+                rows = storm_repository.fixes_since(
+                    cur, min((at for _, at in acked), default=datetime.now(UTC))
                 )
-                rows = cur.fetchall()
                 kept = Counter(rows)
                 gps = {
                     "published": phones.sent,
