@@ -18,6 +18,7 @@ from gis.demo.store import store_territory
 from gis.demo.territory import build_territory
 from gis.migrations import migrate
 from gis.osm_source import default_extract_path, read_pbf
+from tests.mqtt_broker import MOSQUITTO, PrivateBroker
 
 SHARED_DIR = Path(__file__).resolve().parents[2] / "shared"
 LIECHTENSTEIN_PBF = SHARED_DIR / "osm" / "liechtenstein.osm.pbf"
@@ -152,3 +153,14 @@ def fresh_demo_dsn(pg_server, demo_template, make_database) -> str:
     finally:
         conn.close()
     return dsn
+
+
+@pytest.fixture
+def broker(tmp_path) -> Iterator[PrivateBroker]:
+    """A Mosquitto of this test's own (anonymous clients allowed, no persistence)."""
+    if MOSQUITTO is None:
+        pytest.skip("needs the mosquitto binary (apt-get install mosquitto)")
+    b = PrivateBroker(tmp_path)
+    b.start()
+    yield b
+    b.stop()

@@ -15,12 +15,8 @@ import pytest
 
 from dispatch.mqtt_consumer import PositionConsumer, encode_fix, position_topic
 from tests.dbutil import fetch_value
-from tests.integration.test_mqtt_consumer import (
-    MOSQUITTO,
-    WAIT_S,
-    PrivateBroker,
-    _fix_near,
-)
+from tests.integration.test_mqtt_consumer import _fix_near
+from tests.mqtt_broker import MOSQUITTO, WAIT_S, PrivateBroker
 
 CONSUMER_PASSWORD = "consumer-secret-42"
 

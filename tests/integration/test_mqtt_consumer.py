@@ -5,13 +5,9 @@ and a private copy of the Helsinki demo database."""
 
 from __future__ import annotations
 
-import shutil
-import socket
-import subprocess
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import paho.mqtt.client as mqtt
 import psycopg2.extensions
@@ -19,76 +15,7 @@ import pytest
 
 from dispatch.mqtt_consumer import PositionConsumer, encode_fix, publish_fix
 from tests.dbutil import fetch_all
-
-MOSQUITTO = shutil.which("mosquitto") or shutil.which("mosquitto", path="/usr/sbin:/usr/local/sbin")
-WAIT_S = 10.0
-
-
-class PrivateBroker:
-    """A Mosquitto process on 127.0.0.1:<port>, no persistence; anonymous clients allowed
-    unless ``access`` (configuration lines) says otherwise."""
-
-    def __init__(self, directory: Path, *, access: str = "allow_anonymous true\n") -> None:
-        self.port = _free_port()
-        self.config = directory / "mosquitto.conf"
-        self.config.write_text(f"listener {self.port} 127.0.0.1\npersistence false\n{access}")
-        self.log = directory / "mosquitto.log"
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        with self.log.open("ab") as log:
-            self.process = subprocess.Popen(
-                [MOSQUITTO, "-c", str(self.config)], stdout=log, stderr=subprocess.STDOUT
-            )
-        deadline = time.monotonic() + WAIT_S
-        while not _accepts(self.port):
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                self.stop()
-                pytest.fail(f"mosquitto did not start on {self.port}: {self.log.read_text()}")
-            time.sleep(0.02)
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(5)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self.process = None
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _accepts(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-            return True
-    except OSError:
-        return False
-
-
-def _wait_until(condition, timeout: float = WAIT_S) -> bool:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.05)
-    return True
-
-
-@pytest.fixture
-def broker(tmp_path) -> Iterator[PrivateBroker]:
-    if MOSQUITTO is None:
-        pytest.skip("needs the mosquitto binary (apt-get install mosquitto)")
-    b = PrivateBroker(tmp_path)
-    b.start()
-    yield b
-    b.stop()
+from tests.mqtt_broker import MOSQUITTO, WAIT_S, PrivateBroker, wait_until
 
 
 @pytest.fixture
@@ -189,7 +116,7 @@ def test_the_consumer_reconnects_and_resubscribes_after_the_broker_restarts(
     fresh_demo_dsn, broker, consumer, crew
 ):
     broker.stop()
-    assert _wait_until(lambda: not consumer.is_subscribed), "the consumer missed the outage"
+    assert wait_until(lambda: not consumer.is_subscribed), "the consumer missed the outage"
 
     broker.start()  # a new process on the same port, with no memory of the subscription
 
@@ -251,6 +178,6 @@ def test_a_fix_whose_database_connection_was_ended_is_stored_on_the_next_try(
     publish_fix("127.0.0.1", broker.port, crew["id"], fix)
 
     assert ended >= 1, "the writer's kept connection was ended"
-    assert _wait_until(lambda: consumer.stored == 2), (consumer.failed, consumer.last_failure)
+    assert wait_until(lambda: consumer.stored == 2), (consumer.failed, consumer.last_failure)
     assert consumer.failed == 1, "the first try met the ended connection"
     assert _latest(fresh_demo_dsn, crew["id"])[0] == datetime.fromisoformat(fix["time"])

@@ -10,17 +10,7 @@ import pytest
 
 from dispatch.mqtt_consumer import PositionConsumer, publish_fix
 from tests.dbutil import fetch_all, fetch_value
-from tests.integration.test_mqtt_consumer import MOSQUITTO, WAIT_S, PrivateBroker
-
-
-@pytest.fixture
-def broker(tmp_path):
-    if MOSQUITTO is None:
-        pytest.skip("needs the mosquitto binary (apt-get install mosquitto)")
-    b = PrivateBroker(tmp_path)
-    b.start()
-    yield b
-    b.stop()
+from tests.mqtt_broker import WAIT_S
 
 
 @pytest.fixture
