@@ -4,7 +4,7 @@
 -- [b, b+1) minutes for b = 0..179, bucket 180 everything from 180 minutes on). A year's map
 -- sums a few thousand of these rows instead of grouping a million tickets; the median and the
 -- 90th percentile are read from the summed histogram, to within the bucket width (1 minute;
--- see dispatch.manager_repository.histogram_percentile).
+-- see dispatch.kpis.histogram_percentile).
 --
 -- Kept incrementally, exactly once per ticket: each row of ticket_h3_cells records what its
 -- ticket currently contributes (counted_day, counted_type, counted_priority, counted_bucket;
@@ -71,7 +71,9 @@ $$;
 -- resolution; rows left with no job are deleted.
 CREATE FUNCTION response_hist_apply(territory smallint[], r7 bigint[], r8 bigint[],
     r9 bigint[], days date[], types text[], prios smallint[], buckets smallint[],
-    ns integer[]) RETURNS void LANGUAGE sql AS $$
+    ns integer[]) RETURNS void LANGUAGE plpgsql AS $$
+#variable_conflict use_variable
+BEGIN  -- PL/pgSQL, not SQL: its statements' plans are kept for the session
     WITH d AS (
         SELECT * FROM unnest(territory, r7, r8, r9, days, types, prios, buckets, ns)
             AS d(territory_id, r7, r8, r9, day, ticket_type, priority, bucket, n)
@@ -89,7 +91,8 @@ CREATE FUNCTION response_hist_apply(territory smallint[], r7 bigint[], r8 bigint
         -- rows already there first: an INSERT's row is checked (jobs >= 0) before ON
         -- CONFLICT could turn it into an update, so a job taken out must not go that way
         UPDATE response_histograms h
-        SET jobs = h.jobs + d.jobs, counts = response_hist_add(h.counts, d.counts)
+        SET jobs = h.jobs + d.jobs, counts = (SELECT array_agg(x + y ORDER BY i)
+            FROM unnest(h.counts, d.counts) WITH ORDINALITY AS u(x, y, i))
         FROM delta d
         WHERE (h.resolution, h.day, h.cell, h.ticket_type, h.priority, h.territory_id)
             = (d.resolution, d.day, d.cell, d.ticket_type, d.priority, d.territory_id)
@@ -105,6 +108,7 @@ CREATE FUNCTION response_hist_apply(territory smallint[], r7 bigint[], r8 bigint
     ON CONFLICT (resolution, day, cell, ticket_type, priority, territory_id) DO UPDATE
         SET jobs = h.jobs + EXCLUDED.jobs, counts = response_hist_add(h.counts, EXCLUDED.counts);
 
+
     -- a separate statement: rows updated above are invisible to a DELETE of the same one
     DELETE FROM response_histograms h
     USING (
@@ -117,8 +121,8 @@ CREATE FUNCTION response_hist_apply(territory smallint[], r7 bigint[], r8 bigint
     ) k
     WHERE h.jobs = 0 AND (h.resolution, h.day, h.cell, h.ticket_type, h.priority,
         h.territory_id) = (k.resolution, k.day, k.cell, k.ticket_type, k.priority,
-        k.territory_id)
-$$;
+        k.territory_id);
+END $$;
 
 CREATE FUNCTION response_hist_changed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
