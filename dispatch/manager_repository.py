@@ -1,8 +1,11 @@
-"""The SQL of the manager's page beyond the regulators' records: the response-time map grouped
-by the database (H3 cells stored per ticket, ``ticket_h3_cells``), the weekly trend, the jobs
+"""The SQL of the manager's page beyond the regulators' records: the response-time map summed
+from the daily per-cell response histograms the database keeps (``response_histograms``, over
+the H3 cells stored per ticket, ``ticket_h3_cells``), the weekly trend, the jobs
 of a cell, and the rows the breakdowns and the other measures of :mod:`dispatch.kpis` count.
-Functions take a cursor in the caller's transaction and return plain dicts. Percentiles are
-``percentile_cont`` (linear interpolation, the type 7 of :func:`dispatch.kpis.percentile`)."""
+Functions take a cursor in the caller's transaction and return plain dicts. Percentiles
+grouped here are ``percentile_cont`` (linear interpolation, the type 7 of
+:func:`dispatch.kpis.percentile`); the map's histograms are read by
+:func:`dispatch.kpis.histogram_percentile`."""
 
 from __future__ import annotations
 

@@ -183,6 +183,14 @@ def test_an_arrival_a_reopening_and_a_new_type_change_the_map_without_a_rebuild(
         "SELECT count(*) FILTER (WHERE jobs = 0), count(*) FILTER (WHERE ticket_type ="
         " 'meter_fault' OR day = '2026-03-12') FROM response_histograms",
     ) == [(0, 0)]
+    with UnitOfWork(history) as uow:
+        # 2020 was in fact at P3: its cells are computed again, its job moves with them.
+        uow.cur.execute(
+            "UPDATE tickets SET geom = ST_SetSRID(ST_MakePoint(%s, %s), 4326) WHERE id = 2020",
+            P3,
+        )
+    cells = _map(history)
+    assert _cell(P2) not in cells and cells[_cell(P3)]["jobs"] == 2
 
 
 def test_the_rebuild_gives_the_rows_kept_incrementally(history, monkeypatch):
