@@ -77,10 +77,10 @@ def _cell(point, resolution=8):
     return h3.latlng_to_cell(point[1], point[0], resolution)
 
 
-def _map(dsn, now=NOW, types=None, resolution=8) -> dict:
+def _map(dsn, now=NOW, types=None, resolution=8, priorities=None) -> dict:
     with UnitOfWork(dsn) as uow:
         fc = manager_service.hexagon_map(
-            uow, Period(uow, FIRST, LAST, types), now, resolution, min_jobs=3
+            uow, Period(uow, FIRST, LAST, types, priorities), now, resolution, min_jobs=3
         )
     return {f["properties"]["cell"]: f["properties"] for f in fc["features"]}
 
@@ -114,6 +114,8 @@ def test_the_median_and_p90_read_from_the_histograms_are_the_hand_estimates(hist
     assert set(cells) == {_cell(P1), _cell(P2)}
     # Other resolutions and the type filter read their own rows.
     assert _map(history, types=["meter_fault"]) == {_cell(P2): cells[_cell(P2)]}
+    assert _map(history, priorities=[3]) == {_cell(P2): cells[_cell(P2)]}
+    assert _map(history, types=["gas_leak"], priorities=[3]) == {}
     assert {c: p["jobs"] for c, p in _map(history, resolution=9).items()} == {
         _cell(P1, 9): 6,
         _cell(P2, 9): 1,
