@@ -79,10 +79,11 @@ def sync_cells(cur, batch: int = 100_000) -> int:
         cur.execute(
             "INSERT INTO ticket_h3_cells (ticket_id, received_at, r7, r8, r9, counted_day,"
             " counted_type, counted_priority, counted_bucket)"
-            " SELECT i.ticket_id, t.received_at, i.r7, i.r8, i.r9, response_day(t.received_at),"
-            " t.ticket_type, t.priority,"
+            " SELECT i.ticket_id, t.received_at, i.r7, i.r8, i.r9,"
+            " response_day(t.received_at, z.zone), t.ticket_type, t.priority,"
             " response_bucket(t.category, t.parent_ticket_id, t.received_at, t.arrived_at)"
             " FROM cells_in i JOIN tickets t ON t.id = i.ticket_id"
+            " CROSS JOIN (SELECT territory_zone() AS zone) z"
             " ON CONFLICT (ticket_id) DO UPDATE SET"
             " received_at = EXCLUDED.received_at, r7 = EXCLUDED.r7, r8 = EXCLUDED.r8,"
             " r9 = EXCLUDED.r9, counted_day = EXCLUDED.counted_day,"
@@ -181,14 +182,16 @@ def rebuild_histograms(cur) -> int:
     sync_cells(cur)
     cur.execute("SET LOCAL dispatch.rebuilding_histograms = 'on'")
     cur.execute(
-        "UPDATE ticket_h3_cells c SET counted_day = response_day(t.received_at),"
+        "UPDATE ticket_h3_cells c SET counted_day = response_day(t.received_at, z.zone),"
         " counted_type = t.ticket_type, counted_priority = t.priority,"
         " counted_bucket = response_bucket(t.category, t.parent_ticket_id, t.received_at,"
         " t.arrived_at), received_at = t.received_at"
-        " FROM tickets t WHERE t.id = c.ticket_id AND (c.counted_day, c.counted_type,"
+        " FROM tickets t, (SELECT territory_zone() AS zone) z"
+        " WHERE t.id = c.ticket_id AND (c.counted_day, c.counted_type,"
         " c.counted_priority, c.counted_bucket, c.received_at) IS DISTINCT FROM"
-        " (response_day(t.received_at), t.ticket_type, t.priority, response_bucket(t.category,"
-        " t.parent_ticket_id, t.received_at, t.arrived_at), t.received_at)"
+        " (response_day(t.received_at, z.zone), t.ticket_type, t.priority,"
+        " response_bucket(t.category, t.parent_ticket_id, t.received_at, t.arrived_at),"
+        " t.received_at)"
     )
     cur.execute("DELETE FROM response_histograms")
     cur.execute(

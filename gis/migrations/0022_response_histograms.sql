@@ -44,9 +44,14 @@ LANGUAGE sql IMMUTABLE AS $$
         END::smallint
 $$;
 
-CREATE FUNCTION response_day(received_at timestamptz) RETURNS date LANGUAGE sql STABLE AS $$
-    SELECT (received_at AT TIME ZONE coalesce((SELECT timezone FROM territory LIMIT 1), 'UTC'))
-        ::date
+-- The local day of a call in the territory's time zone (``zone``: territory_zone(), read once
+-- per statement; a plain expression, so the planner inlines it).
+CREATE FUNCTION territory_zone() RETURNS text LANGUAGE sql STABLE AS $$
+    SELECT coalesce((SELECT timezone FROM territory LIMIT 1), 'UTC')
+$$;
+CREATE FUNCTION response_day(received_at timestamptz, zone text) RETURNS date
+LANGUAGE sql STABLE AS $$
+    SELECT (received_at AT TIME ZONE zone)::date
 $$;
 
 -- A histogram of 181 buckets from parallel arrays of buckets and counts.
@@ -158,7 +163,7 @@ CREATE TRIGGER ticket_cells_hist_delete AFTER DELETE ON ticket_h3_cells
 CREATE FUNCTION ticket_response_changed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     UPDATE ticket_h3_cells SET received_at = NEW.received_at,
-        counted_day = response_day(NEW.received_at), counted_type = NEW.ticket_type,
+        counted_day = response_day(NEW.received_at, territory_zone()), counted_type = NEW.ticket_type,
         counted_priority = NEW.priority,
         counted_bucket = response_bucket(NEW.category, NEW.parent_ticket_id, NEW.received_at,
             NEW.arrived_at)
@@ -180,7 +185,7 @@ CREATE INDEX tickets_field_arrived_idx ON tickets (arrived_at)
     WHERE geom IS NOT NULL AND category <> 'non_field' AND parent_ticket_id IS NULL;
 
 -- Back-fill what is already there (the triggers above see nothing of it).
-UPDATE ticket_h3_cells c SET counted_day = response_day(t.received_at),
+UPDATE ticket_h3_cells c SET counted_day = response_day(t.received_at, z.zone),
     counted_type = t.ticket_type, counted_priority = t.priority,
     counted_bucket = response_bucket(t.category, t.parent_ticket_id, t.received_at, t.arrived_at)
-FROM tickets t WHERE t.id = c.ticket_id;
+FROM tickets t, (SELECT territory_zone() AS zone) z WHERE t.id = c.ticket_id;
