@@ -1,8 +1,11 @@
-"""The SQL of the manager's page beyond the regulators' records: the response-time map grouped
-by the database (H3 cells stored per ticket, ``ticket_h3_cells``), the weekly trend, the jobs
+"""The SQL of the manager's page beyond the regulators' records: the response-time map summed
+from the daily per-cell response histograms the database keeps (``response_histograms``, over
+the H3 cells stored per ticket, ``ticket_h3_cells``), the weekly trend, the jobs
 of a cell, and the rows the breakdowns and the other measures of :mod:`dispatch.kpis` count.
-Functions take a cursor in the caller's transaction and return plain dicts. Percentiles are
-``percentile_cont`` (linear interpolation, the type 7 of :func:`dispatch.kpis.percentile`)."""
+Functions take a cursor in the caller's transaction and return plain dicts. Percentiles
+grouped here are ``percentile_cont`` (linear interpolation, the type 7 of
+:func:`dispatch.kpis.percentile`); the map's histograms are read by
+:func:`dispatch.kpis.histogram_percentile`."""
 
 from __future__ import annotations
 
@@ -71,11 +74,21 @@ def sync_cells(cur, batch: int = 100_000) -> int:
         )
         cur.execute("TRUNCATE cells_in")
         cur.copy_expert("COPY cells_in FROM STDIN", buffer)
+        # With the cells, what the ticket counts for in the response histograms (the
+        # triggers of migration 0022 add it to them in this transaction).
         cur.execute(
-            "INSERT INTO ticket_h3_cells (ticket_id, received_at, r7, r8, r9)"
-            " SELECT * FROM cells_in ON CONFLICT (ticket_id) DO UPDATE SET"
+            "INSERT INTO ticket_h3_cells (ticket_id, received_at, r7, r8, r9, counted_day,"
+            " counted_type, counted_priority, counted_bucket)"
+            " SELECT i.ticket_id, t.received_at, i.r7, i.r8, i.r9,"
+            " response_day(t.received_at, z.zone), t.ticket_type, t.priority,"
+            " response_bucket(t.category, t.parent_ticket_id, t.received_at, t.arrived_at)"
+            " FROM cells_in i JOIN tickets t ON t.id = i.ticket_id"
+            " CROSS JOIN (SELECT territory_zone() AS zone) z"
+            " ON CONFLICT (ticket_id) DO UPDATE SET"
             " received_at = EXCLUDED.received_at, r7 = EXCLUDED.r7, r8 = EXCLUDED.r8,"
-            " r9 = EXCLUDED.r9"
+            " r9 = EXCLUDED.r9, counted_day = EXCLUDED.counted_day,"
+            " counted_type = EXCLUDED.counted_type, counted_priority = EXCLUDED.counted_priority,"
+            " counted_bucket = EXCLUDED.counted_bucket"
         )
         cur.execute(
             "DELETE FROM ticket_cells_pending WHERE ticket_id IN (SELECT ticket_id FROM cells_in)"
@@ -103,6 +116,104 @@ def response_cells(cur, start, end, now, resolution, *, types=None, priorities=N
         _params(start, end, types, priorities, now=now),
     )
     return [dict(r) for r in cur.fetchall()]
+
+
+#: The response histograms' buckets (migration 0022): bucket b holds the jobs reached in
+#: [b, b + 1) minutes from the call, for b = 0 .. 179; the last one, 180, every job reached
+#: after 180 minutes or more. Medians and percentiles read from them are estimates to within
+#: ``BUCKET_MIN`` (see :func:`dispatch.kpis.histogram_percentile`).
+BUCKET_MIN = 1.0
+HISTOGRAM_BUCKETS = 181
+
+_SUMMED_COUNTS = ", ".join(f"sum(h.counts[{i}])" for i in range(1, HISTOGRAM_BUCKETS + 1))
+
+
+def response_histograms(
+    cur, first, last, start, end, now, resolution, *, types=None, priorities=None
+) -> list:
+    """Per cell (its integer index): the unlinked field jobs called on the local days
+    ``first`` to ``last`` (both included; ``start`` / ``end`` the same days as instants) and
+    reached by ``now``, as ``jobs`` and ``counts``, their summed histogram of response minutes
+    (:data:`HISTOGRAM_BUCKETS` buckets of :data:`BUCKET_MIN`). Sums the daily histograms the
+    database keeps (``response_histograms``), then takes out the few jobs reached after
+    ``now`` (a report as of a past moment; none when ``now`` is the present)."""
+    column = _column(resolution)[2:]
+    params = _params(start, end, types, priorities, now=now, first=first, last=last)
+    params["resolution"] = resolution
+    cur.execute(
+        f"""
+        SELECT h.cell, sum(h.jobs)::int AS jobs, ARRAY[{_SUMMED_COUNTS}]::int[] AS counts
+        FROM response_histograms h
+        WHERE h.resolution = %(resolution)s AND h.day >= %(first)s AND h.day <= %(last)s
+          AND (%(types)s::text[] IS NULL OR h.ticket_type = ANY(%(types)s))
+          AND (%(priorities)s::int[] IS NULL OR h.priority = ANY(%(priorities)s))
+        GROUP BY h.cell ORDER BY h.cell
+        """,
+        params,
+    )
+    cells = {
+        r["cell"]: {"cell": r["cell"], "jobs": r["jobs"], "counts": list(r["counts"])}
+        for r in cur.fetchall()
+    }
+    cur.execute(
+        f"""
+        SELECT c.{column} AS cell, c.counted_bucket AS bucket
+        FROM tickets t JOIN ticket_h3_cells c ON c.ticket_id = t.id
+        WHERE t.arrived_at > %(now)s AND t.geom IS NOT NULL AND t.category <> 'non_field'
+          AND t.parent_ticket_id IS NULL AND c.counted_bucket IS NOT NULL
+          AND c.counted_day >= %(first)s AND c.counted_day <= %(last)s
+          AND (%(types)s::text[] IS NULL OR c.counted_type = ANY(%(types)s))
+          AND (%(priorities)s::int[] IS NULL OR c.counted_priority = ANY(%(priorities)s))
+        """,
+        params,
+    )
+    for r in cur.fetchall():
+        cell = cells[r["cell"]]
+        cell["jobs"] -= 1
+        cell["counts"][r["bucket"]] -= 1
+    return [c for c in cells.values() if c["jobs"] > 0]
+
+
+def rebuild_histograms(cur) -> int:
+    """Recompute every ticket's contribution and the response histograms from the tickets
+    and their stored cells (back-fill; after the territory's timezone changed). One
+    statement each, the incremental triggers paused for this transaction. Cells not yet
+    computed are computed first. Returns the number of histogram rows."""
+    sync_cells(cur)
+    cur.execute("SET LOCAL dispatch.rebuilding_histograms = 'on'")
+    cur.execute(
+        "UPDATE ticket_h3_cells c SET counted_day = response_day(t.received_at, z.zone),"
+        " counted_type = t.ticket_type, counted_priority = t.priority,"
+        " counted_bucket = response_bucket(t.category, t.parent_ticket_id, t.received_at,"
+        " t.arrived_at), received_at = t.received_at"
+        " FROM tickets t, (SELECT territory_zone() AS zone) z"
+        " WHERE t.id = c.ticket_id AND (c.counted_day, c.counted_type,"
+        " c.counted_priority, c.counted_bucket, c.received_at) IS DISTINCT FROM"
+        " (response_day(t.received_at, z.zone), t.ticket_type, t.priority,"
+        " response_bucket(t.category, t.parent_ticket_id, t.received_at, t.arrived_at),"
+        " t.received_at)"
+    )
+    cur.execute("DELETE FROM response_histograms")
+    cur.execute(
+        """
+        INSERT INTO response_histograms (territory_id, resolution, cell, day, ticket_type,
+            priority, jobs, counts)
+        SELECT territory_id, resolution, cell, counted_day, counted_type, counted_priority,
+            sum(n)::int, response_hist_of(array_agg(counted_bucket), array_agg(n)::int[])
+        FROM (
+            SELECT c.territory_id, r.resolution, r.cell, c.counted_day, c.counted_type,
+                c.counted_priority, c.counted_bucket, count(*)::int AS n
+            FROM ticket_h3_cells c CROSS JOIN LATERAL (VALUES (7::smallint, c.r7),
+                (8::smallint, c.r8), (9::smallint, c.r9)) AS r(resolution, cell)
+            WHERE c.counted_bucket IS NOT NULL
+            GROUP BY 1, 2, 3, 4, 5, 6, 7
+        ) b
+        GROUP BY 1, 2, 3, 4, 5, 6
+        """
+    )
+    rows = cur.rowcount
+    cur.execute("SET LOCAL dispatch.rebuilding_histograms = 'off'")
+    return rows
 
 
 def weekly_response(cur, start, end, now, timezone, *, types=None, priorities=None) -> list:

@@ -5,6 +5,8 @@
   response-time map as a standalone HTML page (opens with no server and no internet).
 - ``dispatch report leak-log-pdf --date D --out FILE.pdf`` and
   ``dispatch report buckets-pdf --month M --out FILE.pdf``: the regulators' records.
+- ``dispatch report rebuild-histograms``: recompute the response-time map's daily histograms
+  from every ticket (a back-fill; the database keeps them current by itself otherwise).
 
 Bad input names the flag and exits 2 (:class:`dispatch.errors.InvalidInput`)."""
 
@@ -37,6 +39,9 @@ def add_parser(commands) -> None:
     buckets = report.add_parser("buckets-pdf", help="a month's leak buckets as PDF")
     buckets.add_argument("--month", required=True, metavar="YYYY-MM")
     buckets.add_argument("--out", required=True, metavar="FILE.pdf")
+    report.add_parser(
+        "rebuild-histograms", help="recompute the response-time map's daily histograms"
+    )
 
 
 def _day(text: str, flag: str) -> date:
@@ -61,6 +66,13 @@ def run(dsn: str, args: argparse.Namespace, now: datetime | None = None) -> int:
 
     now = now or datetime.now(UTC)
     actor = Actor(ACTOR_NAME, "admin")
+    if args.report_command == "rebuild-histograms":
+        from dispatch import manager_repository
+
+        with UnitOfWork(dsn) as uow:
+            rows = manager_repository.rebuild_histograms(uow.cur)
+        print(f"rebuilt the response histograms: {rows} rows")
+        return 0
     out = _out(args.out)
     with UnitOfWork(dsn) as uow:
         if args.report_command == "pdf":

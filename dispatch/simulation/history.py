@@ -38,6 +38,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
+from dispatch import manager_repository
 from dispatch.clocks import ClockPolicy, deadlines
 from dispatch.repository import linestring_wkt
 from dispatch.simulation import history_repository as hr
@@ -203,6 +204,8 @@ def generate(
         rows = _play(rng, calls, sites, routed, route, crews, ids, names, phones, zone, now, policy)
         routed_s = timer.perf_counter() - started - drawn_s
         counts = hr.write_history(cur, **rows)
+        # The history's H3 cells, and with them the response-time map's daily histograms.
+        manager_repository.sync_cells(cur)
     seconds = timer.perf_counter() - started
     total = sum(counts.values())
     return {

@@ -126,23 +126,31 @@ def test_the_map_is_grouped_by_the_database_with_hand_figures_and_sparse_cells(h
     with UnitOfWork(history) as uow:
         period = Period(uow, FIRST, LAST)
         fc = manager_service.hexagon_map(uow, period, NOW, 8, min_jobs=3)
+        exact = manager_service.hexagon_map(uow, period, NOW, 8, min_jobs=3, exact=True)
         pure = report_service.response_map(
             report_service.period_rows(uow, FIRST, LAST), 8, NOW, min_jobs=3
         )
     cells = {f["properties"]["cell"]: f["properties"] for f in fc["features"]}
     # P1: 10, 20, 40 reached (1004 not, 1007 linked): median 20; p90 h = 1.8 -> 20 + 0.8 * 20
+    # = 36. Read from the 1-minute histogram each job sits in the middle of its bucket: 10.5,
+    # 20.5, 40.5 -> median 20.5, p90 20.5 + 0.8 * 20 = 36.5 (within the bucket width).
     assert cells[_cell(P1)] == {
         "cell": _cell(P1),
         "jobs": 3,
-        "median_min": 20.0,
-        "p90_min": 36.0,
+        "median_min": 20.5,
+        "p90_min": 36.5,
         "sparse": False,
     }
     # P2: one job of 50 min, fewer than 3: sparse. P3: nothing reached, no hexagon.
     assert cells[_cell(P2)]["jobs"] == 1 and cells[_cell(P2)]["sparse"] is True
     assert set(cells) == {_cell(P1), _cell(P2)}
-    # The database's grouping agrees with the KPI module's own.
-    assert fc == pure
+    # Grouping the tickets themselves gives the exact figures, as the KPI module does.
+    assert exact == pure
+    exact_p1 = next(
+        f["properties"] for f in exact["features"] if f["properties"]["cell"] == _cell(P1)
+    )
+    assert (exact_p1["median_min"], exact_p1["p90_min"]) == (20.0, 36.0)
+    assert [f["geometry"] for f in fc["features"]] == [f["geometry"] for f in pure["features"]]
 
 
 def test_a_hexagon_lists_its_jobs_in_the_order_received(history):
