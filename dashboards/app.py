@@ -128,7 +128,9 @@ def create_app(
             site_map.WALL.path: lambda lang, user: build_wall(
                 dsn, lang=lang, user=user, online_tiles=online_tiles
             ),
-            site_map.HOTLINE.path: hotline_page,
+            site_map.HOTLINE.path: lambda lang, user: hotline_page(
+                lang, user, bounds=_bounds_or_none(dsn)
+            ),
             site_map.CREW.path: lambda lang, user: crew_page(
                 lang, user, bounds=_bounds_or_none(dsn)
             ),

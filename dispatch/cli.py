@@ -38,9 +38,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     load = demo.add_parser("load", help="lay a gas network on real OSM streets and store it")
     source = load.add_mutually_exclusive_group()
-    source.add_argument("--osm", metavar="FILE.pbf", help="an OSM extract (default: Helsinki)")
+    source.add_argument(
+        "--osm", metavar="FILE.pbf", help="an OSM extract (default: Monaco, in data/osm)"
+    )
     source.add_argument("--place", metavar="NAME", help="a place fetched with osmnx (online)")
     load.add_argument("--seed", type=int, default=7, help="same seed, same data (default 7)")
+    load.add_argument(
+        "--depots", type=int, help="how many depots (default: 4 in Monaco, else by area)"
+    )
+    load.add_argument(
+        "--crews", type=int, help="how many crews (default: 30 in Monaco, else 5 a depot)"
+    )
     load.add_argument(
         "--replace", action="store_true", help="replace a loaded territory (and its tickets)"
     )
@@ -301,11 +309,15 @@ def _migrate(dsn: str) -> int:
 def _demo_load(dsn: str, args: argparse.Namespace, settings) -> int:
     import time
 
+    from gis.demo.operations import DEMO_CITY_CREWS, DEMO_CITY_DEPOTS
     from gis.demo.store import loaded_territory, store_territory
     from gis.demo.territory import build_territory
     from gis.migrations import migrate
-    from gis.osm_source import default_extract_path, read_pbf, read_place
+    from gis.osm_source import default_extract_path, demo_city_path, read_pbf, read_place
 
+    for field, value, most in (("depots", args.depots, 20), ("crews", args.crews, 500)):
+        if value is not None and not 1 <= value <= most:
+            raise InvalidInput(f"`--{field}` must be between 1 and {most}, got {value}", field)
     migrate(dsn)
     current = loaded_territory(dsn)
     if current is not None and not args.replace:
@@ -316,14 +328,22 @@ def _demo_load(dsn: str, args: argparse.Namespace, settings) -> int:
         _ensure_demo_users(dsn)
         return 0
     started = time.perf_counter()
+    depots, crews = args.depots, args.crews
     if args.place:
         _say(f"fetching {args.place!r} from OpenStreetMap")
         extract = read_place(args.place)
     else:
-        path = args.osm or default_extract_path()
+        path = args.osm
+        if path is None and (path := demo_city_path()) is not None:
+            # The demo city is a whole city: a control room's worth of depots and crews.
+            depots = DEMO_CITY_DEPOTS if depots is None else depots
+            crews = DEMO_CITY_CREWS if crews is None else crews
+        elif path is None:
+            path = default_extract_path()
+            _say("data/osm/monaco.osm.pbf is absent; loading the small Helsinki extract")
         _say(f"reading {path}")
         extract = read_pbf(path)
-    territory = build_territory(extract, seed=args.seed, progress=_say)
+    territory = build_territory(extract, seed=args.seed, depots=depots, crews=crews, progress=_say)
     store_territory(
         dsn,
         territory,

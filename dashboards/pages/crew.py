@@ -18,7 +18,7 @@ from dashboards.pages.site_map import CREW
 
 #: The slow redraw in case a push was missed (the push does the real work), ms.
 FALLBACK_REFRESH_MS = 30_000
-#: Where the map looks before it has a job to fit: central Helsinki, the demo territory.
+#: Where the map looks with neither a job nor a territory to fit: central Helsinki.
 DEFAULT_CENTER = (60.1699, 24.9384)
 
 

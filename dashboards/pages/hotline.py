@@ -24,7 +24,7 @@ from dashboards.i18n import normalize_language, t
 from dashboards.pages.frame import framed_page
 from dashboards.pages.site_map import HOTLINE
 
-#: Where the small map looks before a place is chosen: central Helsinki, the demo territory.
+#: Where the small map looks when no territory is loaded: central Helsinki.
 DEFAULT_CENTER = (60.1699, 24.9384)
 #: Marker fill by priority on the small map; 0 is the place of the call being taken.
 MAP_COLORS = {0: "#00e5ff", 1: "#ff2d55", 2: "#ff9f1c", 3: "#ffd60a", 4: "#39d98a"}
@@ -32,8 +32,13 @@ MAP_COLORS = {0: "#00e5ff", 1: "#ff2d55", 2: "#ff9f1c", 3: "#ffd60a", 4: "#39d98
 REPLIES_REFRESH_MS = 30_000
 
 
-def hotline_page(lang: str, user: dict | None) -> html.Div:
+def hotline_page(lang: str, user: dict | None, bounds=None) -> html.Div:
+    """The hotline desk; its small map shows the territory (``bounds``) until a place is
+    chosen, else central Helsinki."""
     lang = normalize_language(lang)
+    view = (
+        {"bounds": bounds} if bounds is not None else {"center": list(DEFAULT_CENTER), "zoom": 14}
+    )
     search = html.Section(
         [
             html.Label(t("hl.search", lang), htmlFor=ids.HL_SEARCH, className="hl-label"),
@@ -67,8 +72,7 @@ def hotline_page(lang: str, user: dict | None) -> html.Div:
             ),
             dl.ScaleControl(imperial=False, position="bottomleft"),
         ],
-        center=list(DEFAULT_CENTER),
-        zoom=14,
+        **view,
         maxZoom=19,
         style={"width": "100%", "height": "100%"},
     )

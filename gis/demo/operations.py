@@ -18,6 +18,9 @@ from gis.demo.lay_mains import FEEDER_CLASSES, GasNetwork
 TERRITORY_BUFFER_M = 250.0
 MIN_CREWS = 10
 CREWS_PER_DEPOT = 5
+#: Depots and crews of the demo city (``data/osm/monaco.osm.pbf``): a city's control room.
+DEMO_CITY_DEPOTS = 4
+DEMO_CITY_CREWS = 30
 #: Crew kinds in rotation: the emergency crews first, so every depot has some.
 CREW_KINDS = (
     ("E", "Emergency crew", ["emergency", "indoor_repair"]),
@@ -65,10 +68,12 @@ def districts(
     )
 
 
-def depots(network: GasNetwork, outline, rng: np.random.Generator) -> gpd.GeoDataFrame:
-    """Two depots, plus one for each further ~40 km² of territory (at most six), at feeder-road
-    nodes spread by k-means."""
-    k = int(min(6, max(2, round(outline.area / 40e6) + 1)))
+def depots(
+    network: GasNetwork, outline, rng: np.random.Generator, count: int | None = None
+) -> gpd.GeoDataFrame:
+    """``count`` depots or, by default, two plus one for each further ~40 km² of territory (at
+    most six), at feeder-road nodes spread by k-means."""
+    k = count if count is not None else int(min(6, max(2, round(outline.area / 40e6) + 1)))
     nodes = _feeder_nodes(network)
     xy = shapely.get_coordinates(nodes.geometry.values)
     centroids, _ = kmeans2(xy, min(k, len(xy)), seed=rng, minit="++")
@@ -90,11 +95,15 @@ def depots(network: GasNetwork, outline, rng: np.random.Generator) -> gpd.GeoDat
 
 
 def crews(
-    depot_frame: gpd.GeoDataFrame, network: GasNetwork, rng: np.random.Generator
+    depot_frame: gpd.GeoDataFrame,
+    network: GasNetwork,
+    rng: np.random.Generator,
+    count: int | None = None,
 ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
-    """Crews with skills and shifts, spread over the depots, and one GPS position each on the
-    road network: emergency crews on patrol at random pipe nodes, the others at their depot."""
-    n = max(MIN_CREWS, CREWS_PER_DEPOT * len(depot_frame))
+    """``count`` crews (by default five a depot, at least ``MIN_CREWS``) with skills and shifts,
+    spread over the depots, and one GPS position each on the road network: emergency crews on
+    patrol at random pipe nodes, the others at their depot."""
+    n = count if count is not None else max(MIN_CREWS, CREWS_PER_DEPOT * len(depot_frame))
     codes, names, skills, shift, depot_ids, positions, headings = [], [], [], [], [], [], []
     counters: dict[str, int] = {}
     node_xy = shapely.get_coordinates(network.nodes.geometry.values)

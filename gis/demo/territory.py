@@ -54,9 +54,17 @@ def build_territory(
     *,
     seed: int = 7,
     name: str | None = None,
+    depots: int | None = None,
+    crews: int | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> DemoTerritory:
-    """Lay the gas network, customers, districts, depots, crews and cameras on ``extract``."""
+    """Lay the gas network, customers, districts, depots, crews and cameras on ``extract``.
+
+    ``depots`` and ``crews`` fix how many there are; by default they follow the territory's
+    area (see :func:`operations.depots` and :func:`operations.crews`)."""
+    for label, value in (("depots", depots), ("crews", crews)):
+        if value is not None and value < 1:
+            raise ValueError(f"`{label}`: must be at least 1, got {value}")
     step = Progress(6, progress)
     rng = np.random.default_rng(seed)
     crs = extract.roads.estimate_utm_crs()
@@ -86,8 +94,8 @@ def build_territory(
         f"outlined the territory ({outline.area / 1e6:.1f} km²) and {len(district_frame)} districts"
     )
 
-    depot_frame = operations.depots(gas, outline, rng)
-    crew_frame, fixes = operations.crews(depot_frame, gas, rng)
+    depot_frame = operations.depots(gas, outline, rng, depots)
+    crew_frame, fixes = operations.crews(depot_frame, gas, rng, crews)
     camera_frame = operations.cameras(gas, rng)
     step(f"placed {len(depot_frame)} depots, {len(crew_frame)} crews, {len(camera_frame)} cameras")
 

@@ -47,7 +47,7 @@ def test_demo_load_fills_an_empty_database_and_a_second_load_is_a_no_op(
 
     assert main(["demo", "load", "--seed", "3"]) == 0
     out = capsys.readouterr().err
-    assert "[6/6]" in out and "loaded 'Helsinki'" in out
+    assert "[6/6]" in out and "loaded 'Monaco'" in out
     before = _snapshot(empty_dsn)
 
     assert main(["demo", "load", "--seed", "4"]) == 0
