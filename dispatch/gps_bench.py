@@ -94,9 +94,12 @@ def _prepare(dsn: str) -> list[tuple[int, float, float]]:
     from dispatch.cli import main as dispatch_cli
     from dispatch.simulation import bench_repository
     from dispatch.unit_of_work import UnitOfWork
+    from gis.osm_source import default_extract_path
 
     os.environ["DATABASE_URL"] = dsn
-    if dispatch_cli(["demo", "load"]) != 0:
+    # Helsinki, as the tests: the points and figures here are made for it (not the default
+    # demo city).
+    if dispatch_cli(["demo", "load", "--osm", str(default_extract_path())]) != 0:
         raise SystemExit("could not load the demo territory")
     with UnitOfWork(dsn) as uow:
         bench_repository.add_crews(
