@@ -167,6 +167,15 @@ def build_parser() -> argparse.ArgumentParser:
         "the web server: run it yourself, once or several times",
     )
     serve.add_argument(
+        "--standby-workers",
+        type=int,
+        default=1,
+        metavar="N",
+        help="warm standby workers beside the leading one (default 1): each has loaded "
+        "everything and takes over within seconds when the leader dies; 0 for none (then a "
+        "dead worker is restarted, which takes as long as loading the road graph)",
+    )
+    serve.add_argument(
         "--dev",
         action="store_true",
         help="the development server: one process, the background jobs inside it",
@@ -528,6 +537,8 @@ def _serve(dsn: str, args: argparse.Namespace, settings) -> int:
     # that builds the web app together with dispatch's background parts.
     from dispatch.settings import install
 
+    if args.standby_workers < 0:
+        raise InvalidArgument(f"`--standby-workers` must be 0 or more, got {args.standby_workers}")
     # Installed for the parts that read the process's own; handed to everything built.
     install(settings)
     _say("settings: " + _settings_summary(settings))
@@ -559,8 +570,9 @@ def _serve(dsn: str, args: argparse.Namespace, settings) -> int:
 
 
 def _start_worker_process(args: argparse.Namespace):
-    """``dispatch worker`` with the same flags, as a child that ends with this process and
-    is started again when it dies (:mod:`dispatch.worker_supervisor`)."""
+    """``dispatch worker`` with the same flags, as children that end with this process and
+    are started again when they die (:mod:`dispatch.worker_supervisor`): one leads, the
+    ``--standby-workers`` others stand by, warm, and take over when the leader dies."""
     import os
     import signal
     import socket
@@ -580,12 +592,25 @@ def _start_worker_process(args: argparse.Namespace):
     # session, and the broker delivers the fixes that came while it was down.
     env = dict(os.environ)
     env.setdefault(MQTT_CLIENT_ID_VAR, f"dispatch-positions-{socket.gethostname()}-{args.port}")
-    _say("worker: " + " ".join(command[2:]))
-    supervisor = WorkerSupervisor(
-        lambda: subprocess.Popen(command, env=env, preexec_fn=die_with_parent)
-    )
-    supervisor.start()
-    return supervisor
+    _say(f"worker: {' '.join(command[2:])} (and {args.standby_workers} on standby)")
+    supervisors = [
+        WorkerSupervisor(lambda: subprocess.Popen(command, env=env, preexec_fn=die_with_parent))
+        for _ in range(1 + args.standby_workers)
+    ]
+    for supervisor in supervisors:
+        supervisor.start()
+    return _Supervisors(supervisors)
+
+
+class _Supervisors:
+    """The workers' supervisors, stopped together."""
+
+    def __init__(self, supervisors: list) -> None:
+        self.supervisors = supervisors
+
+    def stop(self) -> None:
+        for supervisor in self.supervisors:
+            supervisor.stop()
 
 
 def worker_command(args: argparse.Namespace) -> list[str]:

@@ -12,9 +12,21 @@ of fixes a second: messages go into a bounded queue, a writer thread stores them
 batch of at most ``batch_size`` fixes or ``flush_s`` seconds) through a connection it keeps,
 and each message is acknowledged to the broker only once its batch is committed (MQTT 5 manual
 acknowledgements), so a fix the broker counts as delivered is stored. When the queue is full the
-network thread waits: the broker holds the rest (back-pressure, not loss). Consumers subscribe
-to the shared subscription ``$share/dispatch/crews/+/position``, so several of them split the
-load. Everything the rules refuse (bad topic, malformed JSON, a latitude of 95, a time in the
+network thread waits: the broker holds the rest (back-pressure, not loss).
+
+Two kinds of consumer, never both for one broker (each fix would be stored twice):
+
+- a *named* consumer (a fixed ``client_id``: the worker of ``dispatch serve``, run by the worker
+  that holds the leader lock) keeps a persistent session and subscribes with the ordinary
+  subscription ``crews/+/position``. The broker keeps that subscription, and queues the fixes
+  for it, while the consumer is away, and a persistent Mosquitto restores both after its own
+  restart, so a fix published before the consumer is back is delivered, not dropped (Mosquitto
+  2.0.11 restores no shared subscription from its persistence file, which is why a named
+  consumer does not use one);
+- *anonymous* scale-out consumers (no ``client_id``) share the subscription
+  ``$share/dispatch/crews/+/position``, so several of them split the load; what is published
+  while none is connected (a broker restart) goes to nobody.
+ Everything the rules refuse (bad topic, malformed JSON, a latitude of 95, a time in the
 future, an unknown crew) is logged with its reason and counted, and the consumer carries on. It
 reconnects by itself when the broker goes away and subscribes again on every connect.
 
@@ -50,8 +62,10 @@ from gis.errors import DatabaseUnavailable
 
 log = logging.getLogger(__name__)
 
-#: The subscription that receives every crew's fixes; consumers of one group share them.
+#: The subscription of anonymous consumers: those of one group share the fixes between them.
 POSITION_TOPIC_FILTER = "$share/dispatch/crews/+/position"
+#: The subscription of a named consumer: ordinary, so the broker restores it from persistence.
+NAMED_TOPIC_FILTER = "crews/+/position"
 #: Who the service sees as the author of a fix received over MQTT.
 MQTT_ACTOR = Actor("mqtt", "dispatcher")
 #: Reconnect back-off: first wait and cap, in seconds (doubled after every failed attempt).
@@ -155,7 +169,7 @@ class PositionConsumer:
         *,
         host: str = "127.0.0.1",
         port: int = 1883,
-        topic: str = POSITION_TOPIC_FILTER,
+        topic: str | None = None,
         clock: Callable[[], datetime] | None = None,
         batch_size: int = BATCH_SIZE,
         flush_s: float = FLUSH_S,
@@ -171,7 +185,8 @@ class PositionConsumer:
         # and delivers them, with those it never acknowledged, when it is back.
         self.client_id, self.session_expiry_s = client_id, session_expiry_s
         self._credentials = (username, password) if username else None
-        self.host, self.port, self.topic = host, port, topic
+        self.host, self.port = host, port
+        self.topic = topic or (NAMED_TOPIC_FILTER if client_id else POSITION_TOPIC_FILTER)
         self._clock = clock or (lambda: datetime.now(UTC))
         self.batch_size, self.flush_s = batch_size, flush_s
         self._queue: queue.Queue = queue.Queue(maxsize=queue_size)
@@ -291,7 +306,16 @@ class PositionConsumer:
         with self._changed:
             self.connections += 1
             self._changed.notify_all()
-        log.info("MQTT connected to %s:%s; subscribing to %s", *self._at, self.topic)
+        log.info(
+            "MQTT connected to %s:%s (session %s); subscribing to %s",
+            *self._at,
+            "resumed" if getattr(flags, "session_present", False) else "new",
+            self.topic,
+        )
+        if self.client_id and self.topic != POSITION_TOPIC_FILTER:
+            # A session kept from a version that shared the subscription would get each fix
+            # twice (once per subscription): drop that one (nothing happens when it is absent).
+            client.unsubscribe(POSITION_TOPIC_FILTER)
         client.subscribe(self.topic, qos=QOS)
 
     def _on_connect_fail(self, client, userdata) -> None:

@@ -304,6 +304,7 @@ def main(argv: list[str] | None = None) -> int:
     from dispatch.simulation import bench_repository
     from dispatch.unit_of_work import UnitOfWork
     from gis.database import drop_database, ensure_database, resolve_server
+    from gis.osm_source import default_extract_path
 
     server = resolve_server()
     name = f"gd_storm_{uuid.uuid4().hex[:10]}"
@@ -316,7 +317,9 @@ def main(argv: list[str] | None = None) -> int:
         from dispatch.cli import main as dispatch_cli
 
         os.environ["DATABASE_URL"] = dsn
-        if dispatch_cli(["demo", "load"]) != 0:
+        # Helsinki, as the tests: CENTRE and the figures are made for it (not the default
+        # demo city).
+        if dispatch_cli(["demo", "load", "--osm", str(default_extract_path())]) != 0:
             raise SystemExit("could not load the demo territory")
         with UnitOfWork(dsn) as uow:
             bench_repository.add_crews(

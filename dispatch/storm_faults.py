@@ -8,7 +8,8 @@ free port (never the system broker), :func:`fault_storm` does, one after another
 1. ``db``: ends every connection to the storm's database (``pg_terminate_backend``; the
    PostgreSQL server itself is shared and is not restarted);
 2. ``web``: ``kill -9`` one gunicorn web process;
-3. ``worker``: ``kill -9`` the ``dispatch worker`` child (``serve`` starts a new one);
+3. ``worker``: ``kill -9`` the leading ``dispatch worker`` child (its warm standby takes over,
+   ``serve`` starts a new standby);
 4. ``broker``: stops the private Mosquitto (gracefully: it saves its queues) and starts it again.
 
 A probe reads one ticket list every 0.1 s; a fault's recovery time is from the fault to the end
@@ -18,10 +19,10 @@ lock; for ``broker``: until a fix published after the restart is stored). The su
 acknowledged vs stored (each exactly once, matched by the key written into the description),
 fixes acknowledged by the broker vs stored, and tickets with two active crews.
 
-Known loss: Mosquitto 2.0.11 (Debian 12) restores a persisted session's plain subscriptions
-after a restart but not its shared (``$share/...``) ones, so fixes published between the
-broker's restart and the consumer's new SUBSCRIBE are acknowledged and go to nobody
-(``gps.lost_sent_at_s`` shows when). The worker's kill and the database's faults lose none.
+The worker's consumer is named (``serve`` gives it a client id) and subscribes with an
+ordinary subscription, which a persistent Mosquitto restores after its restart (2.0.11 restores
+no shared ``$share/...`` one): the fixes published before the consumer is back are queued for
+it, not lost (``gps.lost_sent_at_s`` would show when any were).
 """
 
 from __future__ import annotations
@@ -430,7 +431,11 @@ def _kill_web_worker(serve_pid: int, recovered) -> dict:
 
 
 def _kill_background_worker(serve_pid: int, dsn: str) -> dict:
-    victims = background_workers(serve_pid)
+    """``kill -9`` the leading worker (every worker when none holds the lock); the seconds
+    until another process holds the lock (a warm standby, or one ``serve`` starts again)."""
+    workers = background_workers(serve_pid)
+    leader = leader_pid(dsn)
+    victims = {leader} if leader in workers else workers
     for victim in victims:
         os.kill(victim, signal.SIGKILL)
 

@@ -34,12 +34,18 @@ class Ticker:
         *,
         every_s: float = 5.0,
         network_every_s: float = 60.0,
+        network_read_at: float | None = None,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
+        """``network_read_at``: when (``time.monotonic()``) the gas network in ``ports`` was
+        last read, when a warm standby read it before it took over; None: read at the first
+        beat."""
         self.dsn, self.settings, self.every_s = dsn, settings, every_s
         self.ports = ports or Ports()
         self.network_every_s = network_every_s
-        self._network_read_at: float | None = None
+        self._network_read_at: float | None = network_read_at
+        #: Beats done since :meth:`start`.
+        self.beats = 0
         self.clock = clock or (lambda: datetime.now(UTC))
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -102,9 +108,14 @@ class Ticker:
             self._thread.join(timeout=10)
 
     def _run(self) -> None:
-        while not self._stop.wait(self.every_s):
+        started = time.monotonic()
+        while not self._stop.is_set():  # the first beat at once (a leader taking over)
             try:
                 self.tick()
+                self.beats += 1
+                if self.beats == 1:
+                    log.info("ticker: first beat done in %.2f s", time.monotonic() - started)
             except (DispatchError, DatabaseUnavailable) as exc:
                 # A beat that fails is retried at the next one; the server keeps serving.
                 log.warning("ticker: %s", exc)
+            self._stop.wait(self.every_s)

@@ -1,9 +1,14 @@
 """The background process, ``dispatch worker``: everything that is not answering a request.
 
-- the GPS consumer (:class:`~dispatch.mqtt_consumer.PositionConsumer`) runs in every worker:
-  its shared MQTT subscription splits the fixes between them;
+- the GPS consumer (:class:`~dispatch.mqtt_consumer.PositionConsumer`): a *named* one (its
+  MQTT client id in ``DISPATCH_MQTT_CLIENT_ID``, set by ``dispatch serve``) runs only in the
+  worker that holds the leader lock, so one process at a time uses that client id and its
+  persistent session (the broker queues the fixes while the leader changes, and across its
+  own restart); without a client id, an anonymous consumer runs in every worker and their
+  shared MQTT subscription splits the fixes between them;
 - the ticker and, for a demo, the simulator run only in the worker that holds the leader lock
-  (:mod:`dispatch.leader`); the others stand by and take over when it dies.
+  (:mod:`dispatch.leader`); the others stand by, warm (the road graph loaded, the gas network
+  read and kept fresh), try the lock every second and take over when it is released.
 
 Web processes (``dispatch serve``) run none of this, so any number of them can start.
 """
@@ -31,17 +36,20 @@ MQTT_CLIENT_ID_VAR = "DISPATCH_MQTT_CLIENT_ID"
 class BackgroundWorker:
     """:meth:`start` it, then :meth:`stop` it; :attr:`notes` say what it runs."""
 
-    positions: PositionConsumer
+    #: The consumer of every worker (anonymous); None when the leader runs a named one.
+    positions: PositionConsumer | None
     leadership: Leadership
     notes: list[str] = field(default_factory=list)
 
     def start(self) -> None:
-        self.positions.start()  # keeps retrying in the background when no broker answers
+        if self.positions is not None:
+            self.positions.start()  # keeps retrying in the background when no broker answers
         self.leadership.start()
 
     def stop(self) -> None:
         self.leadership.stop()
-        self.positions.stop()
+        if self.positions is not None:
+            self.positions.stop()
 
 
 def build_worker(
@@ -51,7 +59,7 @@ def build_worker(
     *,
     simulate: bool = False,
     simulate_seed: int | None = None,
-    retry_s: float = 2.0,
+    retry_s: float = 1.0,
 ) -> BackgroundWorker:
     """The worker built from the loaded ``settings``, not started. A bad simulator setting
     raises ``ValueError`` naming it."""
@@ -70,8 +78,33 @@ def build_worker(
             f"{rates.auto_assign_share:.0%} assigned automatically"
         )
 
+    # Set by `dispatch serve` for its workers (an operator sets one for the workers they run):
+    # the leader resumes the broker session, so no fix is lost while the leader changes.
+    client_id = os.environ.get(MQTT_CLIENT_ID_VAR) or None
+
+    def consumer() -> PositionConsumer:
+        return PositionConsumer(
+            dsn,
+            host=broker.host,
+            port=broker.port,
+            username=broker.username or None,
+            password=broker.password or None,
+            client_id=client_id,
+        )
+
+    def warm() -> None:
+        # The gas network is what a first beat would read (the road graph is in `ports`).
+        refresh = getattr(ports.isolation, "refresh", None)
+        if refresh is not None:
+            refresh()
+
+    leadership: Leadership
+
     def lead() -> Callable[[], None]:
-        ticker = Ticker(dsn, services, ports)
+        named = consumer() if client_id else None
+        if named is not None:
+            named.start()  # connects in the background
+        ticker = Ticker(dsn, services, ports, network_read_at=leadership.warmed_at)
         ticker.start()
         simulator = make_simulator() if make_simulator else None
         if simulator is not None:
@@ -81,22 +114,19 @@ def build_worker(
             if simulator is not None:
                 simulator.stop()
             ticker.stop()
+            if named is not None:
+                named.stop()
 
         return stop
 
-    notes.append("ticker" + (" and simulator" if simulate else "") + ": when this is the leader")
+    leadership = Leadership(dsn, lead, retry_s=retry_s, warm=warm)
+    led = ["ticker"] + (["simulator"] if simulate else []) + (["GPS consumer"] if client_id else [])
+    notes.append(" and ".join(led) + ": when this is the leader")
+    if client_id:
+        notes.append(f"GPS consumer: MQTT client {client_id}, persistent session")
     return BackgroundWorker(
-        positions=PositionConsumer(
-            dsn,
-            host=broker.host,
-            port=broker.port,
-            username=broker.username or None,
-            password=broker.password or None,
-            # Set by `dispatch serve` for its worker (and by an operator for each worker they
-            # run): a restarted worker resumes the broker session and loses no fix.
-            client_id=os.environ.get(MQTT_CLIENT_ID_VAR) or None,
-        ),
-        leadership=Leadership(dsn, lead, retry_s=retry_s),
+        positions=None if client_id else consumer(),
+        leadership=leadership,
         notes=notes,
     )
 

@@ -16,13 +16,27 @@ WAIT_S = 10.0
 
 
 class PrivateBroker:
-    """A Mosquitto process on 127.0.0.1:<port>, no persistence; anonymous clients allowed
-    unless ``access`` (configuration lines) says otherwise."""
+    """A Mosquitto process on 127.0.0.1:<port>; anonymous clients allowed unless ``access``
+    (configuration lines) says otherwise. No persistence unless ``persistent``: then sessions,
+    their subscriptions and queued messages are saved in ``directory`` when the broker stops
+    (``stop`` ends it gracefully) and restored by the next :meth:`start` (same port)."""
 
-    def __init__(self, directory: Path, *, access: str = "allow_anonymous true\n") -> None:
+    def __init__(
+        self,
+        directory: Path,
+        *,
+        access: str = "allow_anonymous true\n",
+        persistent: bool = False,
+    ) -> None:
         self.port = free_port()
         self.config = directory / "mosquitto.conf"
-        self.config.write_text(f"listener {self.port} 127.0.0.1\npersistence false\n{access}")
+        if persistent:
+            # Run as root, mosquitto would switch to its own user, who may not reach the
+            # test's directory: keep the user it is started as.
+            storage = f"persistence true\npersistence_location {directory}/\nuser root\n"
+        else:
+            storage = "persistence false\n"
+        self.config.write_text(f"listener {self.port} 127.0.0.1\n{storage}{access}")
         self.log = directory / "mosquitto.log"
         self.process: subprocess.Popen | None = None
 

@@ -1,8 +1,9 @@
-"""`dispatch serve` starts its background worker again when it dies.
+"""`dispatch serve` keeps a warm standby worker and starts a dead worker again.
 
-A real `dispatch serve` (one web process, its worker child); the worker is killed outright
-(`kill -9`); a new child appears, takes the leader lock, and its ticker runs: a P1 ticket
-opened afterwards is assigned by auto-dispatch, which only the leader's ticker does."""
+A real `dispatch serve` (one web process, its leading worker child and a standby child); the
+leader is killed outright (`kill -9`); the standby takes the leader lock and its ticker runs (a
+P1 ticket opened afterwards is assigned by auto-dispatch, which only the leader's ticker does),
+and serve starts a new child in place of the dead one, which stands by."""
 
 from __future__ import annotations
 
@@ -16,11 +17,13 @@ from pathlib import Path
 import pytest
 
 from dispatch.cli import DEMO_PASSWORD
+from dispatch.storm_faults import background_workers
 from tests.dbutil import fetch_value
 from tests.e2e.test_serve_command import serve
 from tests.integration.test_worker_leader import _leader_pid
 
-RESTART_LIMIT_S = 20.0
+#: Generous on a loaded machine: the test asserts who leads, not how fast (leader_bench does).
+WAIT_S = 60.0
 
 
 def _wait_for(predicate, timeout: float, what: str):
@@ -65,16 +68,19 @@ def test_a_killed_worker_is_started_again_becomes_leader_and_its_ticker_runs(
         first = _wait_for(
             lambda: _leader_pid(fresh_demo_dsn), timeout=60, what="the first worker leads"
         )
+        standby = _wait_for(
+            lambda: background_workers(serve_pid) - {first}, timeout=WAIT_S, what="a standby"
+        )
         assert first in _children(serve_pid), "the leader is serve's own worker child"
+        assert len(standby) == 1, standby
+        (standby,) = standby
 
         os.kill(first, signal.SIGKILL)
-        killed_at = time.monotonic()
         second = _wait_for(
             lambda: (pid := _leader_pid(fresh_demo_dsn)) not in (None, first) and pid,
-            timeout=RESTART_LIMIT_S,
+            timeout=WAIT_S,
             what="a new worker takes the lead",
         )
-        took = time.monotonic() - killed_at
 
         token = _post(
             base, "/api/v1/auth/token", {"username": "hotline", "password": DEMO_PASSWORD}
@@ -91,11 +97,17 @@ def test_a_killed_worker_is_started_again_becomes_leader_and_its_ticker_runs(
             timeout=20,
             what="the new leader's ticker auto-dispatches a waiting P1 ticket",
         )
+        replacement = _wait_for(
+            lambda: background_workers(serve_pid) - {first, second},
+            timeout=WAIT_S,
+            what="serve starts a worker in place of the dead one",
+        )
         children = _children(serve_pid)
     log = (tmp_path / "serve.log").read_text()
 
-    assert second in children and first not in children
-    assert took < RESTART_LIMIT_S
+    assert second == standby, "the standby, already running, took over"
+    assert first not in children and second in children
     assert by == "auto-dispatch"
     assert f"background worker (pid {first}) exited" in log
-    assert f"restarted as pid {second}" in log
+    (new,) = replacement
+    assert f"restarted as pid {new}" in log

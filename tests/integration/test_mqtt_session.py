@@ -8,9 +8,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from dispatch import mqtt_consumer
 from dispatch.mqtt_consumer import PositionConsumer, publish_fix
 from tests.dbutil import fetch_all, fetch_value
-from tests.mqtt_broker import WAIT_S
+from tests.mqtt_broker import MOSQUITTO, WAIT_S, PrivateBroker, wait_until
 
 
 @pytest.fixture
@@ -62,3 +63,50 @@ def test_fixes_sent_while_a_named_consumer_is_away_are_stored_when_it_is_back(
 
     assert _stored(fresh_demo_dsn, crew["id"], since) == 12
     assert (again.stored, again.rejected, again.failed) == (12, 0, 0)
+
+
+def test_fixes_sent_before_a_named_consumer_is_back_from_a_broker_restart_are_stored(
+    fresh_demo_dsn, tmp_path, crew, monkeypatch
+):
+    if MOSQUITTO is None:
+        pytest.skip("needs the mosquitto binary (apt-get install mosquitto)")
+    # The consumer waits 3 s before it tries again after losing the broker, so every fix
+    # below is published while it is still away.
+    monkeypatch.setattr(mqtt_consumer, "RECONNECT_MIN_DELAY_S", 3.0)
+    broker = PrivateBroker(tmp_path, persistent=True)
+    broker.start()
+    consumer = PositionConsumer(
+        fresh_demo_dsn, host="127.0.0.1", port=broker.port, client_id="dispatch-positions-t2"
+    )
+    try:
+        consumer.start()
+        assert consumer.wait_subscribed(WAIT_S)
+        assert consumer.topic == "crews/+/position"  # ordinary: restored from persistence
+
+        broker.stop()  # graceful: the session and its subscription are saved
+        assert wait_until(lambda: not consumer.is_subscribed)
+        broker.start()  # same port, same persistence directory
+        since = datetime.now(UTC) - timedelta(seconds=30)
+        for i in range(15):
+            fix = {
+                "lon": crew["lon"] + i * 2e-5,
+                "lat": crew["lat"],
+                "time": (since + timedelta(seconds=i)).isoformat(),
+            }
+            publish_fix("127.0.0.1", broker.port, crew["id"], fix)
+        assert consumer.connections == 1, "the consumer came back before the fixes were sent"
+
+        assert consumer.wait_for(15, 20.0), f"only {consumer.handled} of 15 delivered"
+        assert consumer.connections == 2
+    finally:
+        consumer.stop()
+        broker.stop()
+
+    assert _stored(fresh_demo_dsn, crew["id"], since) == 15
+    assert (consumer.stored, consumer.rejected, consumer.failed) == (15, 0, 0)
+
+
+def test_an_anonymous_consumer_shares_the_fixes_and_a_named_one_does_not():
+    assert PositionConsumer("dbname=x").topic == "$share/dispatch/crews/+/position"
+    named = PositionConsumer("dbname=x", client_id="dispatch-positions-x")
+    assert named.topic == "crews/+/position"

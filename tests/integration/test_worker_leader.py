@@ -1,7 +1,8 @@
 """`dispatch worker` as an operator runs it: several real processes, one leader.
 
-Only the leader runs the ticker (and the simulator); a second worker stands by with its own
-connection, and takes over within 10 s when the leader is killed outright."""
+Only the leader runs the ticker (and the simulator); a second worker stands by, warm, with its
+own connection, and takes over when the leader is killed outright (how fast: `python -m
+dispatch.leader_bench`)."""
 
 import os
 import shutil
@@ -15,7 +16,11 @@ import pytest
 
 from gis.database import connect
 
-TAKEOVER_LIMIT_S = 10.0
+#: Generous bounds for a loaded machine: the test asserts who leads, not how fast.
+WAIT_S = 60.0
+STANDING_BY = "leader: standing by"
+LEADS = "runs the background jobs"
+FIRST_BEAT = "ticker: first beat done"
 
 
 def _exe() -> str:
@@ -71,30 +76,36 @@ def start_worker(migrated_dsn, tmp_path):
             process.wait(timeout=20)
 
 
-def test_one_worker_leads_and_a_second_takes_over_when_the_first_is_killed(
+def test_one_worker_leads_and_a_warm_standby_takes_over_when_the_first_is_killed(
     migrated_dsn, start_worker
 ):
     first, first_log = start_worker("first")
-    _wait_for(lambda: _leader_pid(migrated_dsn) == first.pid, timeout=30)
+    _wait_for(lambda: _leader_pid(migrated_dsn) == first.pid, timeout=WAIT_S)
+    _wait_for(lambda: FIRST_BEAT in first_log.read_text(), timeout=WAIT_S)
     second, second_log = start_worker("second")
-    # The second worker is up and trying (its own connection) but does not lead.
-    time.sleep(5)
+    # The second worker has loaded everything and tries for the lock, but does not lead.
+    _wait_for(lambda: STANDING_BY in second_log.read_text(), timeout=WAIT_S)
+    time.sleep(2)  # it has tried (every second) and failed a few times
     assert first.poll() is None and second.poll() is None
     assert _leader_pid(migrated_dsn) == first.pid
-    assert "runs the background jobs" in first_log.read_text()
-    assert "runs the background jobs" not in second_log.read_text()
+    assert LEADS in first_log.read_text()
+    assert LEADS not in second_log.read_text()
+    assert FIRST_BEAT not in second_log.read_text()
 
     first.send_signal(signal.SIGKILL)
     first.wait(timeout=10)
-    took = _wait_for(lambda: _leader_pid(migrated_dsn) == second.pid, timeout=TAKEOVER_LIMIT_S)
+    _wait_for(lambda: _leader_pid(migrated_dsn) == second.pid, timeout=WAIT_S)
+    _wait_for(lambda: FIRST_BEAT in second_log.read_text(), timeout=WAIT_S)
 
-    assert took < TAKEOVER_LIMIT_S
-    _wait_for(lambda: "runs the background jobs" in second_log.read_text(), timeout=5)
+    took_over = second_log.read_text()
+    # In this order: ready, standing by, leading, the ticker's first beat.
+    assert took_over.index(STANDING_BY) < took_over.index(LEADS) < took_over.index(FIRST_BEAT)
+    assert took_over.count(LEADS) == 1
 
 
 def test_a_worker_stopped_with_sigterm_lets_go_of_the_lock(migrated_dsn, start_worker):
     worker, _ = start_worker("only")
-    _wait_for(lambda: _leader_pid(migrated_dsn) == worker.pid, timeout=30)
+    _wait_for(lambda: _leader_pid(migrated_dsn) == worker.pid, timeout=WAIT_S)
 
     worker.terminate()
 
