@@ -12,7 +12,13 @@ import pytest
 from dashboards.i18n import TEXTS
 from tests.dbutil import fetch_value
 from tests.e2e.test_map_page import log_in
-from tests.e2e.test_wall import LEAK, _open_ticket, browser, wall  # noqa: F401 (fixtures)
+from tests.e2e.test_wall import (  # noqa: F401 (fixtures)
+    LEAK,
+    _open_ticket,
+    browser,
+    crews_reported_just_now,
+    wall,
+)
 
 SIZES = [(1920, 1080), (3840, 2160)]
 LANDS = {"dispatcher": "/wall", "admin": "/wall", "manager": "/manager"}
