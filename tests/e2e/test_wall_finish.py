@@ -12,7 +12,7 @@ import pytest
 from dashboards.i18n import TEXTS
 from tests.dbutil import fetch_value
 from tests.e2e.test_map_page import log_in
-from tests.e2e.test_wall import LEAK, _open_ticket, browser, wall  # noqa: F401 (fixtures)
+from tests.e2e.test_wall import LEAK, _open_ticket, wall  # noqa: F401 (a fixture)
 
 SIZES = [(1920, 1080), (3840, 2160)]
 LANDS = {"dispatcher": "/wall", "admin": "/wall", "manager": "/manager"}
@@ -55,7 +55,7 @@ def wall_with_leak(wall):  # noqa: F811
     return base, dsn
 
 
-def _wall_page(browser, base, user, size, lang, errors):  # noqa: F811
+def _wall_page(browser, base, user, size, lang, errors):
     width, height = size
     page = browser.new_page(viewport={"width": width, "height": height})
     page.on("pageerror", lambda exc: errors.append(str(exc)))
@@ -91,7 +91,7 @@ CASES = [
 )
 def test_the_wall_fits_the_screen_in_one_language_for_each_role(
     wall_with_leak,
-    browser,  # noqa: F811
+    browser,
     artifacts_dir,
     size,
     user,
@@ -153,7 +153,7 @@ def test_the_wall_fits_the_screen_in_one_language_for_each_role(
 
 def test_the_first_click_selects_while_the_queue_refreshes_and_the_map_comes_to_it(
     wall,  # noqa: F811
-    browser,  # noqa: F811
+    browser,
 ):
     from playwright.sync_api import expect
 
