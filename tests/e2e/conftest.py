@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import shutil
 import threading
 import urllib.parse
 import urllib.request
@@ -17,6 +18,15 @@ from dashboards.app import create_app
 from dispatch.cli import DEMO_PASSWORD
 
 ARTIFACTS_DIR = Path(__file__).resolve().parents[1] / "artifacts"
+CHROMIUM = Path(shutil.which("chromium") or "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 # Assertions wait for an outcome, not for a speed: on a loaded CI machine a redraw can take
 # longer than Playwright's 5 s default, so they get room (a failing one only fails later).
@@ -65,3 +75,30 @@ def artifacts_dir() -> Path:
     """Where tests leave screenshots for people to look at (git-ignored)."""
     ARTIFACTS_DIR.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS_DIR
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """One headless Chromium for the whole session (launching one takes a second or more, and
+    each browser module used to launch its own)."""
+    if not CHROMIUM.exists():
+        pytest.skip(f"needs Chromium at {CHROMIUM}")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield instance
+        finally:
+            instance.close()
+
+
+@pytest.fixture
+def browser(chromium):
+    """The session's Chromium for one test: the contexts (cookies, storage, pages) the test
+    opens are closed after it, so no test sees another's, as with a browser of its own."""
+    before = list(chromium.contexts)
+    yield chromium
+    for context in chromium.contexts:
+        if not any(context is kept for kept in before):
+            context.close()

@@ -32,7 +32,7 @@ from dispatch.simulation.test_camera import SYSTEM_PYTHON, TestCamera
 from gis.cameras import cameras_for
 from gis.database import connect
 from tests.dbutil import execute, fetch_value
-from tests.e2e.test_map_page import CHROMIUM, CHROMIUM_ARGS, log_in
+from tests.e2e.test_map_page import log_in
 
 USER, PASSWORD = "viewer", "Pw-9f3kQz!camera"
 SECRET_VAR = "CAMERA_TEST_CREDENTIALS"
@@ -299,20 +299,6 @@ def test_an_emergency_keeps_a_still_from_the_camera_that_sees_it(rig):
 
 
 # --- the tile in a real browser ---------------------------------------------------------------
-
-
-@pytest.fixture
-def browser():
-    if not CHROMIUM.exists():
-        pytest.skip(f"needs Chromium at {CHROMIUM}")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield instance
-        finally:
-            instance.close()
 
 
 _GRAB = """(id) => {

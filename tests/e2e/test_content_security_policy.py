@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from dashboards.web_security import content_security_policy
-from tests.e2e.test_map_page import CHROMIUM, CHROMIUM_ARGS, log_in
+from tests.e2e.test_map_page import log_in
 
 # Records every violation the browser reports, before any script of the page runs.
 _WATCH_VIOLATIONS = """
@@ -24,20 +24,6 @@ PAGES = [
     ("manager", "/manager", (1920, 1080), ".mgr-map.leaflet-container"),
     ("meterlead", "/meters", (390, 844), "[data-figure='read_rate']"),
 ]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.skip(f"needs Chromium at {CHROMIUM}")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield instance
-        finally:
-            instance.close()
 
 
 @pytest.mark.browser

@@ -5,6 +5,7 @@ on assignment, the buttons, another crew's job kept out, the stuck valve reachin
 from __future__ import annotations
 
 import json
+import time
 import urllib.error
 import urllib.request
 
@@ -14,7 +15,7 @@ from dispatch.api import Api
 from dispatch.territory_ports import ports_for_territory
 from tests.dbutil import execute, fetch_value
 from tests.e2e.conftest import serving
-from tests.e2e.test_map_page import CHROMIUM, CHROMIUM_ARGS, log_in
+from tests.e2e.test_map_page import log_in
 
 PHONES = [(390, 844), (360, 740)]
 # Points on Helsinki streets in the demo territory.
@@ -28,20 +29,6 @@ def served(demo_template, make_database):
     execute(dsn, "UPDATE crew_latest_positions SET recorded_at = now() - interval '1 minute'")
     with serving(dsn, api=Api(dsn, ports=ports_for_territory(dsn))) as url:
         yield url, dsn
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.skip(f"needs Chromium at {CHROMIUM}")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield instance
-        finally:
-            instance.close()
 
 
 def _call(base: str, user: str, method: str, path: str, body: dict | None = None):
@@ -278,14 +265,19 @@ def test_the_open_job_sends_the_phones_position_for_its_own_crew(served, browser
     page.wait_for_function(
         "() => document.querySelector('#crew-current .crew-number')", timeout=15_000
     )
-    page.wait_for_timeout(3_000)  # the first fix goes 1.5 s after the page starts
-
-    sent = fetch_value(
-        dsn,
-        "SELECT ARRAY[ST_X(geom), ST_Y(geom)] FROM crew_positions WHERE crew_id = %s"
-        " ORDER BY recorded_at DESC, id DESC LIMIT 1",
-        (crew,),
-    )
+    # The first fix goes 1.5 s after the page starts: look for it for up to 15 s, as
+    # Playwright's expect does (a fixed 3 s wait was too short on a loaded machine).
+    expected = pytest.approx([here["longitude"], here["latitude"]], abs=1e-6)
+    sent = None
+    deadline = time.monotonic() + 15
+    while sent != expected and time.monotonic() < deadline:
+        page.wait_for_timeout(200)
+        sent = fetch_value(
+            dsn,
+            "SELECT ARRAY[ST_X(geom), ST_Y(geom)] FROM crew_positions WHERE crew_id = %s"
+            " ORDER BY recorded_at DESC, id DESC LIMIT 1",
+            (crew,),
+        )
     assert sent == pytest.approx([here["longitude"], here["latitude"]], abs=1e-6)
     refused = page.request.post(f"{base}/crew/position", data="lon=1", headers={})
     assert refused.status == 415

@@ -22,7 +22,6 @@ from tests.e2e.test_crew_phone import (
     _crew_page,
     _fits_the_phone,
     _leak,
-    browser,  # noqa: F401 (a fixture)
     served,  # noqa: F401 (a fixture)
 )
 
@@ -68,7 +67,7 @@ def _site_post(base: str, ticket_id: int, path: str, body: dict) -> dict:
 @pytest.mark.parametrize(("width", "height"), PHONES)
 def test_the_checklist_and_a_reading_on_the_phone_let_the_job_be_made_safe(
     served,  # noqa: F811
-    browser,  # noqa: F811
+    browser,
     artifacts_dir,
     width,
     height,
@@ -149,7 +148,7 @@ def _sign(page, pad: str) -> None:
 @pytest.mark.browser
 def test_households_hold_gas_restored_back_until_each_is_marked_then_the_customer_signs(
     served,  # noqa: F811
-    browser,  # noqa: F811
+    browser,
     artifacts_dir,
 ):
     from playwright.sync_api import expect
@@ -259,7 +258,7 @@ def _waiting(page) -> int:
 @pytest.mark.browser
 def test_taps_made_offline_are_kept_and_sent_once_each_in_order_when_the_connection_returns(
     served,  # noqa: F811
-    browser,  # noqa: F811
+    browser,
     artifacts_dir,
 ):
     from playwright.sync_api import expect
@@ -338,7 +337,7 @@ def test_taps_made_offline_are_kept_and_sent_once_each_in_order_when_the_connect
 @pytest.mark.browser
 def test_a_hazard_notice_from_the_phone_with_a_photo_and_the_customers_refusal(
     served,  # noqa: F811
-    browser,  # noqa: F811
+    browser,
     artifacts_dir,
 ):
     from playwright.sync_api import expect

@@ -17,7 +17,6 @@ from dispatch.territory_ports import ports_for_territory
 from dispatch.unit_of_work import UnitOfWork
 from tests.dbutil import fetch_all
 from tests.e2e.conftest import serving
-from tests.e2e.test_manager_page import browser  # noqa: F401 (the module's Chromium)
 from tests.e2e.test_role_pages import _logged_in
 
 # Hand-made customers at Kluuvi, in the demo territory.
@@ -47,7 +46,7 @@ def served(demo_template, make_database):
 @pytest.mark.browser
 def test_a_hotline_agent_takes_a_call_with_the_keyboard_alone_in_under_a_minute(
     served,
-    browser,  # noqa: F811
+    browser,
     artifacts_dir,
 ):
     from playwright.sync_api import expect
@@ -97,7 +96,7 @@ def test_a_hotline_agent_takes_a_call_with_the_keyboard_alone_in_under_a_minute(
 @pytest.mark.browser
 def test_a_dispatcher_reads_the_leak_advice_sees_the_open_ticket_nearby_and_adds_the_call(
     served,
-    browser,  # noqa: F811
+    browser,
     artifacts_dir,
 ):
     from playwright.sync_api import expect
@@ -150,7 +149,7 @@ def test_a_dispatcher_reads_the_leak_advice_sees_the_open_ticket_nearby_and_adds
 @pytest.mark.browser
 def test_an_admin_in_english_finds_a_customer_by_a_misspelt_address(
     served,
-    browser,  # noqa: F811
+    browser,
     artifacts_dir,
 ):
     from playwright.sync_api import expect

@@ -16,7 +16,6 @@ from dispatch.unit_of_work import UnitOfWork
 from gis.database import connect
 from tests.dbutil import fetch_all
 from tests.e2e.conftest import serving
-from tests.e2e.test_manager_page import browser  # noqa: F401  (the module's Chromium)
 from tests.e2e.test_role_pages import _logged_in
 
 #: A target so tight that streets stay uncovered and some idle crew is better placed elsewhere
@@ -48,7 +47,7 @@ def _tight(page):
 
 
 @pytest.mark.browser
-def test_the_manager_sees_the_coverage_but_no_apply_button(served, browser, artifacts_dir):  # noqa: F811
+def test_the_manager_sees_the_coverage_but_no_apply_button(served, browser, artifacts_dir):
     from playwright.sync_api import expect
 
     url, dsn, ports = served
@@ -83,7 +82,7 @@ def test_the_manager_sees_the_coverage_but_no_apply_button(served, browser, arti
 
 
 @pytest.mark.browser
-def test_the_admin_applies_a_suggested_move_which_is_recorded(served, browser, artifacts_dir):  # noqa: F811
+def test_the_admin_applies_a_suggested_move_which_is_recorded(served, browser, artifacts_dir):
     from playwright.sync_api import expect
 
     url, dsn, _ports = served

@@ -16,7 +16,6 @@ from dispatch.territory_ports import ports_for_territory
 from dispatch.unit_of_work import UnitOfWork
 from tests.dbutil import execute, fetch_all
 from tests.e2e.conftest import serving
-from tests.e2e.test_manager_page import browser  # noqa: F401  (the module's Chromium)
 from tests.e2e.test_role_pages import _logged_in
 from tests.integration.test_manager_reports import P1, P2, P3, ticket
 
@@ -67,7 +66,7 @@ MOMENTS = [("07:00", 1), ("09:15", 3), ("10:30", 1), ("11:15", 2), ("12:00", 1)]
 
 
 @pytest.mark.browser
-def test_moving_the_slider_changes_the_open_incidents_shown(served_day, browser, artifacts_dir):  # noqa: F811
+def test_moving_the_slider_changes_the_open_incidents_shown(served_day, browser, artifacts_dir):
     from playwright.sync_api import expect
 
     url, _day, before = served_day

@@ -19,23 +19,8 @@ from dispatch.simulation.history import generate
 from dispatch.territory_ports import ports_for_territory
 from dispatch.unit_of_work import UnitOfWork
 from tests.e2e.conftest import serving
-from tests.e2e.test_map_page import CHROMIUM, CHROMIUM_ARGS
 from tests.e2e.test_role_pages import _logged_in
 from tests.integration.test_manager_reports import ticket
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.skip(f"needs Chromium at {CHROMIUM}")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield instance
-        finally:
-            instance.close()
 
 
 @pytest.fixture(scope="module")

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import json
-import shutil
 import urllib.error
 import urllib.parse
 import urllib.request
-from pathlib import Path
 
 import pytest
 
@@ -22,15 +20,6 @@ from dashboards.i18n import t
 from dispatch.cli import DEMO_PASSWORD
 
 DEAD_DSN = "postgresql://postgres@127.0.0.1:1/x"
-CHROMIUM = Path(shutil.which("chromium") or "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 def log_in(page, base_url: str, user: str = "dispatcher", lands: str = "/wall") -> None:
@@ -95,11 +84,9 @@ def test_the_meters_layer_served_to_browsers_holds_no_personal_data(dash_server_
 
 @pytest.mark.browser
 def test_the_map_draws_the_network_offline_without_console_errors(
-    dash_server_url, logged_in, artifacts_dir
+    dash_server_url, logged_in, artifacts_dir, browser
 ):
-    if not CHROMIUM.exists():
-        pytest.skip(f"needs Chromium at {CHROMIUM}")
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     _, mains = get_json(f"{dash_server_url}/layers/mains.geojson", logged_in)
     _, crews = get_json(f"{dash_server_url}/layers/crews.geojson", logged_in)
@@ -113,45 +100,40 @@ def test_the_map_draws_the_network_offline_without_console_errors(
             outside.append(route.request.url)
             route.abort()
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1920, "height": 1080})
-            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-            page.on("pageerror", lambda exc: errors.append(str(exc)))
-            page.route("**/*", local_only)
-            log_in(page, dash_server_url)
-            page.goto(dash_server_url, wait_until="networkidle")
+    page = browser.new_page(viewport={"width": 1920, "height": 1080})
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.route("**/*", local_only)
+    log_in(page, dash_server_url)
+    page.goto(dash_server_url, wait_until="networkidle")
 
-            expect(page.locator(".leaflet-container")).to_have_count(1)
-            expect(page.locator("path.gm-main")).to_have_count(len(mains["features"]))
-            expect(page.locator("path.gm-crew")).to_have_count(len(crews["features"]))
-            expect(page.locator(".gm-cluster, path.gm-meter").first).to_be_attached()
-            expect(page.locator(".leaflet-gm-streets-pane canvas")).to_have_count(1)
-            expect(page.get_by_text(OSM_ATTRIBUTION)).to_be_visible()
-            control = page.locator(".leaflet-control-layers")
-            # The wall opens in Chinese: the layer switcher too (issue 14).
-            expect(control.locator(".leaflet-control-layers-base label")).to_have_text(
-                [t(OFFLINE_BASE_KEY, "zh-CN")]
-            )
-            expect(control.locator(".leaflet-control-layers-overlays label")).to_have_text(
-                [spec.label_in("zh-CN") for spec in OVERLAYS]
-                + [t(key, "zh-CN") for key in LIVE_OVERLAY_KEYS]
-            )
-            page.screenshot(path=str(artifacts_dir / "map_1920x1080.png"))
+    expect(page.locator(".leaflet-container")).to_have_count(1)
+    expect(page.locator("path.gm-main")).to_have_count(len(mains["features"]))
+    expect(page.locator("path.gm-crew")).to_have_count(len(crews["features"]))
+    expect(page.locator(".gm-cluster, path.gm-meter").first).to_be_attached()
+    expect(page.locator(".leaflet-gm-streets-pane canvas")).to_have_count(1)
+    expect(page.get_by_text(OSM_ATTRIBUTION)).to_be_visible()
+    control = page.locator(".leaflet-control-layers")
+    # The wall opens in Chinese: the layer switcher too (issue 14).
+    expect(control.locator(".leaflet-control-layers-base label")).to_have_text(
+        [t(OFFLINE_BASE_KEY, "zh-CN")]
+    )
+    expect(control.locator(".leaflet-control-layers-overlays label")).to_have_text(
+        [spec.label_in("zh-CN") for spec in OVERLAYS]
+        + [t(key, "zh-CN") for key in LIVE_OVERLAY_KEYS]
+    )
+    page.screenshot(path=str(artifacts_dir / "map_1920x1080.png"))
 
-            page.locator("path.gm-crew").first.click()
-            popup = page.locator(".gm-popup")
-            expect(popup).to_be_visible()
-            expect(popup).to_contain_text("状态")  # the popup speaks the page's language
+    page.locator("path.gm-crew").first.click()
+    popup = page.locator(".gm-popup")
+    expect(popup).to_be_visible()
+    expect(popup).to_contain_text("状态")  # the popup speaks the page's language
 
-            mains_box = control.locator("label", has_text="燃气管线")
-            mains_box.click()
-            expect(page.locator("path.gm-main")).to_have_count(0)
-            mains_box.click()
-            expect(page.locator("path.gm-main")).to_have_count(len(mains["features"]))
-        finally:
-            browser.close()
+    mains_box = control.locator("label", has_text="燃气管线")
+    mains_box.click()
+    expect(page.locator("path.gm-main")).to_have_count(0)
+    mains_box.click()
+    expect(page.locator("path.gm-main")).to_have_count(len(mains["features"]))
 
     assert errors == []
     assert outside == []

@@ -19,23 +19,9 @@ from dispatch.meter_rules import add_months
 from dispatch.unit_of_work import UnitOfWork
 from tests.dbutil import fetch_all, fetch_value
 from tests.e2e.conftest import serving
-from tests.e2e.test_map_page import CHROMIUM, CHROMIUM_ARGS, log_in
+from tests.e2e.test_map_page import log_in
 
 REASON = "表具走字异常，核实后补收气费"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.skip(f"needs Chromium at {CHROMIUM}")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield instance
-        finally:
-            instance.close()
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ from dispatch.api import Api
 from dispatch.territory_ports import ports_for_territory
 from tests.dbutil import execute
 from tests.e2e.conftest import serving
-from tests.e2e.test_map_page import CHROMIUM, CHROMIUM_ARGS, log_in
+from tests.e2e.test_map_page import log_in
 from tests.e2e.test_wall import LEAK, _open_ticket, _select
 
 # Written from the rule, per demo user: the page it lands on, the header's links (zh-CN, the
@@ -74,20 +74,6 @@ def served(demo_template, make_database):
     execute(dsn, "UPDATE crew_latest_positions SET recorded_at = now() - interval '1 minute'")
     with serving(dsn, api=Api(dsn, ports=ports_for_territory(dsn))) as url:
         yield url
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.skip(f"needs Chromium at {CHROMIUM}")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield instance
-        finally:
-            instance.close()
 
 
 def _logged_in(browser, base: str, user: str, *, width=1920, height=1080, errors=None):

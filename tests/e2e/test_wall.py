@@ -12,7 +12,7 @@ from dispatch.api import Api
 from dispatch.territory_ports import ports_for_territory
 from tests.dbutil import fetch_value
 from tests.e2e.conftest import serving
-from tests.e2e.test_map_page import CHROMIUM, CHROMIUM_ARGS, log_in
+from tests.e2e.test_map_page import log_in
 
 LEAK = {
     "type": "gas_leak",
@@ -44,20 +44,6 @@ def crews_reported_just_now(wall):
     from tests.dbutil import execute
 
     execute(wall[1], "UPDATE crew_latest_positions SET recorded_at = now() - interval '1 minute'")
-
-
-@pytest.fixture
-def browser():
-    if not CHROMIUM.exists():
-        pytest.skip(f"needs Chromium at {CHROMIUM}")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield instance
-        finally:
-            instance.close()
 
 
 def _select(page, row, number: str) -> None:

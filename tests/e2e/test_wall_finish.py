@@ -15,7 +15,6 @@ from tests.e2e.test_map_page import log_in
 from tests.e2e.test_wall import (  # noqa: F401 (fixtures)
     LEAK,
     _open_ticket,
-    browser,
     crews_reported_just_now,
     wall,
 )
@@ -61,7 +60,7 @@ def wall_with_leak(wall):  # noqa: F811
     return base, dsn
 
 
-def _wall_page(browser, base, user, size, lang, errors):  # noqa: F811
+def _wall_page(browser, base, user, size, lang, errors):
     width, height = size
     page = browser.new_page(viewport={"width": width, "height": height})
     page.on("pageerror", lambda exc: errors.append(str(exc)))
@@ -97,7 +96,7 @@ CASES = [
 )
 def test_the_wall_fits_the_screen_in_one_language_for_each_role(
     wall_with_leak,
-    browser,  # noqa: F811
+    browser,
     artifacts_dir,
     size,
     user,
@@ -159,7 +158,7 @@ def test_the_wall_fits_the_screen_in_one_language_for_each_role(
 
 def test_the_first_click_selects_while_the_queue_refreshes_and_the_map_comes_to_it(
     wall,  # noqa: F811
-    browser,  # noqa: F811
+    browser,
 ):
     from playwright.sync_api import expect
 

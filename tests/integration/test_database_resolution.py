@@ -29,8 +29,8 @@ def test_an_unreachable_database_url_is_a_clear_error():
         resolve_database(settings)
 
 
-def test_a_local_server_gets_the_project_database_with_postgis(pg_server):
-    if not pg_server.description.startswith("local server"):
+def test_a_local_server_gets_the_project_database_with_postgis(product_server):
+    if not product_server.description.startswith("local server"):
         pytest.skip("no local server on 127.0.0.1:5432 here")
     name = f"gd_test_resolve_{uuid.uuid4().hex[:8]}"
     settings = load_storage_settings({"DISPATCH_DB_NAME": name})
@@ -41,7 +41,7 @@ def test_a_local_server_gets_the_project_database_with_postgis(pg_server):
     finally:
         from gis.database import drop_database
 
-        drop_database(pg_server, name)
+        drop_database(product_server, name)
 
 
 def test_with_no_server_answering_a_private_cluster_is_started_under_the_project():
