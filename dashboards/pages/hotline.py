@@ -36,9 +36,10 @@ def hotline_page(lang: str, user: dict | None, bounds=None) -> html.Div:
     """The hotline desk; its small map shows the territory (``bounds``) until a place is
     chosen, else central Helsinki."""
     lang = normalize_language(lang)
-    view = (
-        {"bounds": bounds} if bounds is not None else {"center": list(DEFAULT_CENTER), "zoom": 14}
-    )
+    # A centre and a zoom, never bounds alone: the place callback moves the map through its
+    # viewport, which Leaflet compares with a centre the map must already have.
+    (south, west), (north, east) = bounds or (DEFAULT_CENTER, DEFAULT_CENTER)
+    view = {"center": [(south + north) / 2, (west + east) / 2], "zoom": 14}
     search = html.Section(
         [
             html.Label(t("hl.search", lang), htmlFor=ids.HL_SEARCH, className="hl-label"),
