@@ -145,31 +145,16 @@ def _measure(dsn: str, port: int, crews, rate: int, seconds: float) -> dict:
     consumer.start()
     if not consumer.wait_subscribed(10):
         raise SystemExit("the consumer did not subscribe")
-    results: multiprocessing.Queue = multiprocessing.Queue()
-    share = [crews[i::PUBLISHERS] for i in range(PUBLISHERS)]
-    workers = [
-        multiprocessing.Process(
-            target=_publish, args=(port, share[i], rate / PUBLISHERS, seconds, results)
-        )
-        for i in range(PUBLISHERS)
-    ]
     started = time.monotonic()
-    for worker in workers:
-        worker.start()
-    sent = acked = 0
-    for _ in workers:
-        s, a = results.get(timeout=seconds + 120)
-        sent, acked = sent + s, acked + a
-    for worker in workers:
-        worker.join(10)
+    sent, acked = _publish_in_processes(
+        port, crews, [(rate / PUBLISHERS, seconds, 0)] * PUBLISHERS, timeout=seconds + 120
+    )
     published_s = time.monotonic() - started
     _say(f"published {sent} fixes in {published_s:.1f} s, {acked} acknowledged by the broker")
     consumer.wait_for(acked, timeout=120)
     drained_s = time.monotonic() - started
     consumer.stop()
-    with UnitOfWork(dsn) as uow:
-        stored = bench_repository.count_positions(uow.cur) - before
-        wrong_latest = bench_repository.crews_with_a_wrong_latest_fix(uow.cur)
+    stored, wrong_latest = _stored_since(dsn, before)
     return {
         "rate_target": rate,
         "seconds": seconds,
@@ -203,24 +188,11 @@ def _measure_backlog(dsn: str, port: int, crews, backlog: int) -> dict:
     if not away.wait_subscribed(10):
         raise SystemExit("the consumer did not subscribe")
     away.stop()  # its session (and subscription) stays at the broker, which queues for it
-    results: multiprocessing.Queue = multiprocessing.Queue()
-    share = [crews[i::PUBLISHERS] for i in range(PUBLISHERS)]
     counts = [backlog // PUBLISHERS + (i < backlog % PUBLISHERS) for i in range(PUBLISHERS)]
-    workers = [
-        multiprocessing.Process(
-            target=_publish, args=(port, share[i], None, None, results, counts[i])
-        )
-        for i in range(PUBLISHERS)
-    ]
     started = time.monotonic()
-    for worker in workers:
-        worker.start()
-    sent = acked = 0
-    for _ in workers:
-        s, a = results.get(timeout=600)
-        sent, acked = sent + s, acked + a
-    for worker in workers:
-        worker.join(10)
+    sent, acked = _publish_in_processes(
+        port, crews, [(None, None, count) for count in counts], timeout=600
+    )
     publish_s = time.monotonic() - started
     _say(f"published {sent} fixes in {publish_s:.1f} s, {acked} acknowledged; consumer away")
     back = consumer()
@@ -231,9 +203,7 @@ def _measure_backlog(dsn: str, port: int, crews, backlog: int) -> dict:
     ingest_s = time.monotonic() - started
     back.stop()
     _say(f"stored the backlog in {ingest_s:.1f} s")
-    with UnitOfWork(dsn) as uow:
-        stored = bench_repository.count_positions(uow.cur) - before
-        wrong_latest = bench_repository.crews_with_a_wrong_latest_fix(uow.cur)
+    stored, wrong_latest = _stored_since(dsn, before)
     return {
         "backlog": backlog,
         "published": sent,
@@ -247,6 +217,37 @@ def _measure_backlog(dsn: str, port: int, crews, backlog: int) -> dict:
         "ingest_per_s": round(stored / ingest_s, 1),
         "latest_right": wrong_latest == 0,
     }
+
+
+def _publish_in_processes(port: int, crews, plans, *, timeout: float) -> tuple[int, int]:
+    """One publisher process per ``(rate, seconds, count)`` plan, each over its share of the
+    crews (see :func:`_publish`); the fixes sent and acknowledged, summed."""
+    results: multiprocessing.Queue = multiprocessing.Queue()
+    workers = [
+        multiprocessing.Process(
+            target=_publish, args=(port, crews[i :: len(plans)], rate, seconds, results, count)
+        )
+        for i, (rate, seconds, count) in enumerate(plans)
+    ]
+    for worker in workers:
+        worker.start()
+    sent = acked = 0
+    for _ in workers:
+        s, a = results.get(timeout=timeout)
+        sent, acked = sent + s, acked + a
+    for worker in workers:
+        worker.join(10)
+    return sent, acked
+
+
+def _stored_since(dsn: str, before: int) -> tuple[int, int]:
+    """Fixes stored since ``before`` was counted, and crews whose latest fix is not their last."""
+    from dispatch.simulation import bench_repository
+    from dispatch.unit_of_work import UnitOfWork
+
+    with UnitOfWork(dsn) as uow:
+        stored = bench_repository.count_positions(uow.cur) - before
+        return stored, bench_repository.crews_with_a_wrong_latest_fix(uow.cur)
 
 
 def _publish(
