@@ -179,11 +179,22 @@ def _children(pid: int) -> set[int]:
     return {int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()}
 
 
+def _wait_for_children(pid: int, count: int, timeout: float = 30) -> set[int]:
+    deadline = time.monotonic() + timeout
+    children = _children(pid)
+    while len(children) < count and time.monotonic() < deadline:
+        time.sleep(0.1)
+        children = _children(pid)
+    return children
+
+
 def test_a_reload_replaces_the_web_processes_while_the_server_keeps_answering(
     fresh_demo_dsn, tmp_path
 ):
     with serve(fresh_demo_dsn, tmp_path, "--workers", "2", "--no-worker") as base:
-        before = _children(base.process.pid)
+        # gunicorn's master forks its workers one after another, with a short random pause
+        # between them: the first may answer /healthz before the second exists.
+        before = _wait_for_children(base.process.pid, 2)
         base.process.send_signal(signal.SIGHUP)  # graceful reload
         answers = []
         deadline = time.monotonic() + 20
