@@ -448,10 +448,13 @@ def release_assignment(cur, ticket_id: int, *, at: datetime, reason: str) -> int
 
 def insert_positions(cur, fixes: list[dict]) -> None:
     """Many fixes in one statement (dicts with ``crew_id, lon, lat, recorded_at, speed_mps,
-    heading_deg``), and one announcement per crew that moved."""
+    heading_deg``), and one announcement per crew that moved. A fix already stored (the same
+    crew and time, as MQTT's at-least-once delivery or a phone's replayed queue sends it
+    again) is skipped."""
     psycopg2.extras.execute_values(
         cur,
-        "INSERT INTO crew_positions (crew_id, recorded_at, speed_mps, heading_deg, geom) VALUES %s",
+        "INSERT INTO crew_positions (crew_id, recorded_at, speed_mps, heading_deg, geom) VALUES %s"
+        " ON CONFLICT (crew_id, recorded_at) DO NOTHING",
         [
             (f["crew_id"], f["recorded_at"], f["speed_mps"], f["heading_deg"], f["lon"], f["lat"])
             for f in fixes
