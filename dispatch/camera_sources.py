@@ -357,6 +357,10 @@ class Relay:
         self.last_frame_at: datetime | None = None
         self._last_frame_mono: float | None = None
         self.started_mono = time.monotonic()
+        #: When the current upstream was opened: a stall is counted from the later of this and
+        #: the last frame, or every reconnection after a long outage would be killed as
+        #: "stalled" before it could deliver its first frame.
+        self._opened_mono = self.started_mono
         #: Upstream connections opened so far (one while the source keeps sending).
         self.connections = 0
         self.viewers = 0
@@ -385,6 +389,7 @@ class Relay:
     def _run(self) -> None:
         while not self._stop.is_set():
             upstream = self._connect()
+            self._opened_mono = time.monotonic()
             self._upstream = upstream
             self.connections += 1
             try:
@@ -437,7 +442,7 @@ class Relay:
 
     def kick_if_stalled(self) -> bool:
         """Close an upstream that sends nothing (a hung source): the reader opens it again."""
-        last = self._last_frame_mono if self._last_frame_mono is not None else self.started_mono
+        last = max(self._last_frame_mono or self.started_mono, self._opened_mono)
         upstream = self._upstream
         if upstream is not None and time.monotonic() - last > self.options.no_signal_after_s * 2:
             upstream.close()

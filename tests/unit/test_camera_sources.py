@@ -229,6 +229,38 @@ def test_a_silent_source_is_no_signal_since_its_last_frame_and_is_reopened():
         relay.stop()
 
 
+def test_after_a_long_outage_a_new_connection_has_time_to_send_its_first_frame():
+    """A source back after minutes: the new connection needs a moment (RTSP set-up, the next
+    key frame) before its first frame. Counting the stall from the last frame of long ago
+    killed every new connection at the next look, and the tile never came back."""
+    upstreams: list[FakeUpstream] = []
+
+    def connect():
+        if not upstreams:  # the source before the outage: two frames, then silence
+            upstreams.append(FakeUpstream(frames=2, every_s=0.02, then_block=True))
+        else:  # the source back: its first frame 0.4 s after the connection opens
+            upstreams.append(FakeUpstream(frames=1000, every_s=0.4))
+        return upstreams[-1]
+
+    relay = Relay(8, connect, OPTIONS)
+    relay.start()
+    try:
+        assert relay.next_frame(0, 2.0) is not None
+        time.sleep(1.0)  # the outage: silent for three times the no-signal time
+        assert relay.kick_if_stalled()
+        deadline = time.monotonic() + 2
+        while relay.connections < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert relay.connections == 2
+        time.sleep(0.1)
+        kicked_while_connecting = relay.kick_if_stalled()
+        back = relay.next_frame(relay.seq, 2.0)
+    finally:
+        relay.stop()
+    assert not kicked_while_connecting, "0.1 s after opening, well within twice 0.3 s"
+    assert back is not None and relay.connections == 2
+
+
 # --- HLS names and playlists ---------------------------------------------------------------------
 
 
