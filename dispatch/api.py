@@ -6,6 +6,7 @@ registers the handlers, and from the same models, so the two cannot drift apart.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -1187,6 +1188,9 @@ def _csv(text: str, filename: str) -> Response:
     )
 
 
+@functools.cache
 def openapi_document() -> dict:
-    """The OpenAPI document, from the route table that registers the handlers."""
+    """The OpenAPI document, from the route table that registers the handlers. Built once per
+    process (0.35 s of schema walking): the route table is fixed at import. Callers must not
+    change the dict they get."""
     return build_document(ROUTES, prefix=PREFIX, title="Gas dispatch control room API", version="1")
