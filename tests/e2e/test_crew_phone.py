@@ -140,7 +140,7 @@ def test_an_assignment_appears_on_the_open_phone_without_reload_and_fits_the_scr
     expect(page.locator(".crew-valve")).not_to_have_count(0)
     expect(page.locator("path.gm-route")).to_have_count(1, timeout=10_000)
     expect(page.locator("path.gm-valve-to-close")).not_to_have_count(0)
-    page.wait_for_function("() => window.crewAlerts === 1", timeout=5_000)  # sound, vibration
+    page.wait_for_function("() => window.crewAlerts === 1", timeout=15_000)  # sound, vibration
     steps = page.locator(".crew-step")
     assert [s.get_attribute("data-status") for s in steps.all()] == [
         "accepted",

@@ -209,7 +209,7 @@ def test_households_hold_gas_restored_back_until_each_is_marked_then_the_custome
     form.locator("[data-item=hose_replace] input").fill("2")
     expect(form.locator(".crew-total")).to_have_text("合计 120.00 元")
     form.locator(".crew-act").first.click()  # not signed yet
-    expect(notice).to_contain_text("请用户先在框内签字", timeout=5_000)
+    expect(notice).to_contain_text("请用户先在框内签字", timeout=15_000)
     _sign(page, "#crew-signoff-signature")
     form.locator(".crew-act").first.click()
     expect(page.locator(".crew-signoff-done")).to_contain_text("合计 120.00 元", timeout=15_000)

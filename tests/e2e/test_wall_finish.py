@@ -111,7 +111,7 @@ def test_the_wall_fits_the_screen_in_one_language_for_each_role(
     row = page.locator(".queue-row:not(.queue-head)").first
     expect(row).to_be_visible(timeout=10_000)
     row.click()
-    expect(page.locator(".panel-title")).to_be_visible(timeout=5_000)
+    expect(page.locator(".panel-title")).to_be_visible(timeout=15_000)
     expect(page.locator("img.video-feed").first).to_be_visible(timeout=10_000)
     page.wait_for_timeout(1_500)  # the map flies to the selection, labels are drawn
     page.screenshot(path=str(artifacts_dir / f"wall_{lang}_{user}_{width}x{height}.png"))
@@ -194,7 +194,7 @@ def test_the_first_click_selects_while_the_queue_refreshes_and_the_map_comes_to_
     expect(ring).to_have_count(1)
     assert _inside(ring.bounding_box(), 1920 * 0.6, 1080)  # inside the map, in view
     zoom_labels = page.locator(".gm-street-label")
-    expect(zoom_labels.first).to_be_attached(timeout=5_000)  # street names at this zoom
+    expect(zoom_labels.first).to_be_attached(timeout=15_000)  # street names at this zoom
     assert zoom_labels.count() >= 3
     assert errors == []
 
@@ -225,7 +225,7 @@ def test_the_confirmation_names_the_crew_code_and_the_result_is_green(wall, brow
     expect(page.locator(".notice-ok")).to_have_text("Assigned", timeout=30_000)
     assert messages == [f"Assign {code} to this ticket?"]
     assert re.fullmatch(r"E-\d\d", code)
-    expect(page.locator(".panel-assigned")).to_have_text(f"Assigned to {code}", timeout=5_000)
+    expect(page.locator(".panel-assigned")).to_have_text(f"Assigned to {code}", timeout=15_000)
     expect(page.locator(".rec-assign")).to_have_count(0)  # no assign on an assigned ticket
     assigned = fetch_value(
         dsn,
