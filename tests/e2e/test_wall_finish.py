@@ -182,7 +182,7 @@ def test_the_first_click_selects_while_the_queue_refreshes_and_the_map_comes_to_
         )
         row.click()
         # Selected at once, in the browser, whatever the redraw; then the panel follows.
-        expect(row).to_have_class(re.compile(r"\bqueue-selected\b"), timeout=1_000)
+        expect(row).to_have_class(re.compile(r"\bqueue-selected\b"), timeout=5_000)
         expect(page.locator(".panel-title")).to_contain_text(number, timeout=15_000)
         page.evaluate("() => window.dash_clientside.set_props('wall-selected', {data: null})")
         expect(page.locator(".panel-empty")).to_be_visible(timeout=15_000)
