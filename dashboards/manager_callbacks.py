@@ -19,7 +19,7 @@ from dashboards.manager_views import (
 )
 from dashboards.pages.manager import manager_page, trend_figure
 from dashboards.replay_panel import register_replay_callbacks
-from dispatch import auth, kpis, manager_service, report_exports, report_service
+from dispatch import auth, manager_service, report_exports, report_service
 from dispatch.actor import Actor
 from dispatch.errors import Conflict, DispatchError, InvalidInput, Unauthenticated
 from dispatch.settings import current
@@ -75,10 +75,9 @@ def period_view(api, user, lang, start, end, types, priorities, resolution) -> t
     with api.uow() as uow:
         period = _period(uow, start, end, types, priorities)
         hexes = manager_service.hexagon_map(uow, period, now, int(resolution))
-        rows = report_service.period_rows(uow, period.first, period.last, **period.filters)
+        summary = manager_service.response_summary(uow, period, now)
         trend = manager_service.weekly_trend(uow, period, now)
         compliance = manager_service.compliance_overall(uow, period, now)
-    summary = kpis.response_summary(rows, now)
     line = (
         t("mgr.no_jobs", lang)
         if summary["jobs"] == 0

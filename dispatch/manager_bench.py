@@ -13,7 +13,11 @@ for the last month and the last year:
   at level 9 (more cells, more rows);
 * ``map_exact``: the same map grouped ticket by ticket over the stored cells (exact
   percentiles, the path before the histograms; 3 runs), for comparison;
-* ``trend``: the weekly median and 90th percentile (grouped by the database);
+* ``trend``: the weekly median and 90th percentile, from the same histograms; ``trend_exact``
+  grouped ticket by ticket (3 runs);
+* ``summary``: the period's jobs, median and 90th percentile (the line above the map), from
+  the histograms; ``summary_exact`` from every ticket of the period read into Python (the
+  path before; 3 runs);
 * ``compliance``: the share within target against every clock policy, counted by the
   database (:func:`dispatch.manager_repository.compliance_counts`), overall and per week;
 * ``leak_log``: the daily leak log of yesterday (month only).
@@ -121,7 +125,7 @@ def _vacuum_analyze(dsn: str) -> None:
 
 
 def _measure(dsn: str, runs: int) -> list[dict]:
-    from dispatch import manager_service, report_service
+    from dispatch import kpis, manager_service, report_service
     from dispatch.actor import Actor
     from dispatch.unit_of_work import UnitOfWork
 
@@ -140,9 +144,19 @@ def _measure(dsn: str, runs: int) -> list[dict]:
             fc = manager_service.hexagon_map(uow, period(uow, span), now, resolution, exact=exact)
             return len(fc["features"])
 
-    def trend(span):
+    def trend(span, exact=False):
         with UnitOfWork(dsn) as uow:
-            return len(manager_service.weekly_trend(uow, period(uow, span), now))
+            return len(manager_service.weekly_trend(uow, period(uow, span), now, exact=exact))
+
+    def summary(span):
+        with UnitOfWork(dsn) as uow:
+            return manager_service.response_summary(uow, period(uow, span), now)["jobs"]
+
+    def summary_exact(span):
+        with UnitOfWork(dsn) as uow:
+            p = period(uow, span)
+            rows = report_service.period_rows(uow, p.first, p.last)
+            return kpis.response_summary(rows, now)["jobs"]
 
     def compliance(span):
         with UnitOfWork(dsn) as uow:
@@ -162,6 +176,9 @@ def _measure(dsn: str, runs: int) -> list[dict]:
         ("map_r9", lambda s: the_map(s, 9), ("month", "year"), runs),
         ("map_exact", lambda s: the_map(s, exact=True), ("month", "year"), min(runs, 3)),
         ("trend", trend, ("month", "year"), runs),
+        ("trend_exact", lambda s: trend(s, exact=True), ("month", "year"), min(runs, 3)),
+        ("summary", summary, ("month", "year"), runs),
+        ("summary_exact", summary_exact, ("month", "year"), min(runs, 3)),
         ("compliance", compliance, ("month", "year"), runs),
         ("compliance_by_week", compliance_by_week, ("month", "year"), runs),
         ("leak_log", leak_log, ("day",), runs),

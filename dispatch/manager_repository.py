@@ -128,36 +128,52 @@ HISTOGRAM_BUCKETS = 181
 _SUMMED_COUNTS = ", ".join(f"sum(h.counts[{i}])" for i in range(1, HISTOGRAM_BUCKETS + 1))
 
 
+#: How :func:`response_histograms` groups: its SQL key in ``response_histograms h`` and in
+#: ``ticket_h3_cells c`` (the correction for jobs reached after ``now``). Weeks and the
+#: whole period read the coarsest level, where each job is in exactly one cell.
+_HISTOGRAM_GROUPS = {
+    "cell": ("h.cell", "c.{column}"),
+    "week": ("date_trunc('week', h.day)::date", "date_trunc('week', c.counted_day)::date"),
+    "all": ("0", "0"),
+}
+
+
 def response_histograms(
-    cur, first, last, start, end, now, resolution, *, types=None, priorities=None
+    cur, first, last, start, end, now, resolution, *, types=None, priorities=None, by="cell"
 ) -> list:
-    """Per cell (its integer index): the unlinked field jobs called on the local days
-    ``first`` to ``last`` (both included; ``start`` / ``end`` the same days as instants) and
-    reached by ``now``, as ``jobs`` and ``counts``, their summed histogram of response minutes
-    (:data:`HISTOGRAM_BUCKETS` buckets of :data:`BUCKET_MIN`). Sums the daily histograms the
-    database keeps (``response_histograms``), then takes out the few jobs reached after
-    ``now`` (a report as of a past moment; none when ``now`` is the present)."""
+    """Per group (``by``: ``"cell"``, its integer index at ``resolution``; ``"week"``, the
+    Monday of the local week; ``"all"``, one group ``0``): the unlinked field jobs called on
+    the local days ``first`` to ``last`` (both included; ``start`` / ``end`` the same days as
+    instants) and reached by ``now``, as ``jobs`` and ``counts``, their summed histogram of
+    response minutes (:data:`HISTOGRAM_BUCKETS` buckets of :data:`BUCKET_MIN`), each under
+    ``key``. Sums the daily histograms the database keeps (``response_histograms``), then takes
+    out the few jobs reached after ``now`` (a report as of a past moment; none when ``now`` is
+    the present)."""
+    if by != "cell":
+        resolution = min(STORED_RESOLUTIONS)
     column = _column(resolution)[2:]
+    key, correction_key = _HISTOGRAM_GROUPS[by]
+    correction_key = correction_key.format(column=column)
     params = _params(start, end, types, priorities, now=now, first=first, last=last)
     params["resolution"] = resolution
     cur.execute(
         f"""
-        SELECT h.cell, sum(h.jobs)::int AS jobs, ARRAY[{_SUMMED_COUNTS}]::int[] AS counts
+        SELECT {key} AS key, sum(h.jobs)::int AS jobs, ARRAY[{_SUMMED_COUNTS}]::int[] AS counts
         FROM response_histograms h
         WHERE h.resolution = %(resolution)s AND h.day >= %(first)s AND h.day <= %(last)s
           AND (%(types)s::text[] IS NULL OR h.ticket_type = ANY(%(types)s))
           AND (%(priorities)s::int[] IS NULL OR h.priority = ANY(%(priorities)s))
-        GROUP BY h.cell ORDER BY h.cell
+        GROUP BY 1 ORDER BY 1
         """,
         params,
     )
-    cells = {
-        r["cell"]: {"cell": r["cell"], "jobs": r["jobs"], "counts": list(r["counts"])}
+    groups = {
+        r["key"]: {"key": r["key"], "jobs": r["jobs"], "counts": list(r["counts"])}
         for r in cur.fetchall()
     }
     cur.execute(
         f"""
-        SELECT c.{column} AS cell, c.counted_bucket AS bucket
+        SELECT {correction_key} AS key, c.counted_bucket AS bucket
         FROM tickets t JOIN ticket_h3_cells c ON c.ticket_id = t.id
         WHERE t.arrived_at > %(now)s AND t.geom IS NOT NULL AND t.category <> 'non_field'
           AND t.parent_ticket_id IS NULL AND c.counted_bucket IS NOT NULL
@@ -168,10 +184,10 @@ def response_histograms(
         params,
     )
     for r in cur.fetchall():
-        cell = cells[r["cell"]]
-        cell["jobs"] -= 1
-        cell["counts"][r["bucket"]] -= 1
-    return [c for c in cells.values() if c["jobs"] > 0]
+        group = groups[r["key"]]
+        group["jobs"] -= 1
+        group["counts"][r["bucket"]] -= 1
+    return [g for g in groups.values() if g["jobs"] > 0]
 
 
 def rebuild_histograms(cur) -> int:

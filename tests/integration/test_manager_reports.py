@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 import h3
 import pytest
 
-from dispatch import manager_service, report_exports, report_service
+from dispatch import kpis, manager_service, report_exports, report_service
 from dispatch.actor import Actor
 from dispatch.cli import main
 from dispatch.manager_service import Period
@@ -170,10 +170,44 @@ def test_a_hexagon_lists_its_jobs_in_the_order_received(history):
 def test_the_weekly_trend_has_the_median_and_p90_of_each_week(history):
     with UnitOfWork(history) as uow:
         trend = manager_service.weekly_trend(uow, Period(uow, FIRST, LAST), NOW)
+        exact = manager_service.weekly_trend(uow, Period(uow, FIRST, LAST), NOW, exact=True)
+        # 08:15 on the 9th: 1001 reached (08:10), 1002 and 1003 not yet.
+        earlier = manager_service.weekly_trend(uow, Period(uow, FIRST, LAST), at(9, 8, 15))
+    # Week of the 2nd: 1005 at 50 min. Week of the 9th: 10, 20, 40 min (1004 never reached,
+    # 1007 linked): median 20, p90 h = 1.8 -> 20 + 0.8 * 20 = 36. From the 1-minute histograms
+    # each job sits mid-bucket (10.5, 20.5, 40.5): 20.5 and 20.5 + 0.8 * 20 = 36.5.
     assert trend == [
+        {"week": "2026-03-02", "jobs": 1, "median_min": 50.5, "p90_min": 50.5},
+        {"week": "2026-03-09", "jobs": 3, "median_min": 20.5, "p90_min": 36.5},
+    ]
+    assert exact == [
         {"week": "2026-03-02", "jobs": 1, "median_min": 50.0, "p90_min": 50.0},
         {"week": "2026-03-09", "jobs": 3, "median_min": 20.0, "p90_min": 36.0},
     ]
+    assert earlier == [
+        {"week": "2026-03-02", "jobs": 1, "median_min": 50.5, "p90_min": 50.5},
+        {"week": "2026-03-09", "jobs": 1, "median_min": 10.5, "p90_min": 10.5},
+    ]
+
+
+def test_the_period_summary_reads_the_histograms_and_agrees_with_the_exact_figures(history):
+    with UnitOfWork(history) as uow:
+        period = Period(uow, FIRST, LAST)
+        summary = manager_service.response_summary(uow, period, NOW)
+        earlier = manager_service.response_summary(uow, period, at(9, 8, 15))
+        leaks = manager_service.response_summary(
+            uow, Period(uow, FIRST, LAST, types=["meter_fault"]), NOW
+        )
+        empty = manager_service.response_summary(uow, Period(uow, LAST, LAST), NOW)
+        exact = kpis.response_summary(report_service.period_rows(uow, FIRST, LAST), NOW)
+    # Reached: 10, 20, 40, 50 min. Exact: median h = 1.5 -> 30, p90 h = 2.7 -> 47. Mid-bucket
+    # (10.5, 20.5, 40.5, 50.5): 20.5 + 0.5 * 20 = 30.5 and 40.5 + 0.7 * 10 = 47.5.
+    assert summary == {"jobs": 4, "median_min": 30.5, "p90_min": 47.5}
+    assert exact == {"jobs": 4, "median_min": 30.0, "p90_min": 47.0}
+    # At 08:15 on the 9th: 10 and 50 min reached: median 30.5, p90 10.5 + 0.9 * 40 = 46.5.
+    assert earlier == {"jobs": 2, "median_min": 30.5, "p90_min": 46.5}
+    assert leaks == {"jobs": 1, "median_min": 50.5, "p90_min": 50.5}
+    assert empty == {"jobs": 0, "median_min": None, "p90_min": None}
 
 
 def test_compliance_per_crew_counts_a_ticket_not_reached_by_its_deadline_as_missed(history):
