@@ -998,6 +998,7 @@ class Household(BaseModel):
 class HazardView(BaseModel):
     id: int
     ticket_id: int
+    visit: int = Field(1, description="The visit it was found on; open, it holds on every visit")
     meter_id: int
     meter_no: str | None
     address: str | None
@@ -1031,6 +1032,7 @@ class ChargedItem(BaseModel):
 
 class SignOff(BaseModel):
     ticket_id: int
+    visit: int = Field(1, description="The visit signed for (one sign-off per visit)")
     items: list[ChargedItem]
     total_cny: Money
     signed: bool
@@ -1039,13 +1041,14 @@ class SignOff(BaseModel):
 
 
 class SignOffRecorded(SignOff):
-    paid: bool
+    paid: bool = Field(description="The job is paid: this visit or an earlier one charged > 0")
     replayed: Replayed = False
 
 
 class PhotoView(BaseModel):
     id: int
     ticket_id: int
+    visit: int = Field(1, description="The visit it was taken on")
     content_type: Literal["image/jpeg", "image/png"]
     width: int
     height: int
@@ -1064,11 +1067,13 @@ class PhotoWithImage(PhotoView):
 
 
 class EarlierVisit(BaseModel):
-    """The checklist and readings of a visit before the job was re-opened."""
+    """The checklist, readings, sign-off and photos of a visit before the job was re-opened."""
 
     visit: int
     checklist: list[CheckDone]
     readings: list[GasReading]
+    signoff: SignOff | None = None
+    photos: list[PhotoView] = []
 
 
 class SiteRecord(BaseModel):

@@ -10,6 +10,8 @@ import json
 from datetime import datetime
 from decimal import Decimal
 
+from dispatch.site_repository import VISIT
+
 # --- staff ---
 
 
@@ -85,12 +87,14 @@ def jobs_to_call_until_satisfied(cur, *, closed_before: datetime) -> list[dict]:
 
 
 def recorded_charge(cur, ticket_id: int) -> Decimal | None:
-    """The total the customer signed for on the job (None: no sign-off recorded)."""
+    """The total the customer signed for on the job's current visit, the one the call-back
+    asks about (None: no sign-off recorded for it)."""
     cur.execute(
         "SELECT s.ticket_id, coalesce(sum(ch.quantity * ch.unit_price_cny), 0) AS total"
-        " FROM ticket_signoffs s LEFT JOIN ticket_charges ch ON ch.ticket_id = s.ticket_id"
-        " WHERE s.ticket_id = %s GROUP BY s.ticket_id",
-        (ticket_id,),
+        " FROM ticket_signoffs s LEFT JOIN ticket_charges ch"
+        " ON ch.ticket_id = s.ticket_id AND ch.visit = s.visit"
+        f" WHERE s.ticket_id = %(t)s AND s.visit = {VISIT} GROUP BY s.ticket_id",
+        {"t": ticket_id},
     )
     row = cur.fetchone()
     return None if row is None else Decimal(row["total"])

@@ -97,10 +97,11 @@ class SiteRepository:
     # --- hazard notices ---
 
     def add_hazard(self, ticket_id: int, **notice) -> int:
+        """A hazard notice, found on the ticket's current visit."""
         self.cur.execute(
-            "INSERT INTO hazard_notices (ticket_id, meter_id, hazard_type, note, fix_by,"
-            " found_at, found_by, signature_png, refused_at) VALUES (%(t)s, %(meter_id)s,"
-            " %(hazard_type)s, %(note)s, %(fix_by)s, %(found_at)s, %(found_by)s,"
+            "INSERT INTO hazard_notices (ticket_id, visit, meter_id, hazard_type, note, fix_by,"
+            f" found_at, found_by, signature_png, refused_at) VALUES (%(t)s, {VISIT},"
+            " %(meter_id)s, %(hazard_type)s, %(note)s, %(fix_by)s, %(found_at)s, %(found_by)s,"
             " %(signature_png)s, %(refused_at)s) RETURNING id",
             {"t": ticket_id, **notice},
         )
@@ -113,9 +114,11 @@ class SiteRepository:
         meter_ids: list[int] | None = None,
         open_only: bool = False,
     ) -> list[dict]:
+        """Hazard notices of every visit: an open one is about the household, not the visit."""
         self.cur.execute(
-            "SELECT h.id, h.ticket_id, h.meter_id, h.hazard_type, h.note, h.fix_by, h.found_at,"
-            " h.found_by, h.signature_png IS NOT NULL AS signed, h.refused_at, h.resolved_at,"
+            "SELECT h.id, h.ticket_id, h.visit, h.meter_id, h.hazard_type, h.note, h.fix_by,"
+            " h.found_at, h.found_by, h.signature_png IS NOT NULL AS signed, h.refused_at,"
+            " h.resolved_at,"
             " h.resolved_by, m.meter_no, m.address, m.account_no"
             " FROM hazard_notices h LEFT JOIN customer_meters m ON m.id = h.meter_id"
             " WHERE (%(t)s::bigint IS NULL OR h.ticket_id = %(t)s)"
@@ -137,66 +140,91 @@ class SiteRepository:
         self.cur.execute("SELECT id FROM customer_meters WHERE account_no = %s", (account_no,))
         return [int(r["id"]) for r in self.cur.fetchall()]
 
-    # --- sign-off and charges ---
+    # --- sign-off and charges, photos: one sign-off per visit ---
 
-    def signoff(self, ticket_id: int) -> dict | None:
+    def signoff(self, ticket_id: int, visit: int | None = None) -> dict | None:
+        """The sign-off of the current visit (or of ``visit``) with its charged lines."""
         self.cur.execute(
-            "SELECT ticket_id, total_cny, signature_png IS NOT NULL AS signed, refused_at,"
-            " signed_at, recorded_by FROM ticket_signoffs WHERE ticket_id = %s",
-            (ticket_id,),
+            "SELECT ticket_id, visit, total_cny, signature_png IS NOT NULL AS signed,"
+            " refused_at, signed_at, recorded_by FROM ticket_signoffs WHERE ticket_id = %(t)s"
+            f" AND visit = COALESCE(%(v)s, {VISIT})",
+            {"t": ticket_id, "v": visit},
         )
         row = self.cur.fetchone()
         if row is None:
             return None
         self.cur.execute(
             "SELECT item_code, quantity, unit_price_cny FROM ticket_charges"
-            " WHERE ticket_id = %s ORDER BY line",
-            (ticket_id,),
+            " WHERE ticket_id = %s AND visit = %s ORDER BY line",
+            (ticket_id, row["visit"]),
         )
         return {**row, "lines": [dict(r) for r in self.cur.fetchall()]}
 
-    def add_signoff(self, ticket_id: int, *, lines: list[dict], **signoff) -> None:
+    def add_signoff(self, ticket_id: int, *, lines: list[dict], **signoff) -> bool:
+        """The current visit's sign-off with its lines; False (nothing stored) when that visit
+        was signed off meanwhile."""
         self.cur.execute(
-            "INSERT INTO ticket_signoffs (ticket_id, total_cny, signature_png, refused_at,"
-            " signed_at, recorded_by) VALUES (%(t)s, %(total_cny)s, %(signature_png)s,"
-            " %(refused_at)s, %(signed_at)s, %(recorded_by)s)",
+            "INSERT INTO ticket_signoffs (ticket_id, visit, total_cny, signature_png, refused_at,"
+            f" signed_at, recorded_by) VALUES (%(t)s, {VISIT}, %(total_cny)s, %(signature_png)s,"
+            " %(refused_at)s, %(signed_at)s, %(recorded_by)s)"
+            " ON CONFLICT (ticket_id, visit) DO NOTHING RETURNING visit",
             {"t": ticket_id, **signoff},
         )
+        stored = self.cur.fetchone()
+        if stored is None:
+            return False
         for n, line in enumerate(lines, start=1):
             self.cur.execute(
-                "INSERT INTO ticket_charges (ticket_id, line, item_code, quantity,"
-                " unit_price_cny) VALUES (%s, %s, %s, %s, %s)",
-                (ticket_id, n, line["item_code"], line["quantity"], line["unit_price_cny"]),
+                "INSERT INTO ticket_charges (ticket_id, visit, line, item_code, quantity,"
+                " unit_price_cny) VALUES (%s, %s, %s, %s, %s, %s)",
+                (
+                    ticket_id,
+                    stored["visit"],
+                    n,
+                    line["item_code"],
+                    line["quantity"],
+                    line["unit_price_cny"],
+                ),
             )
+        return True
 
     def set_paid(self, ticket_id: int) -> None:
+        """The ticket is paid: a visit charged above zero (never unset by a later visit)."""
         self.cur.execute("UPDATE tickets SET paid = true WHERE id = %s", (ticket_id,))
 
-    # --- photos ---
+    def is_paid(self, ticket_id: int) -> bool:
+        """Whether any visit of the ticket charged above zero."""
+        self.cur.execute("SELECT paid FROM tickets WHERE id = %s", (ticket_id,))
+        row = self.cur.fetchone()
+        return bool(row and row["paid"])
 
     def add_photo(self, ticket_id: int, **photo) -> int:
+        """A photo, taken on the ticket's current visit."""
         self.cur.execute(
-            "INSERT INTO ticket_photos (ticket_id, content_type, width, height, image, note,"
-            " taken_at, uploaded_by) VALUES (%(t)s, %(content_type)s, %(width)s, %(height)s,"
-            " %(image)s, %(note)s, %(taken_at)s, %(uploaded_by)s) RETURNING id",
+            "INSERT INTO ticket_photos (ticket_id, visit, content_type, width, height, image,"
+            f" note, taken_at, uploaded_by) VALUES (%(t)s, {VISIT}, %(content_type)s, %(width)s,"
+            " %(height)s, %(image)s, %(note)s, %(taken_at)s, %(uploaded_by)s) RETURNING id",
             {"t": ticket_id, **photo},
         )
         return int(self.cur.fetchone()["id"])
 
     def photo(self, photo_id: int) -> dict | None:
+        """A photo of any visit, with its image."""
         self.cur.execute(
-            "SELECT id, ticket_id, content_type, width, height, image, note, taken_at,"
+            "SELECT id, ticket_id, visit, content_type, width, height, image, note, taken_at,"
             " uploaded_by FROM ticket_photos WHERE id = %s",
             (photo_id,),
         )
         row = self.cur.fetchone()
         return None if row is None else {**row, "image": bytes(row["image"])}
 
-    def photos(self, ticket_id: int) -> list[dict]:
+    def photos(self, ticket_id: int, visit: int | None = None) -> list[dict]:
+        """The photos of the current visit (or of ``visit``), without their images."""
         self.cur.execute(
-            "SELECT id, content_type, width, height, octet_length(image) AS bytes, note,"
-            " taken_at, uploaded_by FROM ticket_photos WHERE ticket_id = %s ORDER BY id",
-            (ticket_id,),
+            "SELECT id, visit, content_type, width, height, octet_length(image) AS bytes, note,"
+            " taken_at, uploaded_by FROM ticket_photos WHERE ticket_id = %(t)s"
+            f" AND visit = COALESCE(%(v)s, {VISIT}) ORDER BY id",
+            {"t": ticket_id, "v": visit},
         )
         return [dict(r) for r in self.cur.fetchall()]
 

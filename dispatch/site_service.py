@@ -271,17 +271,17 @@ def sign_off(
     uow, ticket_id: int, data: dict, actor: Actor, now: datetime, settings=None, *, key=None
 ) -> dict:
     """The items charged (from the price list), their total, and the customer's signature (a
-    PNG) or the refusal with its time; once per job. A charge above zero makes the job paid,
-    so the call-back sampler counts it under the paid-repair quota."""
+    PNG) or the refusal with its time; once per visit (a re-opened job is signed for again).
+    A charge above zero makes the job paid, so the call-back sampler counts it under the
+    paid-repair quota; a later visit charging nothing leaves it paid."""
     settings = settings or SiteSettings()
 
     def make(row):
-        if uow.site.signoff(ticket_id) is not None:
-            raise Conflict("the job is already signed off", "id")
+        _refuse_second_signoff(uow, ticket_id)
         lines = site_rules.charge_lines(data.get("items", []), _prices())
         total = site_rules.total_cny(lines)
         signature, refused_at = _signature_or_refusal(data, now, settings)
-        uow.site.add_signoff(
+        stored = uow.site.add_signoff(
             ticket_id,
             lines=[
                 {"item_code": p.code, "quantity": q, "unit_price_cny": p.unit_price_cny}
@@ -293,20 +293,40 @@ def sign_off(
             signed_at=now,
             recorded_by=actor.username,
         )
-        paid = total > 0
-        if paid:
+        if not stored:  # another request signed this visit off meanwhile
+            _refuse_second_signoff(uow, ticket_id)
+            raise Conflict("`visit`: this visit was signed off meanwhile", "visit")
+        if total > 0:
             uow.site.set_paid(ticket_id)
+        signoff = _signoff_view(uow.site.signoff(ticket_id))
+        paid = uow.site.is_paid(ticket_id)
         _event(
             uow,
             ticket_id,
             now,
             actor,
             "signed_off",
-            {"total_cny": str(total), "paid": paid, "refused_at": iso_time(refused_at)},
+            {
+                "visit": signoff["visit"],
+                "total_cny": str(total),
+                "paid": paid,
+                "refused_at": iso_time(refused_at),
+            },
         )
-        return {**_signoff_view(uow.site.signoff(ticket_id)), "paid": paid}
+        return {**signoff, "paid": paid}
 
     return _once(uow, actor, key, ticket_id, "signoff", make)
+
+
+def _refuse_second_signoff(uow, ticket_id: int) -> None:
+    """The customer signs once per visit: a second sign-off of the same visit is a conflict."""
+    done = uow.site.signoff(ticket_id)
+    if done is not None:
+        raise Conflict(
+            f"`visit`: visit {done['visit']} of the job is already signed off (a re-opened job"
+            " is signed for on its next visit)",
+            "visit",
+        )
 
 
 def add_photo(
@@ -338,6 +358,7 @@ def add_photo(
         view = {
             "id": photo_id,
             "ticket_id": ticket_id,
+            "visit": uow.site.visit(ticket_id),
             "content_type": content_type,
             "width": width,
             "height": height,
@@ -361,6 +382,7 @@ def get_photo(uow, ticket_id: int, photo_id: int, actor: Actor) -> dict:
     return {
         "id": photo["id"],
         "ticket_id": ticket_id,
+        "visit": photo["visit"],
         "content_type": photo["content_type"],
         "width": photo["width"],
         "height": photo["height"],
@@ -494,20 +516,12 @@ def _record(uow, row: dict, settings: SiteSettings) -> dict:
     plan = uow.tickets.isolation_plan(ticket_id) or {}
     hazards = uow.site.hazards(ticket_id=ticket_id)
     open_meters = {h["meter_id"] for h in hazards if h["resolved_at"] is None}
-    signoff = uow.site.signoff(ticket_id)
     visit = uow.site.visit(ticket_id)
     return {
         "ticket_id": ticket_id,
         "status": row["status"],
         "visit": visit,
-        "earlier_visits": [
-            {
-                "visit": v,
-                "checklist": _checks_view(uow.site.checks(ticket_id, v)),
-                "readings": _readings_view(uow.site.readings(ticket_id, v), settings),
-            }
-            for v in range(1, visit)
-        ],
+        "earlier_visits": [_visit_view(uow, ticket_id, v, settings) for v in range(1, visit)],
         "warning_radius_m": (plan.get("warning_zone") or {}).get("radius_m"),
         "safe_lel_percent": settings.safe_lel_percent,
         "checklist": _checks_view(uow.site.checks(ticket_id)),
@@ -522,17 +536,34 @@ def _record(uow, row: dict, settings: SiteSettings) -> dict:
             }
             for h in uow.site.households(list(state.households))
         ],
+        # Every visit's hazards: an open one keeps its household's gas off on any visit.
         "hazards": [_hazard_view(h) for h in hazards],
-        "signoff": None if signoff is None else _signoff_view(signoff),
-        "photos": [
-            {**p, "taken_at": iso_time(p["taken_at"]), "ticket_id": ticket_id}
-            for p in uow.site.photos(ticket_id)
-        ],
+        "signoff": _signoff_or_none(uow.site.signoff(ticket_id)),
+        "photos": _photos_view(uow.site.photos(ticket_id), ticket_id),
         "missing": {
             to: site_rules.missing_for(to, state, safe_lel=settings.safe_lel_percent)
             for to in ("made_safe", "gas_restored", "closed")
         },
     }
+
+
+def _visit_view(uow, ticket_id: int, visit: int, settings: SiteSettings) -> dict:
+    """What an earlier visit left: its checklist, readings, sign-off and photos."""
+    return {
+        "visit": visit,
+        "checklist": _checks_view(uow.site.checks(ticket_id, visit)),
+        "readings": _readings_view(uow.site.readings(ticket_id, visit), settings),
+        "signoff": _signoff_or_none(uow.site.signoff(ticket_id, visit)),
+        "photos": _photos_view(uow.site.photos(ticket_id, visit), ticket_id),
+    }
+
+
+def _photos_view(photos: list[dict], ticket_id: int) -> list[dict]:
+    return [{**p, "taken_at": iso_time(p["taken_at"]), "ticket_id": ticket_id} for p in photos]
+
+
+def _signoff_or_none(signoff: dict | None) -> dict | None:
+    return None if signoff is None else _signoff_view(signoff)
 
 
 def _checks_view(checks: list[dict]) -> list[dict]:
@@ -564,6 +595,7 @@ def _hazard_view(h: dict) -> dict:
     return {
         "id": h["id"],
         "ticket_id": h["ticket_id"],
+        "visit": h["visit"],
         "meter_id": h["meter_id"],
         "meter_no": h.get("meter_no"),
         "address": h.get("address"),
@@ -596,6 +628,7 @@ def _signoff_view(s: dict) -> dict:
         )
     return {
         "ticket_id": s["ticket_id"],
+        "visit": s["visit"],
         "items": lines,
         "total_cny": str(Decimal(s["total_cny"]).quantize(Decimal("0.01"))),
         "signed": bool(s["signed"]),

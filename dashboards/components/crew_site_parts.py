@@ -335,6 +335,15 @@ def _signature_pad(pad_id: str, lang: str) -> html.Div:
     )
 
 
+def _found_on(hazard: dict, record: dict, lang: str) -> str:
+    """ " · Visit n" for a hazard found on an earlier visit (it still holds: it is about the
+    household); nothing for one of this visit."""
+    found = hazard.get("visit", 1)
+    if found == record.get("visit", 1):
+        return ""
+    return f" · {t('site.progress.visit', lang)} {found}"
+
+
 def _hazard_form(record: dict, lang: str, tid: int, job_meter: int | None) -> html.Div:
     meters = [(h["meter_id"], _household_name(h)) for h in record["households"]]
     if job_meter is not None and job_meter not in {m for m, _ in meters}:
@@ -349,6 +358,7 @@ def _hazard_form(record: dict, lang: str, tid: int, job_meter: int | None) -> ht
                 _at(h["fix_by"], lang),
                 " · ",
                 t("crew.site.signed", lang) if h["signed"] else t("site.customer_refused", lang),
+                _found_on(h, record, lang),
             ],
             className="crew-hazard" + ("" if h["resolved_at"] else " crew-hazard-open"),
         )

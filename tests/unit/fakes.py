@@ -339,7 +339,15 @@ class FakeSite:
 
     def add_hazard(self, ticket_id: int, **notice) -> int:
         hid = len(self.notices) + 1
-        self.notices.append({"id": hid, "ticket_id": ticket_id, **notice, "resolved_at": None})
+        self.notices.append(
+            {
+                "id": hid,
+                "ticket_id": ticket_id,
+                "visit": self.visit(ticket_id),
+                **notice,
+                "resolved_at": None,
+            }
+        )
         return hid
 
     def hazards(self, *, ticket_id=None, meter_ids=None, open_only=False) -> list[dict]:
@@ -373,8 +381,8 @@ class FakeSite:
     def meters_of_account(self, account_no: str) -> list[int]:
         return [m for m, v in self.meters.items() if v.get("account_no") == account_no]
 
-    def signoff(self, ticket_id: int) -> dict | None:
-        s = self.signoffs.get(ticket_id)
+    def signoff(self, ticket_id: int, visit: int | None = None) -> dict | None:
+        s = self.signoffs.get((ticket_id, visit or self.visit(ticket_id)))
         if s is None:
             return None
         return {
@@ -382,21 +390,33 @@ class FakeSite:
             "signed": s["signature_png"] is not None,
         }
 
-    def add_signoff(self, ticket_id: int, *, lines, **signoff) -> None:
-        self.signoffs[ticket_id] = {"ticket_id": ticket_id, "lines": list(lines), **signoff}
+    def add_signoff(self, ticket_id: int, *, lines, **signoff) -> bool:
+        visit = self.visit(ticket_id)
+        if (ticket_id, visit) in self.signoffs:
+            return False
+        self.signoffs[(ticket_id, visit)] = {
+            "ticket_id": ticket_id,
+            "visit": visit,
+            "lines": list(lines),
+            **signoff,
+        }
+        return True
 
     def set_paid(self, ticket_id: int) -> None:
         self.paid.add(ticket_id)
 
+    def is_paid(self, ticket_id: int) -> bool:
+        return ticket_id in self.paid
+
     def add_photo(self, ticket_id: int, **photo) -> int:
         pid = len(self.images) + 1
-        self.images.append({"id": pid, "ticket_id": ticket_id, **photo})
+        self.images.append({"id": pid, "ticket_id": ticket_id, "visit": 1, **photo})
         return pid
 
     def photo(self, photo_id: int) -> dict | None:
         return next((dict(p) for p in self.images if p["id"] == photo_id), None)
 
-    def photos(self, ticket_id: int) -> list[dict]:
+    def photos(self, ticket_id: int, visit: int | None = None) -> list[dict]:
         return [
             {
                 **{k: v for k, v in p.items() if k not in ("image", "ticket_id")},

@@ -135,3 +135,24 @@ def test_a_signed_off_job_shows_its_charges_instead_of_the_form():
 
     assert "Total CNY 50.00" in texts and "Customer refused to sign" in texts
     assert not any(getattr(c, "id", None) == "crew-signoff-form" for c in _all(parts))
+
+
+def test_a_hazard_found_on_an_earlier_visit_says_so_and_an_unsigned_visit_shows_the_form():
+    hazard = {
+        "hazard_type": "aged_hose",
+        "address": "Mannerheimintie 1",
+        "meter_id": 7,
+        "fix_by": "2026-12-06T10:00:00+00:00",
+        "signed": True,
+        "resolved_at": None,
+    }
+    record = _record(
+        visit=2, hazards=[hazard | {"visit": 1}, hazard | {"visit": 2, "hazard_type": "other"}]
+    )
+    parts = crew_site_parts.site_work(record, [], "en", None)
+    open_class = "crew-hazard crew-hazard-open"
+    items = [c for c in _all(parts) if getattr(c, "className", None) == open_class]
+    texts = [" ".join(x for x in _walk(i) if isinstance(x, str)) for i in items]
+
+    assert texts[0].endswith(" · Visit 1") and not texts[1].endswith("Visit 2")
+    assert any(getattr(c, "id", None) == "crew-signoff-form" for c in _all(parts))
