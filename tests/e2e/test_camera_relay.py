@@ -517,6 +517,15 @@ def test_an_hls_camera_plays_in_the_tile_with_the_apps_own_player(
         c.getContext("2d").drawImage(v, 0, 0); return c.toDataURL("image/png"); }"""
 
     def frame():
+        # The video wall may be redrawn between two grabs (the selection reaching the server
+        # late on a loaded machine): wait for the tile's player to be playing again.
+        page.wait_for_function(
+            """(id) => {
+                const v = document.querySelector(`video.video-hls[data-camera-id="${id}"]`);
+                return v && v.readyState >= 2 && v.videoWidth > 0; }""",
+            arg=rig.other_id,
+            timeout=30_000,
+        )
         data = page.evaluate(grab, rig.other_id)
         return Image.open(io.BytesIO(base64.b64decode(data.split(",", 1)[1]))).convert("RGB")
 

@@ -109,10 +109,10 @@ def test_the_wall_fits_the_screen_in_one_language_for_each_role(
     errors: list[str] = []
     page = _wall_page(browser, base, user, size, lang, errors)
     row = page.locator(".queue-row:not(.queue-head)").first
-    expect(row).to_be_visible(timeout=10_000)
+    expect(row).to_be_visible(timeout=30_000)
     row.click()
     expect(page.locator(".panel-title")).to_be_visible(timeout=15_000)
-    expect(page.locator("img.video-feed").first).to_be_visible(timeout=10_000)
+    expect(page.locator("img.video-feed").first).to_be_visible(timeout=30_000)
     page.wait_for_timeout(1_500)  # the map flies to the selection, labels are drawn
     page.screenshot(path=str(artifacts_dir / f"wall_{lang}_{user}_{width}x{height}.png"))
 
@@ -170,7 +170,7 @@ def test_the_first_click_selects_while_the_queue_refreshes_and_the_map_comes_to_
     errors: list[str] = []
     page = _wall_page(browser, base, "dispatcher", (1920, 1080), "zh-CN", errors)
     row = page.locator(".queue-row:not(.queue-head)").filter(has_text="Eka 1")
-    expect(row).to_have_count(1, timeout=10_000)
+    expect(row).to_have_count(1, timeout=30_000)
 
     for _ in range(3):  # each time, one click just after the queue was redrawn
         page.evaluate(
@@ -182,7 +182,7 @@ def test_the_first_click_selects_while_the_queue_refreshes_and_the_map_comes_to_
         )
         row.click()
         # Selected at once, in the browser, whatever the redraw; then the panel follows.
-        expect(row).to_have_class(re.compile(r"\bqueue-selected\b"), timeout=5_000)
+        expect(row).to_have_class(re.compile(r"\bqueue-selected\b"), timeout=15_000)
         expect(page.locator(".panel-title")).to_contain_text(number, timeout=15_000)
         page.evaluate("() => window.dash_clientside.set_props('wall-selected', {data: null})")
         expect(page.locator(".panel-empty")).to_be_visible(timeout=15_000)
