@@ -79,24 +79,15 @@ def hexagon_map(
     resolution = _resolution(resolution)
     if min_jobs is None:
         min_jobs = current().reports.min_jobs_per_hexagon
-    mr.sync_cells(uow.cur)
     if exact:
+        mr.sync_cells(uow.cur)
         rows = mr.response_cells(
             uow.cur, period.start, period.end, now, resolution, **period.filters
         )
     else:
         rows = [
             {"cell": r["key"], "jobs": r["jobs"], **_estimated_percentiles(r["counts"])}
-            for r in mr.response_histograms(
-                uow.cur,
-                period.first,
-                period.last,
-                period.start,
-                period.end,
-                now,
-                resolution,
-                **period.filters,
-            )
+            for r in _summed(uow, period, now, "cell", resolution)
         ]
     features = []
     for row in rows:
@@ -124,7 +115,11 @@ def _estimated_percentiles(counts: list[int]) -> dict:
     }
 
 
-def _summed(uow: UnitOfWork, period: Period, now: datetime, by: str) -> list[dict]:
+def _summed(
+    uow: UnitOfWork, period: Period, now: datetime, by: str, resolution: int | None = None
+) -> list[dict]:
+    """The period's daily response histograms summed per ``by`` (see
+    :func:`manager_repository.response_histograms`)."""
     mr.sync_cells(uow.cur)
     return mr.response_histograms(
         uow.cur,
@@ -133,7 +128,7 @@ def _summed(uow: UnitOfWork, period: Period, now: datetime, by: str) -> list[dic
         period.start,
         period.end,
         now,
-        min(mr.STORED_RESOLUTIONS),
+        resolution or min(mr.STORED_RESOLUTIONS),
         by=by,
         **period.filters,
     )
