@@ -102,3 +102,22 @@ def browser(chromium):
     for context in chromium.contexts:
         if not any(context is kept for kept in before):
             context.close()
+
+
+@pytest.fixture
+def clock():
+    """A clock the test moves by hand (the API's time)."""
+    from tests.e2e.api_client import MovableClock
+
+    return MovableClock()
+
+
+@pytest.fixture
+def client(fresh_demo_dsn, clock):
+    """The JSON API on a private copy of the demo database, on ``clock``'s time. A module may
+    define its own ``client`` (another clock, other settings)."""
+    from tests.e2e.api_client import ApiClient
+
+    c = ApiClient(fresh_demo_dsn, clock=clock)
+    yield c
+    c.close()

@@ -12,13 +12,11 @@ from datetime import timedelta
 from decimal import Decimal
 
 import psycopg2
-import pytest
 from PIL import Image
 
 from dispatch import desk_repository
 from dispatch.repository import dict_cursor
 from tests.dbutil import fetch_all, fetch_value
-from tests.e2e.api_client import ApiClient, MovableClock
 from tests.e2e.site_work import finish_records, make_safe_records, mark_every_household
 
 KLUUVI = {"lon": 24.9466, "lat": 60.1712}
@@ -28,18 +26,6 @@ FIRST_ITEMS = [{"code": "call_out", "quantity": 1}, {"code": "hose_replace", "qu
 SECOND_ITEMS = [{"code": "labour_hour", "quantity": 2}, {"code": "valve_replace", "quantity": 1}]
 #: A free safety check: 0.00.
 FREE_ITEMS = [{"code": "safety_check", "quantity": 1}]
-
-
-@pytest.fixture
-def clock():
-    return MovableClock()
-
-
-@pytest.fixture
-def client(fresh_demo_dsn, clock):
-    c = ApiClient(fresh_demo_dsn, clock=clock)
-    yield c
-    c.close()
 
 
 def _crew_id(client) -> int:
